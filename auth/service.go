@@ -1,0 +1,281 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"dispatchd"
+	"dispatchd/resources"
+)
+
+// DefaultTokenTTL is how long a login lasts: a full shift and then some.
+const DefaultTokenTTL = 24 * time.Hour
+
+// Registry is what the service needs to check a user's bindings.
+type Registry interface {
+	GetTeam(ctx context.Context, id string) (*resources.Team, error)
+	GetDepot(ctx context.Context, id string) (*resources.Depot, error)
+}
+
+// Service logs users in and out and manages them.
+type Service struct {
+	store    Store
+	registry Registry
+	ttl      time.Duration
+	now      func() time.Time
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// NewService returns an auth service. ttl 0 means DefaultTokenTTL.
+func NewService(store Store, registry Registry, ttl time.Duration) *Service {
+	if ttl <= 0 {
+		ttl = DefaultTokenTTL
+	}
+	return &Service{store: store, registry: registry, ttl: ttl,
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// Login is the answer to a successful login.
+type Login struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      *User     `json:"user"`
+}
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Login checks a username and password and opens a session. A wrong
+// username and a wrong password fail alike, in about the same time.
+func (s *Service) Login(ctx context.Context, username, password string) (*Login, error) {
+	fail := dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "wrong username or password")
+	u, err := s.store.GetUserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("dummy password") })
+		CheckPassword(s.dummy, password)
+		return nil, fail
+	} else if err != nil {
+		return nil, err
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, fail
+	}
+	if u.Disabled {
+		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("read token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	sess := &Session{TokenHash: hashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &Login{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
+}
+
+// Authenticate returns the actor behind a bearer token.
+func (s *Service) Authenticate(ctx context.Context, token string) (dispatchd.Actor, error) {
+	if token == "" || len(token) > 256 {
+		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "a bearer token is required")
+	}
+	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
+	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the token is invalid, expired or revoked; log in again")
+	} else if err != nil {
+		return dispatchd.Actor{}, err
+	}
+	if u.Disabled {
+		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
+	}
+	return u.Actor(), nil
+}
+
+// Logout revokes the token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.store.RevokeSession(ctx, hashToken(token), s.now())
+}
+
+func (s *Service) checkBindings(ctx context.Context, team string, depots []string) error {
+	var f dispatchd.Fields
+	if team != "" {
+		if _, err := s.registry.GetTeam(ctx, team); dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+			f.Add("team", "unknown team %s", team)
+		} else if err != nil {
+			return err
+		}
+	}
+	for i, d := range depots {
+		if _, err := s.registry.GetDepot(ctx, d); dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+			f.Add(fmt.Sprintf("depots[%d]", i), "unknown depot %s", d)
+		} else if err != nil {
+			return err
+		}
+	}
+	return f.Err()
+}
+
+// CreateUser adds a user.
+func (s *Service) CreateUser(ctx context.Context, actor dispatchd.Actor, n NewUser) (*User, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkBindings(ctx, n.Team, n.Depots); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &User{ID: dispatchd.NewID(), Username: n.Username, Role: n.Role, Team: n.Team, Depots: n.Depots,
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateUser(ctx, u, s.event("user.created", actor, u)); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Service) event(typ string, actor dispatchd.Actor, u *User) *dispatchd.Event {
+	ev := dispatchd.NewEvent(typ, actor, u.ID, u)
+	ev.TS = s.now()
+	return &ev
+}
+
+// UpdateUser changes a user's role, bindings, password or disabled flag.
+// Disabling a user or changing the role or password ends their sessions.
+func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id string, p UserPatch) (*User, error) {
+	var f dispatchd.Fields
+	if p.Password != nil {
+		checkPassword(&f, *p.Password)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var hash string
+	if p.Password != nil {
+		var err error
+		if hash, err = HashPassword(*p.Password); err != nil {
+			return nil, err
+		}
+	}
+	if p.Team != nil || p.Depots != nil {
+		team, depots := "", []string(nil)
+		if p.Team != nil {
+			team = *p.Team
+		}
+		if p.Depots != nil {
+			depots = dedupe(*p.Depots)
+		}
+		if err := s.checkBindings(ctx, team, depots); err != nil {
+			return nil, err
+		}
+	}
+	revoke := false
+	u, err := s.store.UpdateUser(ctx, id, func(u *User) (*dispatchd.Event, error) {
+		if p.Role != nil && *p.Role != u.Role {
+			u.Role, u.Team, u.Depots = *p.Role, "", nil
+			revoke = true
+		}
+		setIf(&u.Team, p.Team)
+		if p.Depots != nil {
+			u.Depots = dedupe(*p.Depots)
+		}
+		if p.Disabled != nil && *p.Disabled != u.Disabled {
+			u.Disabled = *p.Disabled
+			revoke = revoke || u.Disabled
+		}
+		if hash != "" {
+			u.PasswordHash = hash
+			revoke = true
+		}
+		var f dispatchd.Fields
+		validateBindings(&f, u.Role, u.Team, u.Depots)
+		if err := f.Err(); err != nil {
+			return nil, err
+		}
+		if u.ID == actor.UserID && (u.Disabled || u.Role != dispatchd.RoleAdmin) {
+			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "you cannot disable yourself or give up your own admin role")
+		}
+		u.UpdatedAt = s.now()
+		return s.event("user.updated", actor, u), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if revoke {
+		if err := s.store.RevokeUserSessions(ctx, u.ID, s.now()); err != nil {
+			return nil, fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)
+		}
+	}
+	return u, nil
+}
+
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// User returns one user.
+func (s *Service) User(ctx context.Context, id string) (*User, error) {
+	return s.store.GetUser(ctx, id)
+}
+
+// Users lists users by username.
+func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, string, error) {
+	f.Limit = resources.ClampLimit(f.Limit, resources.DefaultLimit, resources.MaxLimit)
+	limit := f.Limit
+	f.Limit++
+	rows, err := s.store.ListUsers(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rows) > limit {
+		return rows[:limit], rows[limit-1].Username, nil
+	}
+	return rows, "", nil
+}
+
+// SeedUser is a user for ImportUsers, with a password hash made once.
+type SeedUser struct {
+	Username string
+	Role     dispatchd.Role
+	Team     string
+	Depots   []string
+}
+
+// EnsureUsers creates the users that do not exist yet, all with the same
+// password, hashed once: seeding hundreds of demo users must not take
+// minutes. It returns how many it created.
+func (s *Service) EnsureUsers(ctx context.Context, actor dispatchd.Actor, password string, seeds []SeedUser) (int, error) {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	users := make([]User, len(seeds))
+	evs := make([]dispatchd.Event, len(seeds))
+	for i, sd := range seeds {
+		n := NewUser{Username: sd.Username, Password: password, Role: sd.Role, Team: sd.Team, Depots: sd.Depots}
+		if err := n.Validate(); err != nil {
+			return 0, fmt.Errorf("user %s: %w", sd.Username, err)
+		}
+		users[i] = User{ID: dispatchd.NewID(), Username: n.Username, Role: n.Role, Team: n.Team, Depots: n.Depots,
+			PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		evs[i] = *s.event("user.created", actor, &users[i])
+	}
+	return s.store.ImportUsers(ctx, users, evs)
+}

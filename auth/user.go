@@ -1,0 +1,152 @@
+// Package auth holds users, their roles and bindings, password hashing and
+// bearer-token sessions.
+package auth
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"dispatchd"
+)
+
+// User is someone who logs in. A team lead is bound to one team, a depot
+// manager to one or more depots.
+type User struct {
+	ID           string         `json:"id"`
+	Username     string         `json:"username"`
+	Role         dispatchd.Role `json:"role"`
+	Team         string         `json:"team,omitempty"`
+	Depots       []string       `json:"depots,omitempty"`
+	Disabled     bool           `json:"disabled"`
+	PasswordHash string         `json:"-"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// Actor returns the user as the actor of a request.
+func (u *User) Actor() dispatchd.Actor {
+	return dispatchd.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots}
+}
+
+// NewUser is the input that creates a user.
+type NewUser struct {
+	Username string         `json:"username"`
+	Password string         `json:"password"`
+	Role     dispatchd.Role `json:"role"`
+	Team     string         `json:"team,omitempty"`
+	Depots   []string       `json:"depots,omitempty"`
+}
+
+// UserPatch changes a user; nil fields are left alone. Changing the role
+// replaces the bindings with the ones given.
+type UserPatch struct {
+	Role     *dispatchd.Role `json:"role"`
+	Team     *string         `json:"team"`
+	Depots   *[]string       `json:"depots"`
+	Disabled *bool           `json:"disabled"`
+	Password *string         `json:"password"`
+}
+
+// UserFilter selects users by username order.
+type UserFilter struct {
+	Role  dispatchd.Role
+	After string
+	Limit int
+}
+
+// Session is a bearer token's record. Only the token's SHA-256 is kept.
+type Session struct {
+	TokenHash []byte
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Store keeps users and sessions. Errors: ENOTFOUND for a missing user or
+// session, ECONFLICT for a taken username.
+type Store interface {
+	CreateUser(ctx context.Context, u *User, ev *dispatchd.Event) error
+	// UpdateUser locks the user, lets decide change it, then writes it with
+	// the event decide returns.
+	UpdateUser(ctx context.Context, id string, decide func(*User) (*dispatchd.Event, error)) (*User, error)
+	GetUser(ctx context.Context, id string) (*User, error)
+	GetUserByUsername(ctx context.Context, username string) (*User, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+	// ImportUsers inserts users that do not exist yet, by username, and
+	// skips the others; one event per user inserted.
+	ImportUsers(ctx context.Context, users []User, evs []dispatchd.Event) (int, error)
+
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns a session that is neither revoked nor expired at
+	// now, with its user; ENOTFOUND otherwise.
+	GetSession(ctx context.Context, tokenHash []byte, now time.Time) (*Session, *User, error)
+	RevokeSession(ctx context.Context, tokenHash []byte, now time.Time) error
+	// RevokeUserSessions ends every session of a user.
+	RevokeUserSessions(ctx context.Context, userID string, now time.Time) error
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+
+func validateBindings(f *dispatchd.Fields, role dispatchd.Role, team string, depots []string) {
+	switch {
+	case !role.Valid():
+		f.Add("role", "must be one of admin, commander, viewer, team_lead, depot_manager, tracker")
+	case role == dispatchd.RoleTeamLead || role == dispatchd.RoleTracker:
+		if team == "" {
+			f.Add("team", "is required for the %s role", role)
+		}
+		if len(depots) > 0 {
+			f.Add("depots", "only a depot manager is bound to depots")
+		}
+	case role == dispatchd.RoleDepotManager:
+		if len(depots) == 0 {
+			f.Add("depots", "a depot manager must be bound to at least one depot")
+		}
+		if team != "" {
+			f.Add("team", "only a team lead or a tracker is bound to a team")
+		}
+	default:
+		if team != "" {
+			f.Add("team", "only a team lead or a tracker is bound to a team")
+		}
+		if len(depots) > 0 {
+			f.Add("depots", "only a depot manager is bound to depots")
+		}
+	}
+}
+
+// Validate checks the new user's fields.
+func (n *NewUser) Validate() error {
+	var f dispatchd.Fields
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	if !usernameRE.MatchString(n.Username) {
+		f.Add("username", "must be 2 to 64 lowercase letters, digits, '.', '_' or '-'")
+	}
+	checkPassword(&f, n.Password)
+	n.Depots = dedupe(n.Depots)
+	validateBindings(&f, n.Role, n.Team, n.Depots)
+	return f.Err()
+}
+
+func checkPassword(f *dispatchd.Fields, pw string) {
+	switch {
+	case len(pw) < 4:
+		f.Add("password", "must be at least 4 characters")
+	case len(pw) > 256:
+		f.Add("password", "must be at most 256 bytes")
+	}
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"dispatchd"
+	"dispatchd/resources"
+)
+
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("import", "import --kind KIND [flags] FILE", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	kind := fs.String("kind", "", "what the file holds: items, teams, depots or stock (required)")
+	format := fs.String("format", "", "csv or geojson (default: from the file name)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || !slices.Contains(resources.ImportKinds, resources.ImportKind(*kind)) {
+		fs.Usage()
+		return errUsage
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var r io.Reader = f
+	progress := io.Discard
+	if !*quiet {
+		progress = stderr
+	}
+	bar := progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(progress),
+		progressbar.OptionSetDescription("reading "+filepath.Base(path)), progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	pr := progressbar.NewReader(r, bar)
+	data, err := io.ReadAll(&pr)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	_ = bar.Finish()
+	ft := resources.Format(*format)
+	if ft == "" {
+		ft = resources.CSV
+		if ext := strings.ToLower(filepath.Ext(path)); ext == ".geojson" || ext == ".json" ||
+			len(bytes.TrimSpace(data)) > 0 && bytes.TrimSpace(data)[0] == '{' {
+			ft = resources.GeoJSON
+		}
+	}
+	start := time.Now()
+	b, err := resources.ParseImport(resources.ImportKind(*kind), ft, data)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	st, err := sf.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	spin := progressbar.NewOptions(-1, progressbar.OptionSetWriter(progress), progressbar.OptionSpinnerType(14),
+		progressbar.OptionSetDescription(fmt.Sprintf("writing %d %s rows in one transaction", b.Len(), *kind)),
+		progressbar.OptionClearOnFinish())
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = spin.Add(1)
+			}
+		}
+	}()
+	sum, err := resources.NewService(st).Import(ctx, dispatchd.System, b, filepath.Base(path))
+	close(done)
+	_ = spin.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d %s rows from %s in %s\n", sum.Rows, sum.Kind, path, time.Since(start).Round(time.Millisecond))
+	return nil
+}

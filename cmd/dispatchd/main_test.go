@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"dispatchd/store/postgres/pgtest"
+)
+
+// TestMain lets the test binary stand in for dispatchd: with
+// DISPATCHD_RUN_MAIN=1 it runs main, so that the end-to-end tests start the
+// real server as a real process, and can kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("DISPATCHD_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type proc struct {
+	t   *testing.T
+	cmd *exec.Cmd
+	url string
+	out *bytes.Buffer
+}
+
+// start runs dispatchd with args and waits until it says where it listens.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), append([]string{"DISPATCHD_RUN_MAIN=1", "DISPATCH_LOG_LEVEL=warn"}, env...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{t: t, cmd: cmd, out: &bytes.Buffer{}}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			p.out.WriteString(line + "\n")
+			if rest, ok := strings.CutPrefix(line, "dispatchd is up at "); ok {
+				found <- strings.Fields(rest)[0]
+			}
+		}
+		close(found)
+	}()
+	select {
+	case url, ok := <-found:
+		if !ok {
+			_ = cmd.Wait()
+			t.Fatalf("dispatchd exited before serving: %s", stderr.String())
+		}
+		p.url = url
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("dispatchd did not start in time: %s", stderr.String())
+	}
+	return p
+}
+
+func (p *proc) signal(sig syscall.Signal) error {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+	return p.cmd.Wait()
+}
+
+func (p *proc) call(method, path, token string, body any, v any) int {
+	p.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, p.url+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if v != nil {
+		if err := json.Unmarshal(data, v); err != nil {
+			p.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func (p *proc) login(user string) string {
+	p.t.Helper()
+	var res struct{ Token string }
+	if code := p.call("POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": "demo"}, &res); code != 200 {
+		p.t.Fatalf("login %s: got %d", user, code)
+	}
+	return res.Token
+}
+
+// TestServeDemoSurvivesKill9 is the issue's "done when", on both stores: the
+// demo province loads, the commander logs in and reads complete teams and a
+// depot FeatureCollection, and a team created over the API survives kill -9.
+func TestServeDemoSurvivesKill9(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}
+			if backend == "postgres" {
+				env[1] = "DATABASE_URL=" + pgtest.URL(t)
+			}
+			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
+			if !strings.Contains(p.out.String(), "commander") || !strings.Contains(p.out.String(), `"demo"`) {
+				t.Fatalf("the console does not list the demo logins:\n%s", p.out)
+			}
+			token := p.login("commander")
+			var teams struct {
+				Items []map[string]any `json:"items"`
+			}
+			if code := p.call("GET", "/api/v1/teams?limit=5", token, nil, &teams); code != 200 || len(teams.Items) != 5 {
+				t.Fatalf("got %d with %d teams, want 5", code, len(teams.Items))
+			}
+			for _, tm := range teams.Items {
+				for _, f := range []string{"id", "name", "kind", "capabilities", "headcount", "leader", "duty_phone", "base", "address", "region", "equipment", "status"} {
+					if v, ok := tm[f]; !ok || v == nil || v == "" || fmt.Sprint(v) == "[]" {
+						t.Fatalf("team %v lacks %s", tm["id"], f)
+					}
+				}
+			}
+			var fc struct {
+				Type     string `json:"type"`
+				Features []struct {
+					Type     string `json:"type"`
+					Geometry struct {
+						Type        string    `json:"type"`
+						Coordinates []float64 `json:"coordinates"`
+					} `json:"geometry"`
+				} `json:"features"`
+			}
+			if code := p.call("GET", "/api/v1/depots?format=geojson&limit=5000", token, nil, &fc); code != 200 || fc.Type != "FeatureCollection" || len(fc.Features) < 3000 {
+				t.Fatalf("got %d, %q with %d features", code, fc.Type, len(fc.Features))
+			}
+			for _, f := range fc.Features {
+				if f.Type != "Feature" || f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) != 2 {
+					t.Fatalf("bad feature %+v", f)
+				}
+			}
+			var team struct{ ID string }
+			body := map[string]any{"name": "kill -9 测试队", "kind": "social", "base": map[string]float64{"lon": 120.2, "lat": 30.25}}
+			if code := p.call("POST", "/api/v1/teams", token, body, &team); code != 201 {
+				t.Fatalf("create team: got %d", code)
+			}
+			_ = p.signal(syscall.SIGKILL)
+
+			p = start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
+			token = p.login("commander")
+			var got struct{ Name string }
+			if code := p.call("GET", "/api/v1/teams/"+team.ID, token, nil, &got); code != 200 || got.Name != "kill -9 测试队" {
+				t.Fatalf("after kill -9: got %d %+v", code, got)
+			}
+			var count struct {
+				Items []any `json:"items"`
+			}
+			p.call("GET", "/api/v1/teams?q=kill&limit=10", token, nil, &count)
+			if len(count.Items) != 1 {
+				t.Fatalf("got %d copies of the team, want 1", len(count.Items))
+			}
+			if err := p.signal(syscall.SIGTERM); err != nil {
+				t.Fatalf("graceful shutdown: %v", err)
+			}
+		})
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DISPATCH_DATA_DIR", dir)
+	t.Setenv("DATABASE_URL", "")
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	env := func(args ...string) error {
+		out.Reset()
+		errb.Reset()
+		return run(ctx, args, strings.NewReader("s3cret-pw\n"), &out, &errb)
+	}
+	if err := env("migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, errb.String())
+	}
+	if err := env("user", "add", "--username", "chief", "--role", "commander"); err != nil || !strings.Contains(out.String(), "created user chief") {
+		t.Fatalf("user add: %v %s %s", err, out.String(), errb.String())
+	}
+	if err := env("user", "add", "--username", "chief", "--role", "commander", "--password", "another1"); err == nil {
+		t.Fatal("a second user with the same name was created")
+	}
+	if err := env("user", "add", "--username", "lead", "--role", "team_lead", "--password", "pw123456"); err == nil || !strings.Contains(userMessage(err), "team") {
+		t.Fatalf("got %v, want a message about the team", err)
+	}
+	f := dir + "/items.csv"
+	if err := os.WriteFile(f, []byte("code,name,kind,unit\n1010101,帐篷,material,顶\n2020101,冲锋舟,equipment,艘\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := env("import", "--kind", "items", "--quiet", f); err != nil || !strings.Contains(out.String(), "imported 2 items rows") {
+		t.Fatalf("import: %v %q %s", err, out.String(), errb.String())
+	}
+	bad := dir + "/bad.csv"
+	if err := os.WriteFile(bad, []byte("code,name,kind,unit\n123,帐篷,material,顶\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := env("import", "--kind", "items", "--quiet", bad)
+	if err == nil || !strings.Contains(userMessage(err), "line 2: code") {
+		t.Fatalf("got %v, want an error on line 2", err)
+	}
+	if err := run(ctx, []string{"frobnicate"}, nil, &out, &errb); err == nil || exitCode(err) != 2 {
+		t.Fatalf("got %v, want a usage error", err)
+	}
+	if err := run(ctx, []string{"--help"}, nil, &out, &errb); err != nil || !strings.Contains(out.String(), "DISPATCH_DATA_DIR") {
+		t.Fatalf("help: %v %s", err, out.String())
+	}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"dispatchd/auth"
+	"dispatchd/resources"
+	"dispatchd/web"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "serve [flags]", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", envOr("DISPATCH_ADDR", ":8080"), "listen address (env DISPATCH_ADDR)")
+	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
+	ttl := fs.Duration("token-ttl", durationEnv("DISPATCH_TOKEN_TTL", auth.DefaultTokenTTL), "how long a login lasts (env DISPATCH_TOKEN_TTL)")
+	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	trusted, err := parseCIDRs(*proxies)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	st, err := sf.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	registry := resources.NewService(st)
+	authSvc := auth.NewService(st, st, *ttl)
+	if *demo {
+		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
+			return err
+		}
+	}
+	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted}, web.Deps{
+		Auth: authSvc, Registry: registry, Events: st, Idempotency: st, Ready: st.Ready,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := srv.HTTPServer(*addr)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "dispatchd is up at %s (API under /api/v1, docs at /api/v1/openapi.json)\n", baseURL(ln.Addr()))
+	log.Info("listening", "addr", ln.Addr().String())
+	go pruneIdempotency(ctx, st, log)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// pruneIdempotency forgets idempotent answers older than a day, hourly,
+// until ctx ends.
+func pruneIdempotency(ctx context.Context, st interface {
+	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
+}, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := st.DeleteIdempotentBefore(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			log.Warn("prune idempotency keys", "error", err)
+		} else if n > 0 {
+			log.Debug("pruned idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func baseURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func parseCIDRs(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxies: %q is not a CIDR such as 10.0.0.0/8", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func durationEnv(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(envOr(key, "")); err == nil && d > 0 {
+		return d
+	}
+	return def
+}

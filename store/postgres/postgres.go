@@ -1,0 +1,186 @@
+// Package postgres is the production store on PostgreSQL, through a pgx
+// connection pool.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"dispatchd"
+	"dispatchd/migrations"
+	"dispatchd/store/sqldb"
+)
+
+// Store is the PostgreSQL store.
+type Store struct {
+	*sqldb.Store
+	pool *pgxpool.Pool
+	m    *sqldb.Migrator
+}
+
+// eventLockKey is the advisory lock that serializes event ids: a
+// transaction takes it just before appending events and holds it until it
+// commits, so ids appear in commit order.
+const eventLockKey = 0x64697370 // "disp"
+
+var dialect = sqldb.Dialect{
+	ForUpdate:    " FOR UPDATE",
+	LockEvents:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", eventLockKey),
+	ILike:        "ILIKE",
+	JSONArrayHas: func(col, p string) string { return fmt.Sprintf("%s @> jsonb_build_array(%s::text)", col, p) },
+	JSONValues:   func(p string) string { return fmt.Sprintf("(SELECT jsonb_array_elements_text(%s::jsonb))", p) },
+	MaxParams:    65000,
+}
+
+// Open connects to the database at url. It does not migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "dispatchd"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	s := &Store{Store: sqldb.New(conn{pool}, dialect), pool: pool}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	if s.m, err = sqldb.NewMigrator(goose.DialectPostgres, stdlib.OpenDBFromPool(pool), migrations.Postgres(),
+		goose.WithSessionLocker(locker)); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate applies pending migrations under a session lock, so that several
+// nodes starting at once apply each migration once.
+func (s *Store) Migrate(ctx context.Context) (int, error) { return s.m.Up(ctx) }
+
+// Ready reports whether the database answers and its schema is current.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the database does not answer", Err: err}
+	}
+	return s.m.Check(ctx)
+}
+
+// Pool returns the connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+type conn struct{ pool *pgxpool.Pool }
+
+func (c conn) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := c.pool.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), translate(err)
+}
+
+func (c conn) Query(ctx context.Context, sql string, args ...any) (sqldb.Rows, error) {
+	r, err := c.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return rows{r}, nil
+}
+
+func (c conn) QueryRow(ctx context.Context, sql string, args ...any) sqldb.Row {
+	return row{c.pool.QueryRow(ctx, sql, args...)}
+}
+
+func (c conn) Tx(ctx context.Context, fn func(q sqldb.Querier) error) error {
+	tx, err := c.pool.Begin(ctx)
+	if err != nil {
+		return translate(fmt.Errorf("begin: %w", err))
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if err := fn(txq{tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+type txq struct{ tx pgx.Tx }
+
+func (t txq) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), translate(err)
+}
+
+func (t txq) Query(ctx context.Context, sql string, args ...any) (sqldb.Rows, error) {
+	r, err := t.tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return rows{r}, nil
+}
+
+func (t txq) QueryRow(ctx context.Context, sql string, args ...any) sqldb.Row {
+	return row{t.tx.QueryRow(ctx, sql, args...)}
+}
+
+type rows struct{ pgx.Rows }
+
+func (r rows) Scan(dest ...any) error { return translate(r.Rows.Scan(dest...)) }
+func (r rows) Err() error             { return translate(r.Rows.Err()) }
+
+type row struct{ pgx.Row }
+
+func (r row) Scan(dest ...any) error { return translate(r.Row.Scan(dest...)) }
+
+// translate maps pgx errors to sqldb and dispatchd errors.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sqldb.ErrNoRows
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: "already exists", Err: err}
+		case pe.Code == "23514":
+			return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: "a constraint would be broken", Err: err}
+		case pe.Code == "23503":
+			return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: "a referenced row is missing or still in use", Err: err}
+		case pe.Code[:2] == "08", pe.Code[:2] == "53", pe.Code[:2] == "57", pe.Code == "40001", pe.Code == "40P01":
+			return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the database is unavailable or overloaded; try again", Err: err}
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
+		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the database is unavailable; try again", Err: err}
+	}
+	return err
+}

@@ -1,0 +1,113 @@
+package storetest
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"dispatchd"
+	"dispatchd/auth"
+)
+
+func testUsers(t *testing.T, s Store) {
+	c := ctx(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := &auth.User{ID: "u-1", Username: "chief", Role: dispatchd.RoleCommander, PasswordHash: "h", CreatedAt: now, UpdatedAt: now}
+	ev := dispatchd.NewEvent("user.created", actor, u.ID, u)
+	noErr(t, s.CreateUser(c, u, &ev))
+	if ev.ID == 0 {
+		t.Fatal("got event id 0, want it set")
+	}
+	dup := *u
+	dup.ID = "u-2"
+	ev2 := dispatchd.NewEvent("user.created", actor, dup.ID, dup)
+	wantCode(t, s.CreateUser(c, &dup, &ev2), dispatchd.ECONFLICT)
+	got := ok(s.GetUserByUsername(c, "chief")).get(t)
+	if got.ID != "u-1" || got.Role != dispatchd.RoleCommander || got.Disabled || !got.CreatedAt.Equal(now) {
+		t.Fatalf("got %+v", got)
+	}
+	_, err := s.GetUserByUsername(c, "nobody")
+	wantCode(t, err, dispatchd.ENOTFOUND)
+	up := ok(s.UpdateUser(c, "u-1", func(u *auth.User) (*dispatchd.Event, error) {
+		u.Role, u.Depots, u.Disabled = dispatchd.RoleDepotManager, []string{"d1", "d2"}, true
+		ev := dispatchd.NewEvent("user.updated", actor, u.ID, u)
+		return &ev, nil
+	})).get(t)
+	got = ok(s.GetUser(c, "u-1")).get(t)
+	if !got.Disabled || len(got.Depots) != 2 || got.Role != dispatchd.RoleDepotManager || up.Role != got.Role {
+		t.Fatalf("got %+v", got)
+	}
+	seeds := []auth.User{
+		{ID: "u-3", Username: "chief", Role: dispatchd.RoleViewer, PasswordHash: "x", CreatedAt: now, UpdatedAt: now},
+		{ID: "u-4", Username: "lead", Role: dispatchd.RoleTeamLead, Team: "t1", PasswordHash: "x", CreatedAt: now, UpdatedAt: now},
+	}
+	evs := []dispatchd.Event{dispatchd.NewEvent("user.created", actor, "u-3", nil), dispatchd.NewEvent("user.created", actor, "u-4", nil)}
+	if n := ok(s.ImportUsers(c, seeds, evs)).get(t); n != 1 {
+		t.Fatalf("got %d users created, want 1 (chief exists)", n)
+	}
+	if got := ok(s.GetUserByUsername(c, "chief")).get(t); got.ID != "u-1" {
+		t.Fatalf("an existing user was replaced: %+v", got)
+	}
+	list := ok(s.ListUsers(c, auth.UserFilter{Limit: 10})).get(t)
+	if len(list) != 2 || list[0].Username != "chief" || list[1].Team != "t1" {
+		t.Fatalf("got %+v", list)
+	}
+	list = ok(s.ListUsers(c, auth.UserFilter{Role: dispatchd.RoleTeamLead, Limit: 10})).get(t)
+	if len(list) != 1 {
+		t.Fatalf("got %d team leads, want 1", len(list))
+	}
+}
+
+func testSessions(t *testing.T, s Store) {
+	c := ctx(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := &auth.User{ID: "u-1", Username: "chief", Role: dispatchd.RoleCommander, PasswordHash: "h", CreatedAt: now, UpdatedAt: now}
+	ev := dispatchd.NewEvent("user.created", actor, u.ID, u)
+	noErr(t, s.CreateUser(c, u, &ev))
+	a := &auth.Session{TokenHash: []byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	b := &auth.Session{TokenHash: []byte("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	noErr(t, s.CreateSession(c, a))
+	noErr(t, s.CreateSession(c, b))
+	sess, user := ok2(s.GetSession(c, a.TokenHash, now)).get(t)
+	if !bytes.Equal(sess.TokenHash, a.TokenHash) || user.Username != "chief" || !sess.ExpiresAt.Equal(a.ExpiresAt) {
+		t.Fatalf("got %+v %+v", sess, user)
+	}
+	_, _, err := s.GetSession(c, a.TokenHash, now.Add(2*time.Hour))
+	wantCode(t, err, dispatchd.ENOTFOUND)
+	_, _, err = s.GetSession(c, []byte("nope"), now)
+	wantCode(t, err, dispatchd.ENOTFOUND)
+	noErr(t, s.RevokeSession(c, a.TokenHash, now))
+	_, _, err = s.GetSession(c, a.TokenHash, now)
+	wantCode(t, err, dispatchd.ENOTFOUND)
+	wantCode(t, s.RevokeSession(c, a.TokenHash, now), dispatchd.ENOTFOUND)
+	ok2(s.GetSession(c, b.TokenHash, now)).get(t)
+	noErr(t, s.RevokeUserSessions(c, "u-1", now))
+	_, _, err = s.GetSession(c, b.TokenHash, now)
+	wantCode(t, err, dispatchd.ENOTFOUND)
+}
+
+func testIdempotency(t *testing.T, s Store) {
+	c := ctx(t)
+	now := time.Now().UTC()
+	prev := ok(s.ClaimIdempotent(c, "chief", "k1", "POST", "/api/v1/teams", now)).get(t)
+	if prev != nil {
+		t.Fatalf("got %+v for a new key, want nil", prev)
+	}
+	prev = ok(s.ClaimIdempotent(c, "chief", "k1", "POST", "/api/v1/teams", now)).get(t)
+	if prev == nil || prev.Status != 0 {
+		t.Fatalf("got %+v, want a running claim", prev)
+	}
+	noErr(t, s.CompleteIdempotent(c, "chief", "k1", 201, []byte(`{"id":"t1"}`)))
+	prev = ok(s.ClaimIdempotent(c, "chief", "k1", "POST", "/api/v1/teams", now)).get(t)
+	if prev == nil || prev.Status != 201 || string(prev.Body) != `{"id":"t1"}` || prev.Path != "/api/v1/teams" {
+		t.Fatalf("got %+v, want the stored answer", prev)
+	}
+	if p := ok(s.ClaimIdempotent(c, "other", "k1", "POST", "/api/v1/teams", now)).get(t); p != nil {
+		t.Fatalf("keys are per actor; got %+v", p)
+	}
+	ok(s.ClaimIdempotent(c, "chief", "k2", "POST", "/x", now)).get(t)
+	noErr(t, s.ReleaseIdempotent(c, "chief", "k2"))
+	if p := ok(s.ClaimIdempotent(c, "chief", "k2", "POST", "/x", now)).get(t); p != nil {
+		t.Fatalf("a released key must be claimable again; got %+v", p)
+	}
+}

@@ -1,0 +1,131 @@
+// Package storetest is the conformance suite that every store must pass:
+// the same tests, against the real database, for SQLite and PostgreSQL.
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"dispatchd"
+	"dispatchd/auth"
+	"dispatchd/resources"
+	"dispatchd/store/sqldb"
+)
+
+// Store is everything a store implements.
+type Store interface {
+	resources.Store
+	auth.Store
+	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
+	LastEventID(ctx context.Context) (int64, error)
+	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.IdempotentResult, error)
+	CompleteIdempotent(ctx context.Context, actor, key string, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, actor, key string) error
+	Ready(ctx context.Context) error
+}
+
+// Open returns a new, empty, migrated store for one test; it closes the
+// store when the test ends.
+type Open func(t *testing.T) Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Open) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s Store)
+	}{
+		{"Ready", testReady},
+		{"Items", testItems},
+		{"ItemDecideErrorWritesNothing", testDecideError},
+		{"Teams", testTeams},
+		{"TeamFilters", testTeamFilters},
+		{"Depots", testDepots},
+		{"StockAdjust", testStockAdjust},
+		{"StockNeverNegative", testStockNeverNegative},
+		{"StockConcurrentWithdrawals", testStockConcurrent},
+		{"Import", testImport},
+		{"ImportStock", testImportStock},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"Idempotency", testIdempotency},
+		{"EventsEveryChange", testEventsEveryChange},
+		{"EventsConcurrentWritersNoGaps", testEventsConcurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+var actor = dispatchd.Actor{UserID: "u1", Username: "tester", Role: dispatchd.RoleAdmin}
+
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// result holds a value and an error until get checks the error.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+func ok[T any](v T, err error) result[T] { return result[T]{v, err} }
+
+func (r result[T]) get(t *testing.T) T {
+	t.Helper()
+	noErr(t, r.err)
+	return r.v
+}
+
+type result2[A, B any] struct {
+	a   A
+	b   B
+	err error
+}
+
+func ok2[A, B any](a A, b B, err error) result2[A, B] { return result2[A, B]{a, b, err} }
+
+func (r result2[A, B]) get(t *testing.T) (A, B) {
+	t.Helper()
+	noErr(t, r.err)
+	return r.a, r.b
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := dispatchd.ErrorCode(err); got != code {
+		t.Fatalf("got error %v (code %q), want code %q", err, got, code)
+	}
+}
+
+func testReady(t *testing.T, s Store) {
+	noErr(t, s.Ready(ctx(t)))
+}
+
+// events returns every event in the store.
+func events(t *testing.T, s Store) []dispatchd.Event {
+	t.Helper()
+	var all []dispatchd.Event
+	var since int64
+	for {
+		page := ok(s.ListEvents(ctx(t), since, 500)).get(t)
+		if len(page) == 0 {
+			return all
+		}
+		all = append(all, page...)
+		since = page[len(page)-1].ID
+	}
+}

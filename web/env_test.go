@@ -1,0 +1,222 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"dispatchd"
+	"dispatchd/auth"
+	"dispatchd/geo"
+	"dispatchd/resources"
+	"dispatchd/store/postgres"
+	"dispatchd/store/postgres/pgtest"
+	"dispatchd/store/sqlite"
+	"dispatchd/web"
+)
+
+type store interface {
+	resources.Store
+	auth.Store
+	web.EventReader
+	web.IdempotencyStore
+	Migrate(ctx context.Context) (int, error)
+	Ready(ctx context.Context) error
+	Close() error
+}
+
+// env is a real server over a real store, with a user of every role.
+type env struct {
+	t      *testing.T
+	url    string
+	srv    *web.Server
+	store  store
+	tokens map[string]string
+}
+
+// backends runs fn once on SQLite and once on PostgreSQL.
+func backends(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, b := range []string{"sqlite", "postgres"} {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newEnv(t, b))
+		})
+	}
+}
+
+func newEnv(t *testing.T, backend string) *env {
+	t.Helper()
+	ctx := context.Background()
+	var st store
+	var err error
+	if backend == "postgres" {
+		st, err = postgres.Open(ctx, pgtest.URL(t))
+	} else {
+		st, err = sqlite.Open(ctx, t.TempDir())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	registry := resources.NewService(st)
+	authSvc := auth.NewService(st, st, 0)
+	sys := dispatchd.System
+	for _, it := range []resources.Item{
+		{Code: "1010101", Name: "帐篷", Kind: resources.Material, Unit: "顶"},
+		{Code: "2020101", Name: "冲锋舟", Kind: resources.Equipment, Unit: "艘"},
+	} {
+		if _, err := registry.CreateItem(ctx, sys, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := registry.CreateDepot(ctx, sys, resources.Depot{ID: "d1", Name: "杭州市应急物资储备库", Tier: resources.Municipal,
+		Location: geo.Point{Lon: 120.15, Lat: 30.28}, Region: "330100"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.CreateTeam(ctx, sys, resources.Team{ID: "t1", Name: "西湖区消防救援大队", Kind: resources.FireRescue,
+		Capabilities: []string{"fire_fighting"}, Base: geo.Point{Lon: 120.13, Lat: 30.26}, Region: "330106"}); err != nil {
+		t.Fatal(err)
+	}
+	users := []auth.SeedUser{
+		{Username: "admin", Role: dispatchd.RoleAdmin},
+		{Username: "commander", Role: dispatchd.RoleCommander},
+		{Username: "viewer", Role: dispatchd.RoleViewer},
+		{Username: "lead", Role: dispatchd.RoleTeamLead, Team: "t1"},
+		{Username: "manager", Role: dispatchd.RoleDepotManager, Depots: []string{"d1"}},
+		{Username: "tracker", Role: dispatchd.RoleTracker, Team: "t1"},
+	}
+	if _, err := authSvc.EnsureUsers(ctx, sys, "secret", users); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Events: st, Idempotency: st, Ready: st.Ready})
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, tokens: map[string]string{}}
+	for _, u := range users {
+		var res struct{ Token string }
+		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)
+		e.tokens[u.Username] = res.Token
+	}
+	return e
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// call sends a request; body is JSON-encoded unless it is []byte or string.
+func (e *env) call(method, path, token string, body any, headers ...string) response {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	case string:
+		r = bytes.NewReader([]byte(b))
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, e.url+path, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// as calls with the token of a user.
+func (e *env) as(user, method, path string, body any, headers ...string) response {
+	e.t.Helper()
+	return e.call(method, path, e.tokens[user], body, headers...)
+}
+
+// mustJSON checks the status and decodes the body into v.
+func (e *env) mustJSON(r response, status int, v any) {
+	e.t.Helper()
+	if r.status != status {
+		e.t.Fatalf("got status %d, want %d: %s", r.status, status, r.body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.body, v); err != nil {
+			e.t.Fatalf("decode %s: %v", r.body, err)
+		}
+	}
+}
+
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+		Line    int    `json:"line"`
+	} `json:"errors"`
+}
+
+// mustProblem checks that r is a problem+json answer with the status, and
+// that it names each of the fields.
+func (e *env) mustProblem(r response, status int, fields ...string) problem {
+	e.t.Helper()
+	if r.status != status {
+		e.t.Fatalf("got status %d, want %d: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		e.t.Fatalf("got Content-Type %q, want application/problem+json", ct)
+	}
+	var p problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		e.t.Fatalf("decode problem %s: %v", r.body, err)
+	}
+	if p.Status != status || p.Type == "" || p.Title == "" || p.Detail == "" {
+		e.t.Fatalf("incomplete problem: %s", r.body)
+	}
+	for _, f := range fields {
+		found := false
+		for _, fe := range p.Errors {
+			found = found || fe.Field == f
+		}
+		if !found {
+			e.t.Fatalf("the problem does not name field %q: %s", f, r.body)
+		}
+	}
+	return p
+}

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"dispatchd"
+)
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type      string                 `json:"type"`
+	Title     string                 `json:"title"`
+	Status    int                    `json:"status"`
+	Detail    string                 `json:"detail"`
+	Instance  string                 `json:"instance,omitempty"`
+	RequestID string                 `json:"request_id,omitempty"`
+	Errors    []dispatchd.FieldError `json:"errors,omitempty"`
+}
+
+var codeStatus = map[string]int{
+	dispatchd.EINVALID:      http.StatusBadRequest,
+	dispatchd.ENOTFOUND:     http.StatusNotFound,
+	dispatchd.ECONFLICT:     http.StatusConflict,
+	dispatchd.EUNAUTHORIZED: http.StatusUnauthorized,
+	dispatchd.EFORBIDDEN:    http.StatusForbidden,
+	dispatchd.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	dispatchd.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	dispatchd.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// statusCode maps echo's own errors (no route, wrong method, body limit) to
+// application codes.
+var statusCode = map[int]string{
+	http.StatusBadRequest:            dispatchd.EINVALID,
+	http.StatusNotFound:              dispatchd.ENOTFOUND,
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: dispatchd.ETOOLARGE,
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusUnauthorized:          dispatchd.EUNAUTHORIZED,
+	http.StatusForbidden:             dispatchd.EFORBIDDEN,
+	http.StatusTooManyRequests:       "too_many_requests",
+	http.StatusServiceUnavailable:    dispatchd.EUNAVAILABLE,
+}
+
+// errorHandler is the one place that turns errors into HTTP answers. It logs
+// internal errors once, with the request id; the user sees only the message.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := problem{Instance: c.Request().URL.Path, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && dispatchd.ErrorCode(err) == dispatchd.EINTERNAL {
+		p.Status = he.Code
+		code, ok := statusCode[he.Code]
+		if !ok {
+			code = "error"
+		}
+		p.Type = problemType(code)
+		p.Title = http.StatusText(he.Code)
+		p.Detail = http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok {
+			p.Detail = m
+		}
+		if he.Code == http.StatusNotFound {
+			p.Detail = "no such route: " + c.Request().Method + " " + c.Request().URL.Path
+		}
+		if he.Code >= 500 {
+			s.log.ErrorContext(c.Request().Context(), "request failed", "request_id", p.RequestID, "error", err)
+		}
+	} else {
+		code := dispatchd.ErrorCode(err)
+		p.Status = codeStatus[code]
+		if p.Status == 0 {
+			p.Status = http.StatusInternalServerError
+		}
+		p.Type = problemType(code)
+		p.Title = http.StatusText(p.Status)
+		p.Detail = dispatchd.ErrorMessage(err)
+		p.Errors = dispatchd.ErrorFields(err)
+		switch {
+		case code == dispatchd.EINTERNAL:
+			s.log.ErrorContext(c.Request().Context(), "request failed", "request_id", p.RequestID,
+				"method", c.Request().Method, "path", c.Path(), "error", err)
+		case code == dispatchd.EUNAVAILABLE:
+			s.log.WarnContext(c.Request().Context(), "service unavailable", "request_id", p.RequestID, "error", err)
+			c.Response().Header().Set("Retry-After", "2")
+		case code == dispatchd.EUNAUTHORIZED:
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="dispatchd"`)
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(p.Status)
+		return
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if err := encodeJSON(c.Response(), p); err != nil {
+		s.log.Debug("write problem", "error", err)
+	}
+}
+
+func problemType(code string) string { return "urn:dispatchd:problem:" + code }

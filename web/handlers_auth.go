@@ -1,0 +1,105 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"dispatchd"
+	"dispatchd/auth"
+)
+
+// login handles POST /api/v1/auth/login.
+func (s *Server) login(c echo.Context) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	var f dispatchd.Fields
+	if in.Username == "" {
+		f.Add("username", "is required")
+	}
+	if in.Password == "" {
+		f.Add("password", "is required")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	res, err := s.d.Auth.Login(c.Request().Context(), in.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, res)
+}
+
+// logout handles POST /api/v1/auth/logout: the token is revoked.
+func (s *Server) logout(c echo.Context) error {
+	token := strings.TrimSpace(strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "))
+	if err := s.d.Auth.Logout(c.Request().Context(), token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// me handles GET /api/v1/auth/me.
+func (s *Server) me(c echo.Context) error {
+	u, err := s.d.Auth.User(c.Request().Context(), actor(c).UserID)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, u)
+}
+
+// listUsers handles GET /api/v1/users.
+func (s *Server) listUsers(c echo.Context) error {
+	q := newQuery(c)
+	f := auth.UserFilter{Role: enum(q, "role", dispatchd.Roles), Limit: int(q.int("limit", 1, 1000)), After: q.cursor()}
+	if err := q.err(); err != nil {
+		return err
+	}
+	users, next, err := s.d.Auth.Users(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, newList(users, next))
+}
+
+// createUser handles POST /api/v1/users.
+func (s *Server) createUser(c echo.Context) error {
+	var in auth.NewUser
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	u, err := s.d.Auth.CreateUser(c.Request().Context(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusCreated, u)
+}
+
+// getUser handles GET /api/v1/users/:id.
+func (s *Server) getUser(c echo.Context) error {
+	u, err := s.d.Auth.User(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, u)
+}
+
+// updateUser handles PATCH /api/v1/users/:id: role, bindings, password,
+// disabled.
+func (s *Server) updateUser(c echo.Context) error {
+	var in auth.UserPatch
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	u, err := s.d.Auth.UpdateUser(c.Request().Context(), actor(c), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, u)
+}

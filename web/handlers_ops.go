@@ -1,0 +1,129 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"dispatchd"
+	"dispatchd/resources"
+)
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+// healthz handles GET /healthz: the process is alive.
+func (s *Server) healthz(c echo.Context) error {
+	return reply(c, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz handles GET /readyz: the store answers and is migrated.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.d.Ready(ctx); err != nil {
+		if dispatchd.ErrorCode(err) == dispatchd.EINTERNAL {
+			return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the store is not ready", Err: err}
+		}
+		return err
+	}
+	return reply(c, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// openapi handles GET /api/v1/openapi.json.
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openapiDoc)
+}
+
+// listEvents handles GET /api/v1/events?since=N&limit=M: the events after
+// id N, in commit order.
+func (s *Server) listEvents(c echo.Context) error {
+	q := newQuery(c)
+	since := q.int("since", 0, 1<<62)
+	limit := int(q.int("limit", 1, 1000))
+	if err := q.err(); err != nil {
+		return err
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	evs, err := s.d.Events.ListEvents(c.Request().Context(), since, limit)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(evs) == limit {
+		next = strconv.FormatInt(evs[len(evs)-1].ID, 10)
+	}
+	return reply(c, http.StatusOK, struct {
+		Items []dispatchd.Event `json:"items"`
+		// NextSince is where the next poll starts.
+		NextSince int64  `json:"next_since"`
+		More      bool   `json:"more"`
+		Next      string `json:"next_cursor,omitempty"`
+	}{evs, lastID(evs, since), next != "", next})
+}
+
+func lastID(evs []dispatchd.Event, since int64) int64 {
+	if len(evs) == 0 {
+		return since
+	}
+	return evs[len(evs)-1].ID
+}
+
+// importFile handles POST /api/v1/import/:kind. The body is the file, CSV
+// or GeoJSON, told by ?format=, else the Content-Type, else its first byte.
+// All rows are written or none; every bad row is listed with its line.
+func (s *Server) importFile(c echo.Context) error {
+	kind := resources.ImportKind(c.Param("kind"))
+	if !slices.Contains(resources.ImportKinds, kind) {
+		return dispatchd.Errorf(dispatchd.ENOTFOUND, "cannot import %q: the kinds are items, teams, depots and stock", kind)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxImportBody))
+	if err != nil {
+		return readErr(err)
+	}
+	q := newQuery(c)
+	format := enum(q, "format", []resources.Format{resources.CSV, resources.GeoJSON})
+	if err := q.err(); err != nil {
+		return err
+	}
+	if format == "" {
+		format = guessFormat(c.Request().Header.Get(echo.HeaderContentType), data)
+	}
+	b, err := resources.ParseImport(kind, format, data)
+	if err != nil {
+		return err
+	}
+	source := c.QueryParam("source")
+	if source == "" {
+		source = "upload"
+	}
+	sum, err := s.d.Registry.Import(c.Request().Context(), actor(c), b, source)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, sum)
+}
+
+func guessFormat(contentType string, data []byte) resources.Format {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch mt {
+	case "text/csv", "application/csv":
+		return resources.CSV
+	case "application/geo+json", "application/json":
+		return resources.GeoJSON
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n\xef\xbb\xbf"); len(t) > 0 && t[0] == '{' {
+		return resources.GeoJSON
+	}
+	return resources.CSV
+}

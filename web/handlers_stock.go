@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"dispatchd/resources"
+)
+
+// getStock handles GET /api/v1/depots/:id/stock.
+func (s *Server) getStock(c echo.Context) error {
+	st, err := s.d.Registry.Stock(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, map[string]any{"depot": c.Param("id"), "items": st})
+}
+
+// adjustStock handles POST /api/v1/depots/:id/stock/adjustments.
+func (s *Server) adjustStock(c echo.Context) error {
+	var in resources.AdjustRequest
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	st, err := s.d.Registry.AdjustStock(c.Request().Context(), actor(c), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, map[string]any{"depot": c.Param("id"), "items": st})
+}
+
+// getLedger handles GET /api/v1/depots/:id/stock/ledger.
+func (s *Server) getLedger(c echo.Context) error {
+	q := newQuery(c)
+	f := resources.LedgerFilter{Depot: c.Param("id"), Item: q.str("item"), Limit: int(q.int("limit", 1, resources.MaxLimit))}
+	if cur := q.cursor(); cur != "" {
+		n, err := strconv.ParseInt(cur, 10, 64)
+		if err != nil {
+			q.errs.Add("cursor", "is not a cursor this server gave out")
+		}
+		f.After = n
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	lines, next, err := s.d.Registry.Ledger(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, newList(lines, next))
+}

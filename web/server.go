@@ -1,0 +1,210 @@
+// Package web is the HTTP face of dispatchd: routes, handlers, middleware
+// (request ids, logs, metrics, auth, idempotency, limits) and the OpenAPI
+// document. It is the only package that imports echo.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"dispatchd"
+	"dispatchd/auth"
+	"dispatchd/resources"
+	"dispatchd/store/sqldb"
+)
+
+// EventReader reads the event log.
+type EventReader interface {
+	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
+	LastEventID(ctx context.Context) (int64, error)
+}
+
+// IdempotencyStore remembers the answers to requests with an
+// Idempotency-Key.
+type IdempotencyStore interface {
+	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.IdempotentResult, error)
+	CompleteIdempotent(ctx context.Context, actor, key string, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, actor, key string) error
+}
+
+// Deps are the services the server calls.
+type Deps struct {
+	Auth        *auth.Service
+	Registry    *resources.Service
+	Events      EventReader
+	Idempotency IdempotencyStore
+	// Ready reports whether the store answers and is migrated.
+	Ready func(ctx context.Context) error
+}
+
+// Config tunes the server.
+type Config struct {
+	Logger *slog.Logger
+	// TrustedProxies lists the networks whose X-Forwarded-For is believed;
+	// with none, the client address is the peer's.
+	TrustedProxies []*net.IPNet
+	// Registry collects metrics; nil means a new registry.
+	Metrics *prometheus.Registry
+}
+
+// Server is the HTTP server.
+type Server struct {
+	e       *echo.Echo
+	log     *slog.Logger
+	d       Deps
+	metrics *metrics
+	routes  []route
+}
+
+// New builds the server and registers every route.
+func New(cfg Config, d Deps) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics)}
+	e.HTTPErrorHandler = s.errorHandler
+	// echo's default trusts X-Forwarded-For from anyone; take the peer's
+	// address unless the operator names the proxies in front.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Generator: dispatchd.NewID,
+		RequestIDHandler: func(c echo.Context, id string) {
+			c.SetRequest(c.Request().WithContext(withRequestID(c.Request().Context(), id)))
+		},
+	}))
+	e.Use(s.logRequests, s.metrics.middleware, s.recoverPanics, securityHeaders)
+	s.register(cfg.Metrics)
+	return s
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// HTTPServer returns an http.Server for addr with timeouts that keep slow
+// or dead clients from holding connections.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+type requestIDKey struct{}
+
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case c.Path() == "/healthz" || c.Path() == "/readyz" || c.Path() == "/metrics":
+			level = slog.LevelDebug
+		}
+		s.log.Log(c.Request().Context(), level, "request",
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"method", c.Request().Method, "path", c.Request().URL.Path, "status", status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote_ip", c.RealIP(),
+			"actor", actor(c).Name())
+		return nil
+	}
+}
+
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = dispatchd.Errorf(dispatchd.EINTERNAL, "panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// authenticate reads the bearer token and puts the actor in the context.
+func (s *Server) authenticate(c echo.Context) (dispatchd.Actor, error) {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		if h != "" {
+			return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\"")
+		}
+		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "log in first: this route needs a bearer token")
+	}
+	a, err := s.d.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+	if err != nil {
+		return dispatchd.Actor{}, err
+	}
+	c.SetRequest(c.Request().WithContext(dispatchd.WithActor(c.Request().Context(), a)))
+	return a, nil
+}
+
+// policy returns middleware that lets through only the roles given; no
+// roles means a public route.
+func (s *Server) policy(roles []dispatchd.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if roles == nil {
+				return next(c)
+			}
+			a, err := s.authenticate(c)
+			if err != nil {
+				return err
+			}
+			if !a.Is(roles...) {
+				return dispatchd.Errorf(dispatchd.EFORBIDDEN, "the %s role may not %s %s", a.Role, c.Request().Method, c.Path())
+			}
+			return next(c)
+		}
+	}
+}
