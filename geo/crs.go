@@ -48,10 +48,9 @@ func WGS84ToGCJ02(lon, lat float64) (float64, float64) {
 }
 
 // invert finds the point that fwd maps to (lon, lat) by fixed-point
-// iteration: the offsets change slowly, so each step gains about three
-// orders of magnitude and a few steps reach well under a millimetre.
-func invert(fwd func(float64, float64) (float64, float64), lon, lat float64) (float64, float64) {
-	x, y := lon, lat
+// iteration from (x, y): the offsets change slowly, so each step gains about
+// three orders of magnitude and a few steps reach well under a millimetre.
+func invert(fwd func(float64, float64) (float64, float64), lon, lat, x, y float64) (float64, float64) {
 	for range 30 {
 		fx, fy := fwd(x, y)
 		dx, dy := fx-lon, fy-lat
@@ -69,7 +68,7 @@ func GCJ02ToWGS84(lon, lat float64) (float64, float64) {
 	if !InChina(lon, lat) {
 		return lon, lat
 	}
-	return invert(WGS84ToGCJ02, lon, lat)
+	return invert(WGS84ToGCJ02, lon, lat, lon, lat)
 }
 
 // GCJ02ToBD09 applies Baidu's published BD-09 formula.
@@ -91,15 +90,7 @@ func bd09ToGCJ02Approx(lon, lat float64) (float64, float64) {
 // BD09ToGCJ02 inverts GCJ02ToBD09 iteratively.
 func BD09ToGCJ02(lon, lat float64) (float64, float64) {
 	x, y := bd09ToGCJ02Approx(lon, lat)
-	for range 10 {
-		fx, fy := GCJ02ToBD09(x, y)
-		dx, dy := fx-lon, fy-lat
-		x, y = x-dx, y-dy
-		if math.Abs(dx) < 1e-12 && math.Abs(dy) < 1e-12 {
-			break
-		}
-	}
-	return x, y
+	return invert(GCJ02ToBD09, lon, lat, x, y)
 }
 
 // WGS84ToBD09 converts through GCJ-02.

@@ -153,3 +153,21 @@ func FuzzParseImportGeoJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseImportStock100k is the baseline for the import benchmarks of
+// the stores: reading the same 100,000-line CSV without writing it.
+func BenchmarkParseImportStock100k(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("depot,item,on_hand\n")
+	for d := range 1000 {
+		for i := range 100 {
+			fmt.Fprintf(&sb, "d%04d,%d,%d\n", d, 1010100+i, 10+(d*100+i)%500)
+		}
+	}
+	data := []byte(sb.String())
+	for b.Loop() {
+		if _, err := ParseImport(ImportStock, CSV, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -9,20 +9,23 @@ import (
 	"dispatchd/store/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store {
-		ctx := context.Background()
-		s, err := postgres.Open(ctx, pgtest.URL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+// open returns a migrated store on a new database.
+func open(tb testing.TB) storetest.Store {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.URL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
+
+func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+func BenchmarkImportStock100k(b *testing.B) { storetest.BenchImportStock(b, open) }
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
 	ctx := context.Background()
@@ -38,19 +41,4 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 			t.Fatalf("run %d: got %d migrations applied, err %v; want %d", i, n, err, want)
 		}
 	}
-}
-
-func BenchmarkImportStock100k(b *testing.B) {
-	storetest.BenchImportStock(b, func(b *testing.B) storetest.Store {
-		ctx := context.Background()
-		s, err := postgres.Open(ctx, pgtest.URL(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			b.Fatal(err)
-		}
-		return s
-	})
 }

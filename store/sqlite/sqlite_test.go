@@ -8,20 +8,23 @@ import (
 	"dispatchd/store/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store {
-		ctx := context.Background()
-		s, err := sqlite.Open(ctx, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+// open returns a migrated store in a new directory.
+func open(tb testing.TB) storetest.Store {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
+
+func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+func BenchmarkImportStock100k(b *testing.B) { storetest.BenchImportStock(b, open) }
 
 func TestNotReadyBeforeMigrate(t *testing.T) {
 	ctx := context.Background()
@@ -39,19 +42,4 @@ func TestNotReadyBeforeMigrate(t *testing.T) {
 	if err := s.Ready(ctx); err != nil {
 		t.Fatalf("got %v after migrations, want ready", err)
 	}
-}
-
-func BenchmarkImportStock100k(b *testing.B) {
-	storetest.BenchImportStock(b, func(b *testing.B) storetest.Store {
-		ctx := context.Background()
-		s, err := sqlite.Open(ctx, b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			b.Fatal(err)
-		}
-		return s
-	})
 }

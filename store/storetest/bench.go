@@ -11,13 +11,10 @@ import (
 	"dispatchd/resources"
 )
 
-// OpenB is Open for benchmarks.
-type OpenB func(b *testing.B) Store
-
 // BenchImportStock imports a CSV of 100,000 stock lines (1,000 depots × 100
 // items) into a store that already holds the depots and items: parse, check
 // and write in one transaction, as POST /api/v1/import/stock does.
-func BenchImportStock(b *testing.B, open OpenB) {
+func BenchImportStock(b *testing.B, open Open) {
 	const depots, items = 1000, 100
 	ctx := context.Background()
 	var csv bytes.Buffer

@@ -25,9 +25,9 @@ type Store interface {
 	Ready(ctx context.Context) error
 }
 
-// Open returns a new, empty, migrated store for one test; it closes the
-// store when the test ends.
-type Open func(t *testing.T) Store
+// Open returns a new, empty, migrated store for one test or benchmark; it
+// closes the store when that ends.
+type Open func(tb testing.TB) Store
 
 // Run runs the whole suite.
 func Run(t *testing.T, open Open) {

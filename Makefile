@@ -1,0 +1,36 @@
+SHELL := /bin/bash
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+
+.PHONY: build run test lint bench fuzz clean
+
+build:
+	$(GO) build -o bin/dispatchd ./cmd/dispatchd
+
+# run starts the server on the embedded default (SQLite under ./data), loading
+# the demo province into an empty store. DISPATCH_ADDR, DISPATCH_DATA_DIR and
+# DATABASE_URL pass through from the environment.
+run: build
+	./bin/dispatchd serve --demo
+
+# test runs every test with -race against a throwaway PostgreSQL and Redis.
+test:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	bash scripts/testenv.sh $(GO) test -race -count=1 -timeout 15m ./...
+	bash scripts/fuzz.sh 10s
+
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	bash scripts/testenv.sh $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+
+# fuzz runs every fuzz target for the given time (default 1m each).
+fuzz:
+	bash scripts/fuzz.sh $(or $(FUZZTIME),1m)
+
+clean:
+	rm -rf bin
