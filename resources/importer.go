@@ -159,7 +159,7 @@ func parseCSV(b *Batch, data []byte, errs *rowErrors) {
 		}
 		index[h] = i
 		if !containsStr(cols.required, h) && !containsStr(cols.optional, h) {
-			errs.add(1, h, "unknown column; the columns are %s", strings.Join(append(append([]string{}, cols.required...), cols.optional...), ", "))
+			errs.add(1, h, "unknown column")
 		}
 	}
 	for _, c := range cols.required {
@@ -168,6 +168,8 @@ func parseCSV(b *Batch, data []byte, errs *rowErrors) {
 		}
 	}
 	if errs.total > 0 {
+		errs.add(1, "", "a %s file has the columns %s (required) and %s", b.Kind,
+			strings.Join(cols.required, ", "), strings.Join(cols.optional, ", "))
 		return
 	}
 	for {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,7 +44,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var r io.Reader = f
 	progress := io.Discard
-	if !*quiet {
+	if !*quiet && isTerminal(stderr) {
 		progress = stderr
 	}
 	bar := progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(progress),
@@ -68,7 +69,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	log := newLogger(stderr, slog.LevelWarn)
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err
@@ -98,4 +99,15 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "imported %d %s rows from %s in %s\n", sum.Rows, sum.Kind, path, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// isTerminal reports whether w is a terminal: a progress bar is for people,
+// not for logs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -126,10 +126,13 @@ func userMessage(err error) string {
 	return b.String()
 }
 
-func newLogger(w io.Writer) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(envOr("DISPATCH_LOG_LEVEL", "info"))); err != nil {
-		level = slog.LevelInfo
+// newLogger returns the logger of a command; def is its level unless
+// DISPATCH_LOG_LEVEL says otherwise (the server logs at info, one-shot
+// commands only warnings).
+func newLogger(w io.Writer, def slog.Level) *slog.Logger {
+	level := def
+	if err := level.UnmarshalText([]byte(envOr("DISPATCH_LOG_LEVEL", def.String()))); err != nil {
+		level = def
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if envOr("DISPATCH_LOG_FORMAT", "text") == "json" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 )
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -13,7 +14,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, newLogger(stderr))
+	st, err := sf.open(ctx, newLogger(stderr, slog.LevelWarn))
 	if err != nil {
 		return err
 	}

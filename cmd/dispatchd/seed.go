@@ -28,7 +28,7 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "seed needs --demo: the demo province is the only seed there is")
 		return errUsage
 	}
-	log := newLogger(stderr)
+	log := newLogger(stderr, slog.LevelWarn)
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err

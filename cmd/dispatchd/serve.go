@@ -31,7 +31,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	log := newLogger(stderr, slog.LevelInfo)
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -40,7 +41,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	log := newLogger(stderr)
+	log := newLogger(stderr, slog.LevelWarn)
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err

@@ -129,6 +129,12 @@ func (c conn) Tx(ctx context.Context, fn func(q sqldb.Querier) error) error {
 
 type txq struct{ tx pgx.Tx }
 
+// CopyFrom implements sqldb.Copier with PostgreSQL's COPY.
+func (t txq) CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+	n, err := t.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return n, translate(err)
+}
+
 func (t txq) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	tag, err := t.tx.Exec(ctx, sql, args...)
 	return tag.RowsAffected(), translate(err)

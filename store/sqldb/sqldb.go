@@ -35,6 +35,12 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) Row
 }
 
+// Copier is a Querier that can bulk-load rows (PostgreSQL's COPY); bulk
+// writes use it when the transaction has it.
+type Copier interface {
+	CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
+}
+
 // Conn is a database: reads outside transactions, and write transactions.
 type Conn interface {
 	Querier

@@ -89,6 +89,9 @@ func (s *Store) AdjustStock(ctx context.Context, depot string, decide func(cur m
 }
 
 func (s *Store) writeStock(ctx context.Context, q Querier, levels []resources.Stock) error {
+	if c, ok := q.(Copier); ok && len(levels) > 1000 {
+		return conflict(s.copyStock(ctx, q, c, levels), "stock would fall below zero or below what is reserved")
+	}
 	err := s.insertMany(ctx, q, `INSERT INTO stock (depot_id, item_code, on_hand, reserved, updated_at) VALUES`, 5, len(levels),
 		`ON CONFLICT (depot_id, item_code) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, updated_at = excluded.updated_at`,
 		func(i int) []any {
@@ -98,7 +101,34 @@ func (s *Store) writeStock(ctx context.Context, q Querier, levels []resources.St
 	return conflict(err, "stock would fall below zero or below what is reserved")
 }
 
+// copyStock bulk-loads levels into a temporary table and upserts from it:
+// many times faster than multi-row VALUES on PostgreSQL.
+func (s *Store) copyStock(ctx context.Context, q Querier, c Copier, levels []resources.Stock) error {
+	if _, err := q.Exec(ctx, `CREATE TEMPORARY TABLE stock_load (LIKE stock INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("create load table: %w", err)
+	}
+	rows := make([][]any, len(levels))
+	for i, l := range levels {
+		rows[i] = []any{l.Depot, l.Item, l.OnHand, l.Reserved, l.UpdatedAt}
+	}
+	if _, err := c.CopyFrom(ctx, "stock_load", []string{"depot_id", "item_code", "on_hand", "reserved", "updated_at"}, rows); err != nil {
+		return fmt.Errorf("load stock: %w", err)
+	}
+	_, err := q.Exec(ctx, `INSERT INTO stock (depot_id, item_code, on_hand, reserved, updated_at)
+		SELECT depot_id, item_code, on_hand, reserved, updated_at FROM stock_load
+		ON CONFLICT (depot_id, item_code) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, updated_at = excluded.updated_at`)
+	return err
+}
+
 func (s *Store) writeLedger(ctx context.Context, q Querier, lines []resources.LedgerLine) error {
+	if c, ok := q.(Copier); ok && len(lines) > 1000 {
+		rows := make([][]any, len(lines))
+		for i, l := range lines {
+			rows[i] = []any{l.Depot, l.Item, l.Delta, l.OnHand, l.Reserved, l.Reason, l.Actor, l.EventID, l.TS}
+		}
+		_, err := c.CopyFrom(ctx, "stock_ledger", []string{"depot_id", "item_code", "delta", "on_hand", "reserved", "reason", "actor", "event_id", "ts"}, rows)
+		return err
+	}
 	return s.insertMany(ctx, q, `INSERT INTO stock_ledger (depot_id, item_code, delta, on_hand, reserved, reason, actor, event_id, ts) VALUES`,
 		9, len(lines), "", func(i int) []any {
 			l := lines[i]

@@ -227,3 +227,50 @@ func testImportStock(t *testing.T, s Store) {
 		t.Fatalf("got %d, want 40 after a refused import", got)
 	}
 }
+
+// testImportStockBulk imports enough lines to take the bulk paths (COPY on
+// PostgreSQL), twice: first every level is new, then every level changes.
+func testImportStockBulk(t *testing.T, s Store) {
+	c := ctx(t)
+	svc := resources.NewService(s)
+	const n = 1500
+	items := make([]resources.Item, n)
+	for i := range items {
+		items[i] = newItem(fmt.Sprint(1100000+i), fmt.Sprintf("物资%d", i))
+	}
+	ok(svc.Import(c, actor, &resources.Batch{Kind: resources.ImportItems, Items: items, Lines: seq(n)}, "items")).get(t)
+	ok(svc.CreateDepot(c, actor, newDepot("d1", "库", resources.County, "330106", 120.1, 30.2))).get(t)
+	for round := int64(1); round <= 2; round++ {
+		levels := make([]resources.StockLevel, n)
+		for i := range levels {
+			levels[i] = resources.StockLevel{Depot: "d1", Item: items[i].Code, OnHand: round * int64(i+1)}
+		}
+		ok(svc.Import(c, actor, &resources.Batch{Kind: resources.ImportStock, Stock: levels, Lines: seq(n)}, "count")).get(t)
+		stock := ok(s.ListStock(c, "d1")).get(t)
+		var sum int64
+		for _, st := range stock {
+			sum += st.OnHand
+		}
+		if want := round * n * (n + 1) / 2; len(stock) != n || sum != want {
+			t.Fatalf("round %d: got %d lines totalling %d, want %d totalling %d", round, len(stock), sum, n, want)
+		}
+	}
+	var lines int
+	after := int64(0)
+	for {
+		page := ok(s.ListLedger(c, resources.LedgerFilter{Depot: "d1", After: after, Limit: 1000})).get(t)
+		if len(page) == 0 {
+			break
+		}
+		for _, l := range page {
+			if l.Delta <= 0 || l.EventID == 0 || l.Reason != "import: count" {
+				t.Fatalf("got ledger line %+v", l)
+			}
+		}
+		lines += len(page)
+		after = page[len(page)-1].ID
+	}
+	if lines != 2*n {
+		t.Fatalf("got %d ledger lines, want %d", lines, 2*n)
+	}
+}

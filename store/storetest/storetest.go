@@ -46,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		{"StockConcurrentWithdrawals", testStockConcurrent},
 		{"Import", testImport},
 		{"ImportStock", testImportStock},
+		{"ImportStockBulk", testImportStockBulk},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"Idempotency", testIdempotency},
