@@ -36,6 +36,7 @@ func TestAuth(t *testing.T) {
 		e.mustProblem(e.call("GET", "/api/v1/teams", "", nil), 401)
 		e.mustProblem(e.call("GET", "/api/v1/teams", "not-a-token", nil), 401)
 		e.mustProblem(e.call("GET", "/api/v1/teams", "", nil, "Authorization", "Basic abc"), 401)
+		e.mustJSON(e.call("GET", "/api/v1/auth/me", "", nil, "Authorization", "bearer "+login.Token), 200, nil)
 		e.mustProblem(e.as("viewer", "POST", "/api/v1/teams", map[string]any{}), 403)
 		e.mustProblem(e.as("tracker", "GET", "/api/v1/teams", nil), 403)
 		e.mustProblem(e.as("commander", "GET", "/api/v1/users", nil), 403)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,7 +37,7 @@ func (s *Server) login(c echo.Context) error {
 
 // logout handles POST /api/v1/auth/logout: the token is revoked.
 func (s *Server) logout(c echo.Context) error {
-	token := strings.TrimSpace(strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "))
+	token, _ := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
 	if err := s.d.Auth.Logout(c.Request().Context(), token); err != nil {
 		return err
 	}

@@ -171,17 +171,26 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header; the scheme is case-insensitive (RFC 9110).
+func bearerToken(h string) (string, bool) {
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(h[7:]), true
+}
+
 // authenticate reads the bearer token and puts the actor in the context.
 func (s *Server) authenticate(c echo.Context) (dispatchd.Actor, error) {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
-	token, ok := strings.CutPrefix(h, "Bearer ")
+	token, ok := bearerToken(h)
 	if !ok {
 		if h != "" {
 			return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\"")
 		}
 		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "log in first: this route needs a bearer token")
 	}
-	a, err := s.d.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+	a, err := s.d.Auth.Authenticate(c.Request().Context(), token)
 	if err != nil {
 		return dispatchd.Actor{}, err
 	}
