@@ -122,10 +122,19 @@ func (c conn) Tx(ctx context.Context, fn func(q sqldb.Querier) error) error {
 	if err != nil {
 		return translate(fmt.Errorf("begin: %w", err))
 	}
+	// Roll back on every path that does not commit, a panic included: the
+	// writer is the only connection that writes, and a transaction left open
+	// would stop every write after it.
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
 	if err := fn(txq{tx}); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
+	committed = true
 	if err := tx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}

@@ -195,3 +195,23 @@ func testDepots(t *testing.T, s Store) {
 	noErr(t, svc.DeleteDepot(c, actor, "d1"))
 	wantCode(t, svc.DeleteDepot(c, actor, "d1"), dispatchd.ENOTFOUND)
 }
+
+// testDecidePanic checks that a decide func that panics leaves no
+// transaction open: the next write still goes through.
+func testDecidePanic(t *testing.T, s Store) {
+	c := ctx(t)
+	svc := resources.NewService(s)
+	ok(svc.CreateItem(c, actor, newItem("1010101", "帐篷"))).get(t)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic did not reach the caller")
+			}
+		}()
+		_, _ = s.UpdateItem(c, "1010101", func(*resources.Item) (*dispatchd.Event, error) { panic("boom") })
+	}()
+	name := "棉帐篷"
+	if got := ok(svc.UpdateItem(c, actor, "1010101", resources.ItemPatch{Name: &name})).get(t); got.Name != name {
+		t.Fatalf("got %q, want %q", got.Name, name)
+	}
+}

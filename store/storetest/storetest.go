@@ -38,6 +38,7 @@ func Run(t *testing.T, open Open) {
 		{"Ready", testReady},
 		{"Items", testItems},
 		{"ItemDecideErrorWritesNothing", testDecideError},
+		{"DecidePanicLeavesNoTransaction", testDecidePanic},
 		{"Teams", testTeams},
 		{"TeamFilters", testTeamFilters},
 		{"Depots", testDepots},
