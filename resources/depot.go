@@ -74,9 +74,9 @@ type DepotFilter struct {
 // Validate checks the depot and normalizes it.
 func (d *Depot) Validate() error {
 	var f dispatchd.Fields
-	checkText(&f, "name", &d.Name, true, 200)
+	CheckText(&f, "name", &d.Name, true, 200)
 	if !slices.Contains(Tiers, d.Tier) {
-		f.Add("tier", "must be one of %s", joinEnum(Tiers))
+		f.Add("tier", "must be one of %s", JoinEnum(Tiers))
 	}
 	if d.Reserve == "" {
 		d.Reserve = Physical
@@ -84,11 +84,11 @@ func (d *Depot) Validate() error {
 	if d.Reserve != Physical && d.Reserve != Agreement {
 		f.Add("reserve", "must be physical or agreement")
 	}
-	checkPoint(&f, "location", &d.Location)
-	checkText(&f, "address", &d.Address, false, 300)
-	checkText(&f, "manager.name", &d.Manager.Name, false, 100)
+	CheckPoint(&f, "location", &d.Location)
+	CheckText(&f, "address", &d.Address, false, 300)
+	CheckText(&f, "manager.name", &d.Manager.Name, false, 100)
 	checkPhone(&f, "manager.phone", &d.Manager.Phone)
-	checkRegion(&f, "region", &d.Region)
+	CheckRegion(&f, "region", &d.Region)
 	return f.Err()
 }
 

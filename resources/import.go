@@ -96,7 +96,7 @@ func (s *Service) importTeams(ctx context.Context, actor dispatchd.Actor, b *Bat
 		}
 		for j, e := range t.Equipment {
 			if _, ok := slices.BinarySearch(codes, e.Item); !ok && ValidItemCode(e.Item) {
-				errs.add(line, indexed("equipment", j)+".item", "unknown item code %s", e.Item)
+				errs.add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
 			}
 		}
 		t.CreatedAt, t.UpdatedAt = now, now

@@ -63,12 +63,12 @@ func (it *Item) Validate() error {
 	if !ValidItemCode(it.Code) {
 		f.Add("code", "must be 7 digits (GB/T 38565-2020), the first 1 to 9")
 	}
-	checkText(&f, "name", &it.Name, true, 100)
+	CheckText(&f, "name", &it.Name, true, 100)
 	if it.Kind != Material && it.Kind != Equipment {
 		f.Add("kind", "must be material or equipment")
 	}
-	checkText(&f, "unit", &it.Unit, true, 20)
-	checkText(&f, "category", &it.Category, false, 100)
+	CheckText(&f, "unit", &it.Unit, true, 20)
+	CheckText(&f, "category", &it.Category, false, 100)
 	return f.Err()
 }
 
@@ -85,9 +85,9 @@ func setIf[T any](dst *T, src *T) {
 	}
 }
 
-// checkText trims s and checks it is present (when required) and no longer
+// CheckText trims s and checks it is present (when required) and no longer
 // than max characters.
-func checkText(f *dispatchd.Fields, field string, s *string, required bool, max int) {
+func CheckText(f *dispatchd.Fields, field string, s *string, required bool, max int) {
 	*s = strings.TrimSpace(*s)
 	switch {
 	case required && *s == "":

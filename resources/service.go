@@ -116,7 +116,7 @@ func (s *Service) checkItemsExist(ctx context.Context, field string, lines []Ite
 	var f dispatchd.Fields
 	for i, l := range lines {
 		if _, ok := slices.BinarySearch(codes, l.Item); !ok {
-			f.Add(indexed(field, i)+".item", "unknown item code %s", l.Item)
+			f.Add(Indexed(field, i)+".item", "unknown item code %s", l.Item)
 		}
 	}
 	return f.Err()
@@ -273,11 +273,11 @@ func (s *Service) AdjustStock(ctx context.Context, actor dispatchd.Actor, depot 
 			st.OnHand += l.Delta
 			switch {
 			case st.OnHand < 0:
-				f.Add(indexed("lines", i)+".delta", "would leave %d on hand of item %s (%d on hand now)", st.OnHand, l.Item, st.OnHand-l.Delta)
+				f.Add(Indexed("lines", i)+".delta", "would leave %d on hand of item %s (%d on hand now)", st.OnHand, l.Item, st.OnHand-l.Delta)
 			case st.OnHand > maxQty:
-				f.Add(indexed("lines", i)+".delta", "would exceed the largest quantity %d", int64(maxQty))
+				f.Add(Indexed("lines", i)+".delta", "would exceed the largest quantity %d", int64(maxQty))
 			case st.OnHand < st.Reserved:
-				f.Add(indexed("lines", i)+".delta", "would leave %d on hand of item %s, below the %d reserved for orders", st.OnHand, l.Item, st.Reserved)
+				f.Add(Indexed("lines", i)+".delta", "would leave %d on hand of item %s, below the %d reserved for orders", st.OnHand, l.Item, st.Reserved)
 			}
 			st.Available = st.OnHand - st.Reserved
 			st.UpdatedAt = now

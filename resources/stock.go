@@ -73,7 +73,7 @@ type StockLevel struct {
 // Validate checks the request and gives each line its reason.
 func (r *AdjustRequest) Validate() error {
 	var f dispatchd.Fields
-	checkText(&f, "reason", &r.Reason, false, 500)
+	CheckText(&f, "reason", &r.Reason, false, 500)
 	if len(r.Lines) == 0 {
 		f.Add("lines", "must list at least one adjustment")
 	}
@@ -83,7 +83,7 @@ func (r *AdjustRequest) Validate() error {
 	seen := map[string]bool{}
 	for i := range r.Lines {
 		l := &r.Lines[i]
-		p := indexed("lines", i)
+		p := Indexed("lines", i)
 		if !ValidItemCode(l.Item) {
 			f.Add(p+".item", "must be a 7-digit item code")
 		} else if seen[l.Item] {
@@ -93,7 +93,7 @@ func (r *AdjustRequest) Validate() error {
 		if l.Delta == 0 || l.Delta > maxQty || l.Delta < -maxQty {
 			f.Add(p+".delta", "must be a non-zero quantity within ±%d", int64(maxQty))
 		}
-		checkText(&f, p+".reason", &l.Reason, false, 500)
+		CheckText(&f, p+".reason", &l.Reason, false, 500)
 		if l.Reason == "" {
 			l.Reason = r.Reason
 		}

@@ -124,14 +124,14 @@ var (
 // exist; the service does.
 func (t *Team) Validate() error {
 	var f dispatchd.Fields
-	checkText(&f, "name", &t.Name, true, 200)
+	CheckText(&f, "name", &t.Name, true, 200)
 	if !slices.Contains(TeamKinds, t.Kind) {
-		f.Add("kind", "must be one of %s", joinEnum(TeamKinds))
+		f.Add("kind", "must be one of %s", JoinEnum(TeamKinds))
 	}
 	t.Capabilities = normalizeWords(t.Capabilities)
 	for i, c := range t.Capabilities {
 		if !capabilityRE.MatchString(c) {
-			f.Add(indexed("capabilities", i), "must be a lowercase word such as water_rescue")
+			f.Add(Indexed("capabilities", i), "must be a lowercase word such as water_rescue")
 		}
 	}
 	if len(t.Capabilities) > 32 {
@@ -140,18 +140,18 @@ func (t *Team) Validate() error {
 	if t.Headcount < 0 || t.Headcount > 100000 {
 		f.Add("headcount", "must be between 0 and 100000")
 	}
-	checkText(&f, "leader.name", &t.Leader.Name, false, 100)
+	CheckText(&f, "leader.name", &t.Leader.Name, false, 100)
 	checkPhone(&f, "leader.phone", &t.Leader.Phone)
 	checkPhone(&f, "duty_phone", &t.DutyPhone)
-	checkPoint(&f, "base", &t.Base)
-	checkText(&f, "address", &t.Address, false, 300)
-	checkRegion(&f, "region", &t.Region)
-	checkItemQtys(&f, "equipment", t.Equipment)
+	CheckPoint(&f, "base", &t.Base)
+	CheckText(&f, "address", &t.Address, false, 300)
+	CheckRegion(&f, "region", &t.Region)
+	CheckItemQtys(&f, "equipment", t.Equipment)
 	if t.Status == "" {
 		t.Status = TeamAvailable
 	}
 	if !slices.Contains(TeamStatuses, t.Status) {
-		f.Add("status", "must be one of %s", joinEnum(TeamStatuses))
+		f.Add("status", "must be one of %s", JoinEnum(TeamStatuses))
 	}
 	return f.Err()
 }
@@ -201,14 +201,16 @@ func checkPhone(f *dispatchd.Fields, field string, s *string) {
 	}
 }
 
-func checkRegion(f *dispatchd.Fields, field string, s *string) {
+// CheckRegion trims s and checks it is empty or a GB/T 2260 division code.
+func CheckRegion(f *dispatchd.Fields, field string, s *string) {
 	*s = strings.TrimSpace(*s)
 	if *s != "" && !regionRE.MatchString(*s) {
 		f.Add(field, "must be a 6-digit GB/T 2260 administrative division code")
 	}
 }
 
-func checkPoint(f *dispatchd.Fields, field string, p *geo.Point) {
+// CheckPoint validates p and converts it to WGS-84 in place.
+func CheckPoint(f *dispatchd.Fields, field string, p *geo.Point) {
 	w, err := p.WGS84()
 	if err != nil {
 		f.Add(field, "%v", err)
@@ -217,26 +219,29 @@ func checkPoint(f *dispatchd.Fields, field string, p *geo.Point) {
 	*p = w
 }
 
-func checkItemQtys(f *dispatchd.Fields, field string, lines []ItemQty) {
+// CheckItemQtys checks item codes and quantities of lines, each item once.
+func CheckItemQtys(f *dispatchd.Fields, field string, lines []ItemQty) {
 	seen := map[string]bool{}
 	for i, l := range lines {
 		if !ValidItemCode(l.Item) {
-			f.Add(indexed(field, i)+".item", "must be a 7-digit item code")
+			f.Add(Indexed(field, i)+".item", "must be a 7-digit item code")
 		} else if seen[l.Item] {
-			f.Add(indexed(field, i)+".item", "item %s is listed twice", l.Item)
+			f.Add(Indexed(field, i)+".item", "item %s is listed twice", l.Item)
 		}
 		seen[l.Item] = true
 		if l.Qty <= 0 || l.Qty > maxQty {
-			f.Add(indexed(field, i)+".qty", "must be between 1 and %d", int64(maxQty))
+			f.Add(Indexed(field, i)+".qty", "must be between 1 and %d", int64(maxQty))
 		}
 	}
 }
 
-func indexed(field string, i int) string {
+// Indexed names element i of a list field, as in lines[2].
+func Indexed(field string, i int) string {
 	return field + "[" + itoa(i) + "]"
 }
 
-func joinEnum[T ~string](vs []T) string {
+// JoinEnum lists the values of an enumeration for an error message.
+func JoinEnum[T ~string](vs []T) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {
 		s[i] = string(v)

@@ -21,6 +21,12 @@ var (
 	admins      = []dispatchd.Role{dispatchd.RoleAdmin}
 	stockKeeper = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleDepotManager}
 	auditors    = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer}
+	// teamMovers may move a task; the service lets a lead move only its
+	// own team's.
+	teamMovers = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTeamLead}
+	// depotManagers confirm, reject and ship orders, each only for its own
+	// depots.
+	depotManagers = []dispatchd.Role{dispatchd.RoleDepotManager}
 )
 
 // route is one endpoint and the roles that may call it.
@@ -75,6 +81,36 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"GET", "/api/v1/depots/:id/stock/ledger", readers, s.getLedger},
 
 		{"POST", "/api/v1/import/:kind", command, s.importFile},
+
+		{"GET", "/api/v1/incidents", readers, s.listIncidents},
+		{"POST", "/api/v1/incidents", command, s.createIncident},
+		{"GET", "/api/v1/incidents/:id", readers, s.getIncident},
+		{"PATCH", "/api/v1/incidents/:id", command, s.updateIncident},
+		{"POST", "/api/v1/incidents/:id/status", command, s.setIncidentStatus},
+		{"GET", "/api/v1/incidents/:id/timeline", auditors, s.getTimeline},
+		{"GET", "/api/v1/incidents/:id/suggestions", command, s.getSuggestions},
+		{"POST", "/api/v1/incidents/:id/dispatch", command, s.dispatchPlan},
+		{"GET", "/api/v1/incidents/:id/tasks", readers, s.listIncidentTasks},
+		{"POST", "/api/v1/incidents/:id/tasks", command, s.createTask},
+		{"GET", "/api/v1/incidents/:id/orders", readers, s.listIncidentOrders},
+		{"POST", "/api/v1/incidents/:id/orders", command, s.createOrder},
+		{"GET", "/api/v1/incidents/:id/review", auditors, s.getReview},
+
+		{"GET", "/api/v1/tasks", readers, s.listTasks},
+		{"GET", "/api/v1/tasks/:id", readers, s.getTask},
+		{"POST", "/api/v1/tasks/:id/ack", teamMovers, s.ackTask},
+		{"POST", "/api/v1/tasks/:id/decline", teamMovers, s.declineTask},
+		{"POST", "/api/v1/tasks/:id/status", teamMovers, s.reportTask},
+		{"POST", "/api/v1/tasks/:id/cancel", command, s.cancelTask},
+		{"POST", "/api/v1/tasks/:id/replace", command, s.replaceTask},
+
+		{"GET", "/api/v1/orders", readers, s.listOrders},
+		{"GET", "/api/v1/orders/:id", readers, s.getOrder},
+		{"POST", "/api/v1/orders/:id/confirm", depotManagers, s.confirmOrder},
+		{"POST", "/api/v1/orders/:id/reject", depotManagers, s.rejectOrder},
+		{"POST", "/api/v1/orders/:id/ship", depotManagers, s.shipOrder},
+		{"POST", "/api/v1/orders/:id/deliver", teamMovers, s.deliverOrder},
+		{"POST", "/api/v1/orders/:id/cancel", command, s.cancelOrder},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
 	}

@@ -17,6 +17,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/dispatch"
 	"dispatchd/resources"
 	"dispatchd/store/sqldb"
 )
@@ -39,6 +40,7 @@ type IdempotencyStore interface {
 type Deps struct {
 	Auth        *auth.Service
 	Registry    *resources.Service
+	Dispatch    *dispatch.Service
 	Events      EventReader
 	Idempotency IdempotencyStore
 	// Ready reports whether the store answers and is migrated.

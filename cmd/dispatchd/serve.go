@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"dispatchd/auth"
+	"dispatchd/dispatch"
+	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/web"
 )
@@ -20,6 +22,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	var sf storeFlags
 	sf.register(fs)
+	var df dispatchFlags
+	df.register(fs)
 	addr := fs.String("addr", envOr("DISPATCH_ADDR", ":8080"), "listen address (env DISPATCH_ADDR)")
 	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
 	ttl := fs.Duration("token-ttl", durationEnv("DISPATCH_TOKEN_TTL", auth.DefaultTokenTTL), "how long a login lasts (env DISPATCH_TOKEN_TTL)")
@@ -28,6 +32,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	trusted, err := parseCIDRs(*proxies)
+	if err != nil {
+		return err
+	}
+	dcfg, pcfg, err := df.config()
 	if err != nil {
 		return err
 	}
@@ -44,8 +52,28 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	// The dispatch view: loaded now, then kept current by the event feed,
+	// which every commit on this node wakes and which polls for the rest.
+	proj := dispatch.NewProjection(pcfg)
+	last, err := proj.Load(ctx, st)
+	if err != nil {
+		return fmt.Errorf("load the dispatch view: %w", err)
+	}
+	feed := realtime.NewFeed(st, last, time.Second)
+	st.OnCommit(feed.Notify)
+	sub := feed.Subscribe(feedBuffer)
+	go func() { _ = feed.Run(ctx) }()
+	go follow(ctx, feed, sub, proj, st, log)
+	board := dispatch.NewService(st, proj, dcfg)
+	go board.RunEscalator(ctx, df.escalateEvery, func(n int, err error) {
+		if err != nil {
+			log.Warn("escalate unanswered tasks", "error", err)
+			return
+		}
+		log.Warn("tasks escalated: no acknowledgement in time", "count", n)
+	})
 	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted}, web.Deps{
-		Auth: authSvc, Registry: registry, Events: st, Idempotency: st, Ready: st.Ready,
+		Auth: authSvc, Registry: registry, Dispatch: board, Events: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

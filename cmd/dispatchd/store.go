@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"dispatchd/auth"
+	"dispatchd/dispatch"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/sqlite"
@@ -19,6 +20,9 @@ import (
 type appStore interface {
 	resources.Store
 	auth.Store
+	dispatch.Store
+	dispatch.Source
+	OnCommit(fn func())
 	web.EventReader
 	web.IdempotencyStore
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)

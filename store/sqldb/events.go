@@ -14,6 +14,10 @@ func (s *Store) ListEvents(ctx context.Context, since int64, limit int) ([]dispa
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
+	return scanEvents(rows)
+}
+
+func scanEvents(rows Rows) ([]dispatchd.Event, error) {
 	defer rows.Close()
 	out := []dispatchd.Event{}
 	for rows.Next() {

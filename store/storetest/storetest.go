@@ -9,6 +9,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/dispatch"
 	"dispatchd/resources"
 	"dispatchd/store/sqldb"
 )
@@ -17,6 +18,8 @@ import (
 type Store interface {
 	resources.Store
 	auth.Store
+	dispatch.Store
+	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
 	LastEventID(ctx context.Context) (int64, error)
 	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.IdempotentResult, error)
@@ -53,6 +56,14 @@ func Run(t *testing.T, open Open) {
 		{"Idempotency", testIdempotency},
 		{"EventsEveryChange", testEventsEveryChange},
 		{"EventsConcurrentWritersNoGaps", testEventsConcurrent},
+		{"DispatchAllOrNothing", testDispatchAllOrNothing},
+		{"OrderLifecycle", testOrderLifecycle},
+		{"ExerciseNeverTouchesStock", testExerciseNeverTouchesStock},
+		{"TaskLifecycle", testTaskLifecycle},
+		{"EscalationOnce", testEscalation},
+		{"ConcurrentOrdersNeverOverReserve", testConcurrentOrders},
+		{"CancelIncidentReleases", testCancelIncidentReleases},
+		{"IncidentFilters", testIncidentFilters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"dispatchd/dispatch"
+	"dispatchd/geo"
+	"dispatchd/realtime"
+)
+
+// dispatchFlags configure the incident board: deadlines, staleness and the
+// default router.
+type dispatchFlags struct {
+	ackWithin     time.Duration
+	staleAfter    time.Duration
+	agreementLead time.Duration
+	escalateEvery time.Duration
+	detour        float64
+	speeds        string
+}
+
+func (f *dispatchFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&f.ackWithin, "ack-within", durationEnv("DISPATCH_ACK_WITHIN", dispatch.DefaultAckWithin),
+		"time a team has to acknowledge a task before it is escalated (env DISPATCH_ACK_WITHIN)")
+	fs.DurationVar(&f.staleAfter, "stale-after", durationEnv("DISPATCH_STALE_AFTER", dispatch.DefaultStaleAfter),
+		"age past which a team's last position is stale and it is ranked from its base (env DISPATCH_STALE_AFTER)")
+	fs.DurationVar(&f.agreementLead, "agreement-lead", durationEnv("DISPATCH_AGREEMENT_LEAD", dispatch.DefaultAgreementLead),
+		"extra lead time of agreement reserves held by suppliers (env DISPATCH_AGREEMENT_LEAD)")
+	fs.DurationVar(&f.escalateEvery, "escalate-every", durationEnv("DISPATCH_ESCALATE_EVERY", time.Second),
+		"how often unanswered tasks are checked for escalation (env DISPATCH_ESCALATE_EVERY)")
+	fs.Float64Var(&f.detour, "detour", floatEnv("DISPATCH_DETOUR", 1.3),
+		"road distance over great-circle distance, for ETAs (env DISPATCH_DETOUR)")
+	fs.StringVar(&f.speeds, "speeds", envOr("DISPATCH_SPEEDS", ""),
+		"travel speeds in km/h by team kind, e.g. fire_rescue=60,aviation=200,truck=50 (env DISPATCH_SPEEDS)")
+}
+
+// config returns the service configuration the flags describe.
+func (f *dispatchFlags) config() (dispatch.Config, dispatch.ProjectionConfig, error) {
+	r := geo.DefaultRouter()
+	if f.detour < 1 || f.detour > 5 {
+		return dispatch.Config{}, dispatch.ProjectionConfig{}, fmt.Errorf("detour %v must be between 1 and 5", f.detour)
+	}
+	r.Detour = f.detour
+	for _, part := range strings.Split(f.speeds, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		mode, v, ok := strings.Cut(part, "=")
+		kmh, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || kmh < 1 || kmh > 1000 {
+			return dispatch.Config{}, dispatch.ProjectionConfig{}, fmt.Errorf("speeds: %q must be kind=km/h with a speed from 1 to 1000", part)
+		}
+		r.Speeds[strings.TrimSpace(mode)] = kmh
+	}
+	if f.ackWithin < 10*time.Second {
+		return dispatch.Config{}, dispatch.ProjectionConfig{}, fmt.Errorf("ack-within %v must be at least 10s", f.ackWithin)
+	}
+	return dispatch.Config{
+			AckWithin: f.ackWithin,
+			Plan:      dispatch.PlanConfig{Router: r, AgreementLead: f.agreementLead},
+		},
+		dispatch.ProjectionConfig{StaleAfter: f.staleAfter}, nil
+}
+
+// follow keeps the projection current from the feed. A subscription the
+// feed dropped for falling behind is replaced and the projection reloaded,
+// so that it never misses a change.
+func follow(ctx context.Context, feed *realtime.Feed, sub *realtime.Subscription, proj *dispatch.Projection, src dispatch.Source, log *slog.Logger) {
+	for {
+		for ev := range sub.C {
+			if depots := proj.Apply(ev); len(depots) > 0 {
+				if err := proj.ReloadStock(ctx, src, depots); err != nil && ctx.Err() == nil {
+					log.Error("reload stock into the dispatch view", "error", err)
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("dispatch view fell behind the event feed; reloading", "error", sub.Err())
+		sub = feed.Subscribe(feedBuffer)
+		for {
+			if _, err := proj.Load(ctx, src); err == nil {
+				break
+			} else if ctx.Err() != nil {
+				return
+			} else {
+				log.Error("reload the dispatch view", "error", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// feedBuffer is how many events a subscriber may fall behind by.
+const feedBuffer = 4096
+
+func floatEnv(key string, def float64) float64 {
+	if v, err := strconv.ParseFloat(envOr(key, ""), 64); err == nil {
+		return v
+	}
+	return def
+}

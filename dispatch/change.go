@@ -1,0 +1,122 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"dispatchd"
+	"dispatchd/resources"
+)
+
+// changer builds one Change from a Snapshot: rows, stock levels, ledger
+// lines and events, kept in step.
+type changer struct {
+	s     *Service
+	actor dispatchd.Actor
+	snap  *Snapshot
+	ch    *Change
+	now   time.Time
+	// stock holds the levels as this change leaves them; stockAt indexes
+	// ch.Stock, so that a level changed twice is written once.
+	stock   map[StockKey]resources.Stock
+	stockAt map[StockKey]int
+}
+
+func newChanger(s *Service, actor dispatchd.Actor, snap *Snapshot, ch *Change, now time.Time) *changer {
+	c := &changer{s: s, actor: actor, snap: snap, ch: ch, now: now,
+		stock: map[StockKey]resources.Stock{}, stockAt: map[StockKey]int{}}
+	for k, v := range snap.Stock {
+		c.stock[k] = v
+	}
+	return c
+}
+
+func (c *changer) emit(typ, subject string, v any) int {
+	c.ch.Events = append(c.ch.Events, c.s.event(typ, c.actor, subject, v, c.now))
+	return len(c.ch.Events) - 1
+}
+
+// setTeam moves a team to the status its task implies.
+func (c *changer) setTeam(team string, st resources.TeamStatus, task string) {
+	t, ok := c.snap.Teams[team]
+	if !ok || t.Status == st {
+		return
+	}
+	t.Status = st
+	if c.ch.TeamStatus == nil {
+		c.ch.TeamStatus = map[string]resources.TeamStatus{}
+	}
+	c.ch.TeamStatus[team] = st
+	c.emit("team.status", team, TeamStatusEvent{Team: team, Status: st, Task: task})
+}
+
+// putTask records a task's new state with an event, and moves its team.
+func (c *changer) putTask(t *Task, typ string, offer []Pick) {
+	c.ch.Tasks = append(c.ch.Tasks, t)
+	c.emit(typ, t.ID, TaskEvent{Task: t, Offer: offer})
+	c.setTeam(t.Team, t.Status.teamStatus(), t.ID)
+}
+
+// endTask declines or cancels an active task, freeing its team.
+func (c *changer) endTask(t *Task, st TaskStatus, reason, typ string) {
+	t.setStatus(st, c.now)
+	t.Reason = reason
+	c.putTask(t, typ, nil)
+}
+
+// delta is a change to the on-hand and reserved levels of one order line.
+type delta struct{ onHand, reserved int64 }
+
+// putOrder records an order's new state with an event; unless the order is
+// an exercise, it applies the deltas (one per line) to stock and writes a
+// ledger line for each non-zero one.
+func (c *changer) putOrder(o *Order, typ string, ds []delta, reason string) error {
+	var levels []resources.Stock
+	var ledger []resources.LedgerLine
+	if !o.Exercise {
+		for i, l := range o.Lines {
+			d := ds[i]
+			if d == (delta{}) {
+				continue
+			}
+			k := StockKey{o.Depot, l.Item}
+			st := c.stock[k]
+			st.Depot, st.Item, st.Name, st.Unit = o.Depot, l.Item, l.Name, l.Unit
+			st.OnHand += d.onHand
+			st.Reserved += d.reserved
+			if st.OnHand < 0 || st.Reserved < 0 || st.Reserved > st.OnHand {
+				// The locks make this impossible; refuse rather than write it.
+				return dispatchd.Errorf(dispatchd.ECONFLICT, "stock of %s at depot %s would be %d on hand with %d reserved",
+					l.Item, o.DepotName, st.OnHand, st.Reserved)
+			}
+			st.Available = st.OnHand - st.Reserved
+			st.UpdatedAt = c.now
+			c.stock[k] = st
+			if i, ok := c.stockAt[k]; ok {
+				c.ch.Stock[i] = st
+			} else {
+				c.stockAt[k] = len(c.ch.Stock)
+				c.ch.Stock = append(c.ch.Stock, st)
+			}
+			levels = append(levels, st)
+			ledger = append(ledger, resources.LedgerLine{Depot: o.Depot, Item: l.Item, Delta: d.onHand, OnHand: st.OnHand,
+				Reserved: st.Reserved, Reason: fmt.Sprintf("%s: order %s", reason, o.ID), Actor: c.actor.Name(), TS: c.now})
+		}
+	}
+	c.ch.Orders = append(c.ch.Orders, o)
+	ev := c.emit(typ, o.ID, OrderEvent{Order: o, Stock: levels})
+	for _, l := range ledger {
+		c.ch.Ledger = append(c.ch.Ledger, LedgerEntry{Line: l, Event: ev})
+	}
+	return nil
+}
+
+// endOrder rejects or cancels an order that holds stock, releasing it.
+func (c *changer) endOrder(o *Order, st OrderStatus, reason, typ string) error {
+	ds := make([]delta, len(o.Lines))
+	for i, l := range o.Lines {
+		ds[i] = delta{reserved: -l.Committed}
+	}
+	o.Status, o.Reason, o.UpdatedAt, o.EndedAt = st, reason, c.now, &c.now
+	return c.putOrder(o, typ, ds, "released ("+string(st)+")")
+}

@@ -1,0 +1,207 @@
+// Package dispatch is the incident board: incidents and their needs, the
+// ranked plans that cover them, the tasks teams must acknowledge, the
+// material orders depots confirm, escalation of what goes unanswered, and the
+// review afterwards. It holds the rules; a Store makes them atomic.
+package dispatch
+
+import (
+	"slices"
+	"time"
+
+	"dispatchd"
+	"dispatchd/geo"
+	"dispatchd/resources"
+)
+
+// IncidentStatus is where an incident is in its life.
+type IncidentStatus string
+
+// The incident statuses, in the order an incident goes through them;
+// cancelled ends an incident that proved false or was merged into another.
+const (
+	Reported   IncidentStatus = "reported"
+	Confirmed  IncidentStatus = "confirmed"
+	Responding IncidentStatus = "responding"
+	Stabilized IncidentStatus = "stabilized"
+	Closed     IncidentStatus = "closed"
+	Cancelled  IncidentStatus = "cancelled"
+)
+
+// IncidentStatuses lists every incident status.
+var IncidentStatuses = []IncidentStatus{Reported, Confirmed, Responding, Stabilized, Closed, Cancelled}
+
+// incidentNext lists the statuses each status may move to.
+var incidentNext = map[IncidentStatus][]IncidentStatus{
+	Reported:   {Confirmed, Responding, Cancelled},
+	Confirmed:  {Responding, Cancelled},
+	Responding: {Stabilized, Cancelled},
+	Stabilized: {Closed, Responding, Cancelled},
+}
+
+// Open reports whether the incident may still get tasks and orders.
+func (s IncidentStatus) Open() bool { return s != Closed && s != Cancelled }
+
+// IncidentTypes lists the incident types the board knows; a type is any
+// lowercase word, these are the common ones.
+var IncidentTypes = []string{
+	"flood", "typhoon", "forest_fire", "fire", "hazmat", "building_collapse",
+	"earthquake", "mine_accident", "geological_hazard", "traffic_accident",
+	"drowning", "power_outage", "epidemic", "other",
+}
+
+// MaxDeadline bounds an incident's delivery deadline: three days.
+const MaxDeadline = 3 * 24 * 3600
+
+// DefaultDeadline is the delivery deadline of an incident that names none:
+// the three hours bureaus hold material deliveries to.
+const DefaultDeadline = 3 * 3600
+
+// TeamNeed asks for Count teams that have Capability.
+type TeamNeed struct {
+	Capability string `json:"capability"`
+	Count      int    `json:"count"`
+}
+
+// Needs is what an incident asks for.
+type Needs struct {
+	Teams []TeamNeed          `json:"teams"`
+	Items []resources.ItemQty `json:"items"`
+}
+
+// Incident is one emergency from first report to closure.
+type Incident struct {
+	ID          string         `json:"id"`
+	Type        string         `json:"type"`
+	Level       int            `json:"level"`
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	Location    geo.Point      `json:"location"`
+	Address     string         `json:"address"`
+	Region      string         `json:"region"`
+	Status      IncidentStatus `json:"status"`
+	Needs       Needs          `json:"needs"`
+	// DeadlineS is the time from the report within which help must arrive.
+	DeadlineS  int       `json:"deadline_s"`
+	Exercise   bool      `json:"exercise"`
+	ReportedAt time.Time `json:"reported_at"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	// ClosedAt is when it was closed or cancelled.
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+}
+
+// Deadline returns the time by which help must arrive.
+func (in *Incident) Deadline() time.Time {
+	return in.ReportedAt.Add(time.Duration(in.DeadlineS) * time.Second)
+}
+
+// IncidentPatch changes the description of an incident; nil fields are
+// left alone. Status moves through Transition, not here.
+type IncidentPatch struct {
+	Type        *string    `json:"type"`
+	Level       *int       `json:"level"`
+	Title       *string    `json:"title"`
+	Description *string    `json:"description"`
+	Location    *geo.Point `json:"location"`
+	Address     *string    `json:"address"`
+	Region      *string    `json:"region"`
+	Needs       *Needs     `json:"needs"`
+	DeadlineS   *int       `json:"deadline_s"`
+}
+
+// IncidentFilter selects incidents, newest first. After is the id to
+// continue after.
+type IncidentFilter struct {
+	Status   []IncidentStatus
+	Type     string
+	Level    int
+	BBox     *geo.BBox
+	From, To time.Time
+	Exercise *bool
+	After    string
+	Limit    int
+}
+
+// Validate checks the incident and normalizes it.
+func (in *Incident) Validate() error {
+	var f dispatchd.Fields
+	if !typeRE.MatchString(in.Type) {
+		f.Add("type", "must be a lowercase word such as %s", "flood or building_collapse")
+	}
+	if in.Level < 1 || in.Level > 4 {
+		f.Add("level", "must be 1 (I, particularly serious) to 4 (IV, ordinary)")
+	}
+	resources.CheckText(&f, "title", &in.Title, true, 200)
+	resources.CheckText(&f, "description", &in.Description, false, 5000)
+	resources.CheckPoint(&f, "location", &in.Location)
+	resources.CheckText(&f, "address", &in.Address, false, 300)
+	resources.CheckRegion(&f, "region", &in.Region)
+	in.Needs.validate(&f)
+	if in.DeadlineS == 0 {
+		in.DeadlineS = DefaultDeadline
+	}
+	if in.DeadlineS < 60 || in.DeadlineS > MaxDeadline {
+		f.Add("deadline_s", "must be between 60 and %d seconds", MaxDeadline)
+	}
+	if in.Status == "" {
+		in.Status = Reported
+	}
+	if !slices.Contains(IncidentStatuses, in.Status) {
+		f.Add("status", "must be one of %s", resources.JoinEnum(IncidentStatuses))
+	}
+	return f.Err()
+}
+
+func (n *Needs) validate(f *dispatchd.Fields) {
+	if n.Teams == nil {
+		n.Teams = []TeamNeed{}
+	}
+	if n.Items == nil {
+		n.Items = []resources.ItemQty{}
+	}
+	if len(n.Teams) > 50 {
+		f.Add("needs.teams", "must list at most 50 team needs")
+	}
+	if len(n.Items) > 200 {
+		f.Add("needs.items", "must list at most 200 item needs")
+	}
+	seen := map[string]bool{}
+	for i, t := range n.Teams {
+		p := resources.Indexed("needs.teams", i)
+		if !typeRE.MatchString(t.Capability) {
+			f.Add(p+".capability", "must be a capability such as water_rescue")
+		} else if seen[t.Capability] {
+			f.Add(p+".capability", "%s is listed twice", t.Capability)
+		}
+		seen[t.Capability] = true
+		if t.Count < 1 || t.Count > 1000 {
+			f.Add(p+".count", "must be between 1 and 1000")
+		}
+	}
+	resources.CheckItemQtys(f, "needs.items", n.Items)
+}
+
+// apply sets the fields of the patch.
+func (p IncidentPatch) apply(in *Incident) {
+	setIf(&in.Type, p.Type)
+	setIf(&in.Level, p.Level)
+	setIf(&in.Title, p.Title)
+	setIf(&in.Description, p.Description)
+	setIf(&in.Location, p.Location)
+	setIf(&in.Address, p.Address)
+	setIf(&in.Region, p.Region)
+	setIf(&in.Needs, p.Needs)
+	setIf(&in.DeadlineS, p.DeadlineS)
+}
+
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// canMove reports whether an incident may go from one status to another.
+func canMove(from, to IncidentStatus) bool {
+	return slices.Contains(incidentNext[from], to)
+}

@@ -1,0 +1,387 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"dispatchd"
+	"dispatchd/resources"
+)
+
+// Page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Config tunes the service.
+type Config struct {
+	Plan PlanConfig
+	// AckWithin is the default time a team has to answer a task.
+	AckWithin time.Duration
+	// ProjectionWait bounds how long a suggestion waits for the projection
+	// to catch up with this node's own writes.
+	ProjectionWait time.Duration
+}
+
+// Service applies the rules of the incident board.
+type Service struct {
+	store Store
+	proj  *Projection
+	cfg   Config
+	now   func() time.Time
+	// wrote is the highest event id this node has written: a suggestion
+	// waits for the projection to reach it, so that a commander always sees
+	// the effect of their own last change.
+	wrote atomic.Int64
+}
+
+// NewService returns the service over store, deciding from proj.
+func NewService(store Store, proj *Projection, cfg Config) *Service {
+	if cfg.AckWithin <= 0 {
+		cfg.AckWithin = DefaultAckWithin
+	}
+	if cfg.ProjectionWait <= 0 {
+		cfg.ProjectionWait = 5 * time.Second
+	}
+	cfg.Plan = cfg.Plan.withDefaults()
+	return &Service{store: store, proj: proj, cfg: cfg, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// SetClock replaces the service's clock, for tests of deadlines.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// apply runs a change and remembers the events it wrote.
+func (s *Service) apply(ctx context.Context, lock Lock, decide func(*Snapshot) (*Change, error)) error {
+	var evs []*dispatchd.Event
+	err := s.store.Apply(ctx, lock, func(snap *Snapshot) (*Change, error) {
+		ch, err := decide(snap)
+		if ch != nil {
+			evs = ch.Events
+		}
+		return ch, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		for {
+			cur := s.wrote.Load()
+			if ev.ID <= cur || s.wrote.CompareAndSwap(cur, ev.ID) {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, actor dispatchd.Actor, subject string, v any, now time.Time) *dispatchd.Event {
+	ev := dispatchd.NewEvent(typ, actor, subject, v)
+	ev.TS = now
+	return &ev
+}
+
+func isCommand(a dispatchd.Actor) bool {
+	return a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander)
+}
+
+// checkItems reports item codes not in the catalog.
+func (s *Service) checkItems(f *dispatchd.Fields, field string, lines []resources.ItemQty) {
+	s.proj.mu.Lock()
+	defer s.proj.mu.Unlock()
+	for i, l := range lines {
+		if _, ok := s.proj.items[l.Item]; !ok && resources.ValidItemCode(l.Item) {
+			f.Add(resources.Indexed(field, i)+".item", "unknown item code %s", l.Item)
+		}
+	}
+}
+
+// CreateIncident records a new incident.
+func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in Incident) (*Incident, error) {
+	now := s.now()
+	in.ID, in.Status, in.ClosedAt = dispatchd.NewID(), Reported, nil
+	if in.ReportedAt.IsZero() || in.ReportedAt.After(now) {
+		in.ReportedAt = now
+	}
+	in.ReportedAt = in.ReportedAt.UTC().Truncate(time.Microsecond)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var f dispatchd.Fields
+	s.checkItems(&f, "needs.items", in.Needs.Items)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	in.CreatedBy, in.CreatedAt, in.UpdatedAt = actor.Name(), now, now
+	err := s.apply(ctx, Lock{}, func(*Snapshot) (*Change, error) {
+		return &Change{Incident: &in, Events: []*dispatchd.Event{s.event("incident.created", actor, in.ID, in, now)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// UpdateIncident changes what the patch sets on an open incident.
+func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id string, p IncidentPatch) (*Incident, error) {
+	var out *Incident
+	err := s.apply(ctx, Lock{Incident: id}, func(snap *Snapshot) (*Change, error) {
+		in := snap.Incident
+		if !in.Status.Open() {
+			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s and can no longer change", id, in.Status)
+		}
+		p.apply(in)
+		if err := in.Validate(); err != nil {
+			return nil, err
+		}
+		var f dispatchd.Fields
+		s.checkItems(&f, "needs.items", in.Needs.Items)
+		if err := f.Err(); err != nil {
+			return nil, err
+		}
+		now := s.now()
+		in.UpdatedAt = now
+		out = in
+		return &Change{Incident: in, Events: []*dispatchd.Event{s.event("incident.updated", actor, id, in, now)}}, nil
+	})
+	return out, err
+}
+
+// SetIncidentStatus moves an incident along its life. Cancelling it also
+// cancels its active tasks and open orders, releasing their stock; closing
+// it needs every task and order to have ended.
+func (s *Service) SetIncidentStatus(ctx context.Context, actor dispatchd.Actor, id string, to IncidentStatus, reason string) (*Incident, error) {
+	if !slices.Contains(IncidentStatuses, to) {
+		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "status", Message: "must be one of " + resources.JoinEnum(IncidentStatuses)})
+	}
+	var f dispatchd.Fields
+	resources.CheckText(&f, "reason", &reason, false, 500)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var out *Incident
+	err := s.apply(ctx, Lock{Incident: id, Children: to == Cancelled || to == Closed}, func(snap *Snapshot) (*Change, error) {
+		in := snap.Incident
+		from := in.Status
+		if from == to {
+			out = in
+			return nil, nil
+		}
+		if !canMove(from, to) {
+			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s: it may move to %s, not %s", id, from, orNothing(incidentNext[from]), to)
+		}
+		now := s.now()
+		ch := &Change{}
+		c := newChanger(s, actor, snap, ch, now)
+		if to == Closed {
+			if err := checkEnded(snap); err != nil {
+				return nil, err
+			}
+		}
+		in.Status, in.UpdatedAt = to, now
+		if to == Closed || to == Cancelled {
+			in.ClosedAt = &now
+		}
+		ch.Incident = in
+		ch.Events = append(ch.Events, s.event("incident.status", actor, id, StatusEvent{ID: id, From: from, To: to, Reason: reason}, now))
+		if to == Cancelled {
+			why := "the incident was cancelled"
+			if reason != "" {
+				why += ": " + reason
+			}
+			for _, tid := range sortedKeys(snap.Tasks) {
+				if t := snap.Tasks[tid]; t.Status.Active() {
+					c.endTask(t, TaskCancelled, why, "task.cancelled")
+				}
+			}
+			for _, oid := range sortedKeys(snap.Orders) {
+				if o := snap.Orders[oid]; o.Status.Holds() {
+					if err := c.endOrder(o, OrderCancelled, why, "order.cancelled"); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		out = in
+		return ch, nil
+	})
+	return out, err
+}
+
+func checkEnded(snap *Snapshot) error {
+	var open []string
+	for _, id := range sortedKeys(snap.Tasks) {
+		if t := snap.Tasks[id]; t.Status.Active() {
+			open = append(open, fmt.Sprintf("task %s (%s, %s)", id, t.TeamName, t.Status))
+		}
+	}
+	for _, id := range sortedKeys(snap.Orders) {
+		if o := snap.Orders[id]; o.Status.Holds() {
+			open = append(open, fmt.Sprintf("order %s (%s, %s)", id, o.DepotName, o.Status))
+		}
+	}
+	if len(open) > 0 {
+		return dispatchd.Errorf(dispatchd.ECONFLICT, "%d tasks and orders are still open; complete or cancel them first: %v", len(open), open)
+	}
+	return nil
+}
+
+func orNothing[T ~string](vs []T) string {
+	if len(vs) == 0 {
+		return "nothing"
+	}
+	return resources.JoinEnum(vs)
+}
+
+// Incident returns one incident.
+func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
+	return s.store.GetIncident(ctx, id)
+}
+
+// Incidents lists incidents, newest first.
+func (s *Service) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, string, error) {
+	limit := clamp(f.Limit)
+	f.Limit = limit + 1
+	rows, err := s.store.ListIncidents(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := page(rows, limit, func(in Incident) string { return in.ID })
+	return out, next, nil
+}
+
+// Task returns one task; a team lead sees only its own team's.
+func (s *Service) Task(ctx context.Context, actor dispatchd.Actor, id string) (*Task, error) {
+	t, err := s.store.GetTask(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Is(dispatchd.RoleTeamLead) && actor.Team != t.Team {
+		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "task %s not found", id)
+	}
+	return t, nil
+}
+
+// Tasks lists tasks, newest first; a team lead sees only its own team's.
+func (s *Service) Tasks(ctx context.Context, actor dispatchd.Actor, f TaskFilter) ([]Task, string, error) {
+	if actor.Is(dispatchd.RoleTeamLead) {
+		f.Team = actor.Team
+	}
+	limit := clamp(f.Limit)
+	f.Limit = limit + 1
+	rows, err := s.store.ListTasks(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := page(rows, limit, func(t Task) string { return t.ID })
+	return out, next, nil
+}
+
+// Order returns one order; a depot manager sees only its own depots'.
+func (s *Service) Order(ctx context.Context, actor dispatchd.Actor, id string) (*Order, error) {
+	o, err := s.store.GetOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Is(dispatchd.RoleDepotManager) && !actor.ManagesDepot(o.Depot) {
+		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "order %s not found", id)
+	}
+	return o, nil
+}
+
+// Orders lists orders, newest first; a depot manager sees only its own
+// depots'.
+func (s *Service) Orders(ctx context.Context, actor dispatchd.Actor, f OrderFilter) ([]Order, string, error) {
+	if actor.Is(dispatchd.RoleDepotManager) {
+		own := []string{}
+		for _, d := range actor.Depots {
+			if f.Depots == nil || slices.Contains(f.Depots, d) {
+				own = append(own, d)
+			}
+		}
+		f.Depots = own
+	}
+	limit := clamp(f.Limit)
+	f.Limit = limit + 1
+	rows, err := s.store.ListOrders(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := page(rows, limit, func(o Order) string { return o.ID })
+	return out, next, nil
+}
+
+// Timeline returns every event of the incident, its tasks and its orders,
+// in order.
+func (s *Service) Timeline(ctx context.Context, id string) ([]dispatchd.Event, error) {
+	if _, err := s.store.GetIncident(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.IncidentEvents(ctx, id)
+}
+
+// covered reads what the incident's tasks and orders already cover.
+func (s *Service) covered(ctx context.Context, id string) (Open, []Task, []Order, error) {
+	tasks, err := s.store.ListTasks(ctx, TaskFilter{Incident: id})
+	if err != nil {
+		return Open{}, nil, nil, err
+	}
+	orders, err := s.store.ListOrders(ctx, OrderFilter{Incident: id})
+	if err != nil {
+		return Open{}, nil, nil, err
+	}
+	o := Open{Teams: map[string]int{}, Items: map[string]int64{}}
+	for _, t := range tasks {
+		if t.Need != "" && (t.Status.Active() || t.Status == Completed) {
+			o.Teams[t.Need]++
+		}
+	}
+	for _, ord := range orders {
+		if ord.Status.Live() {
+			for _, l := range ord.Lines {
+				o.Items[l.Item] += l.Committed
+			}
+		}
+	}
+	return o, tasks, orders, nil
+}
+
+// Suggest returns the ranked plan for what the incident still needs.
+func (s *Service) Suggest(ctx context.Context, id string) (*Suggestion, error) {
+	in, err := s.store.GetIncident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	open, _, _, err := s.covered(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.ProjectionWait)
+	defer cancel()
+	if err := s.proj.WaitFor(wctx, s.wrote.Load()); err != nil {
+		return nil, err
+	}
+	return s.proj.Suggest(in, open, s.cfg.Plan, s.now()), nil
+}
+
+func clamp(limit int) int { return resources.ClampLimit(limit, DefaultLimit, MaxLimit) }
+
+func page[T any](rows []T, limit int, key func(T) string) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, key(rows[limit-1])
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

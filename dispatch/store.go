@@ -1,0 +1,83 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"dispatchd"
+	"dispatchd/resources"
+)
+
+// Lock names the rows a change reads and must hold until it commits. The
+// store locks them in one fixed order (incident, its tasks and orders,
+// tasks, orders, teams, stock), each class sorted, so that two changes
+// never wait on each other in a cycle. The teams of locked tasks and the
+// stock of locked orders are locked too, without being named.
+type Lock struct {
+	Incident string
+	// Children also locks every task and order of the incident.
+	Children bool
+	Tasks    []string
+	Orders   []string
+	Teams    []string
+	Stock    []StockKey
+	// Depots are read, not locked: their names, and whether they exist.
+	Depots []string
+}
+
+// Snapshot is what a change sees: the locked rows as they are. A row that
+// does not exist is absent from its map.
+type Snapshot struct {
+	Incident *Incident
+	Tasks    map[string]*Task
+	Orders   map[string]*Order
+	Teams    map[string]*resources.Team
+	// Busy maps each locked team that has an active task to that task.
+	Busy   map[string]string
+	Stock  map[StockKey]resources.Stock
+	Depots map[string]*resources.Depot
+}
+
+// LedgerEntry is a ledger line and the index, in Change.Events, of the
+// event it belongs to.
+type LedgerEntry struct {
+	Line  resources.LedgerLine
+	Event int
+}
+
+// Change is what a decision writes, all in one transaction: rows are
+// inserted or replaced whole, teams get a new status.
+type Change struct {
+	Incident   *Incident
+	Tasks      []*Task
+	Orders     []*Order
+	TeamStatus map[string]resources.TeamStatus
+	Stock      []resources.Stock
+	Ledger     []LedgerEntry
+	Events     []*dispatchd.Event
+}
+
+// Store keeps incidents, tasks and orders.
+type Store interface {
+	// Apply locks the rows named by lock, passes decide what they hold and
+	// writes the change it returns with its events, in one transaction.
+	// ENOTFOUND when lock.Incident does not exist; an error from decide
+	// aborts and is returned as is.
+	Apply(ctx context.Context, lock Lock, decide func(*Snapshot) (*Change, error)) error
+
+	// GetIncident returns an incident, or ENOTFOUND.
+	GetIncident(ctx context.Context, id string) (*Incident, error)
+	ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
+	// GetTask returns a task, or ENOTFOUND.
+	GetTask(ctx context.Context, id string) (*Task, error)
+	ListTasks(ctx context.Context, f TaskFilter) ([]Task, error)
+	// GetOrder returns an order, or ENOTFOUND.
+	GetOrder(ctx context.Context, id string) (*Order, error)
+	ListOrders(ctx context.Context, f OrderFilter) ([]Order, error)
+	// DueTasks returns up to limit assigned, unescalated tasks whose ack_by
+	// is at or before now, oldest deadline first.
+	DueTasks(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// IncidentEvents returns every event about the incident, its tasks and
+	// its orders, in id order.
+	IncidentEvents(ctx context.Context, incident string) ([]dispatchd.Event, error)
+}

@@ -1,0 +1,490 @@
+package dispatch
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"dispatchd/geo"
+	"dispatchd/resources"
+)
+
+// TeamRef names a team in a plan.
+type TeamRef struct {
+	ID   string             `json:"id"`
+	Name string             `json:"name"`
+	Kind resources.TeamKind `json:"kind"`
+}
+
+// Pick is one team proposed for a need, and why.
+type Pick struct {
+	Team          TeamRef `json:"team"`
+	DistanceM     float64 `json:"distance_m"`
+	EtaS          float64 `json:"eta_s"`
+	MeetsDeadline bool    `json:"meets_deadline"`
+	// From is where the team was ranked from: "position" (its fresh last
+	// position) or "base".
+	From string `json:"from"`
+	// Stale is set when the team has a position, but too old to rank from.
+	Stale bool   `json:"stale"`
+	Why   string `json:"why"`
+}
+
+// Reason says why a need is short, or late, so the commander can act.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// The reason codes.
+const (
+	NoCapability       = "no_capability"
+	AllBusy            = "all_busy"
+	NoneWithinDeadline = "none_within_deadline"
+	Late               = "late"
+	StockExhausted     = "stock_exhausted"
+	UnknownItem        = "unknown_item"
+)
+
+// TeamPlan is the plan for one team need.
+type TeamPlan struct {
+	Need string `json:"need"`
+	// Count is what the incident asks; Covered what its active tasks
+	// already cover; the picks are for the rest.
+	Count      int      `json:"count"`
+	Covered    int      `json:"covered"`
+	Picks      []Pick   `json:"picks"`
+	Alternates []Pick   `json:"alternates"`
+	Shortfall  int      `json:"shortfall"`
+	Reasons    []Reason `json:"reasons"`
+}
+
+// DepotRef names a depot in a plan.
+type DepotRef struct {
+	ID      string            `json:"id"`
+	Name    string            `json:"name"`
+	Tier    resources.Tier    `json:"tier"`
+	Reserve resources.Reserve `json:"reserve"`
+}
+
+// PlanLine is a quantity of one item from one depot.
+type PlanLine struct {
+	Depot         DepotRef `json:"depot"`
+	Qty           int64    `json:"qty"`
+	Available     int64    `json:"available"`
+	DistanceM     float64  `json:"distance_m"`
+	EtaS          float64  `json:"eta_s"`
+	MeetsDeadline bool     `json:"meets_deadline"`
+	Why           string   `json:"why"`
+}
+
+// ItemPlan is the plan for one item need.
+type ItemPlan struct {
+	Item string `json:"item"`
+	Name string `json:"name"`
+	Unit string `json:"unit"`
+	// Needed is what the incident asks; Covered what its live orders
+	// already hold; the plan is for the rest.
+	Needed    int64      `json:"needed"`
+	Covered   int64      `json:"covered"`
+	Plan      []PlanLine `json:"plan"`
+	Shortfall int64      `json:"shortfall"`
+	// LateQty is how much of the plan arrives after the deadline.
+	LateQty int64    `json:"late_qty"`
+	Reasons []Reason `json:"reasons"`
+}
+
+// Suggestion is a ranked plan for an incident's open needs.
+type Suggestion struct {
+	Incident string    `json:"incident"`
+	Exercise bool      `json:"exercise"`
+	Deadline time.Time `json:"deadline"`
+	// EventID is the event the plan is current to.
+	EventID int64      `json:"event_id"`
+	At      time.Time  `json:"computed_at"`
+	Teams   []TeamPlan `json:"teams"`
+	Items   []ItemPlan `json:"items"`
+}
+
+// PlanConfig tunes suggestions.
+type PlanConfig struct {
+	Router geo.Router
+	// AgreementLead is added to the ETA of agreement reserves: the time a
+	// supplier needs to release stock held under contract.
+	AgreementLead time.Duration
+	// Alternates is how many teams to offer beyond each need's count.
+	Alternates int
+	// MaxLines bounds the depots in one item's plan.
+	MaxLines int
+}
+
+// Defaults for PlanConfig.
+const (
+	DefaultAgreementLead = 2 * time.Hour
+	DefaultAlternates    = 3
+	DefaultMaxLines      = 100
+	// DepotMode is the Router mode of a material shipment.
+	DepotMode = "truck"
+)
+
+func (c PlanConfig) withDefaults() PlanConfig {
+	if c.Router == nil {
+		c.Router = geo.DefaultRouter()
+	}
+	if c.AgreementLead < 0 {
+		c.AgreementLead = 0
+	}
+	if c.Alternates <= 0 {
+		c.Alternates = DefaultAlternates
+	}
+	if c.MaxLines <= 0 {
+		c.MaxLines = DefaultMaxLines
+	}
+	return c
+}
+
+// Open is what an incident still needs: its needs less what its active
+// tasks and live orders cover.
+type Open struct {
+	Teams map[string]int   // capability -> teams covering it
+	Items map[string]int64 // item -> quantity held by live orders
+}
+
+// Suggest ranks teams and depots for the incident's needs, less what is
+// covered, as the projection stands at now.
+func (p *Projection) Suggest(in *Incident, covered Open, cfg PlanConfig, now time.Time) *Suggestion {
+	cfg = cfg.withDefaults()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expire(now)
+	s := &Suggestion{Incident: in.ID, Exercise: in.Exercise, Deadline: in.Deadline(), EventID: p.last, At: now,
+		Teams: make([]TeamPlan, 0, len(in.Needs.Teams)), Items: make([]ItemPlan, 0, len(in.Needs.Items))}
+	used := map[string]bool{}
+	for _, need := range in.Needs.Teams {
+		s.Teams = append(s.Teams, p.planTeams(in, need, covered.Teams[need.Capability], used, cfg, now))
+	}
+	for _, need := range in.Needs.Items {
+		s.Items = append(s.Items, p.planItem(in, need, covered.Items[need.Item], cfg, now))
+	}
+	return s
+}
+
+// head is the next candidate of one spatial stream.
+type head struct {
+	cur  *geo.Cursor[string]
+	id   string
+	m    float64
+	eta  float64
+	ok   bool
+	lead float64
+	mode string
+}
+
+func (h *head) advance(p *Projection, to geo.Point, r geo.Router, at func(id string) geo.Point) {
+	h.id, h.m, h.ok = h.cur.Next()
+	if h.ok {
+		rt := r.Route(at(h.id), to, h.mode)
+		h.m, h.eta = rt.Metres, rt.Seconds+h.lead
+	}
+}
+
+// nextHead returns the stream with the smallest ETA, or nil when all are
+// exhausted. Each stream yields in distance order, and the router's ETA is
+// monotone in distance per mode, so merging by head ETA is exact.
+func nextHead(hs []*head) *head {
+	var best *head
+	for _, h := range hs {
+		if h.ok && (best == nil || h.eta < best.eta || h.eta == best.eta && h.id < best.id) {
+			best = h
+		}
+	}
+	return best
+}
+
+func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used map[string]bool, cfg PlanConfig, now time.Time) TeamPlan {
+	tp := TeamPlan{Need: need.Capability, Count: need.Count, Covered: covered, Picks: []Pick{}, Alternates: []Pick{}, Reasons: []Reason{}}
+	want := max(need.Count-covered, 0)
+	if want == 0 {
+		return tp
+	}
+	kinds := p.byCap[need.Capability]
+	hs := make([]*head, 0, len(kinds))
+	at := func(id string) geo.Point { return p.teams[id].at }
+	for _, k := range resources.TeamKinds {
+		if ix := kinds[k]; ix != nil && ix.Len() > 0 {
+			h := &head{cur: ix.Nearest(in.Location), mode: string(k)}
+			h.advance(p, in.Location, cfg.Router, at)
+			hs = append(hs, h)
+		}
+	}
+	deadline := in.Deadline()
+	for len(tp.Picks)+len(tp.Alternates) < want+cfg.Alternates {
+		h := nextHead(hs)
+		if h == nil {
+			break
+		}
+		id, m, eta := h.id, h.m, h.eta
+		h.advance(p, in.Location, cfg.Router, at)
+		if used[id] {
+			continue
+		}
+		t := p.teams[id]
+		pk := p.pick(t, m, eta, now, deadline)
+		if len(tp.Picks) < want {
+			used[id] = true
+			pk.Why = fmt.Sprintf("#%d by ETA of the available teams with %s; %s", len(tp.Picks)+1, need.Capability, pk.Why)
+			tp.Picks = append(tp.Picks, pk)
+		} else {
+			pk.Why = fmt.Sprintf("alternate #%d with %s; %s", len(tp.Alternates)+1, need.Capability, pk.Why)
+			tp.Alternates = append(tp.Alternates, pk)
+		}
+	}
+	for _, h := range hs {
+		h.cur.Release()
+	}
+	tp.Shortfall = want - len(tp.Picks)
+	tp.Reasons = teamReasons(need.Capability, want, tp, p.capTotal[need.Capability], p.available(need.Capability))
+	return tp
+}
+
+func (p *Projection) available(capability string) int {
+	n := 0
+	for _, ix := range p.byCap[capability] {
+		n += ix.Len()
+	}
+	return n
+}
+
+func (p *Projection) pick(t *teamState, m, eta float64, now, deadline time.Time) Pick {
+	pk := Pick{Team: TeamRef{ID: t.ID, Name: t.Name, Kind: t.Kind}, DistanceM: round1(m), EtaS: round1(eta),
+		MeetsDeadline: !now.Add(seconds(eta)).After(deadline), From: "base"}
+	if !p.stale(t, now) {
+		pk.From = "position"
+	} else if t.hasPos {
+		pk.Stale = true
+	}
+	from := "its base (no position reported)"
+	switch {
+	case pk.From == "position":
+		from = "its last position"
+	case pk.Stale:
+		from = fmt.Sprintf("its base: its last position is %s old", fmtDur(now.Sub(t.posTS).Seconds()))
+	}
+	pk.Why = fmt.Sprintf("%s, %.1f km, ETA %s from %s", t.Kind, m/1000, fmtDur(eta), from)
+	if !pk.MeetsDeadline {
+		pk.Why += "; arrives after the deadline"
+	}
+	return pk
+}
+
+func teamReasons(capability string, want int, tp TeamPlan, total, avail int) []Reason {
+	out := []Reason{}
+	switch {
+	case tp.Shortfall > 0 && total == 0:
+		out = append(out, Reason{NoCapability, fmt.Sprintf("no team in the registry has %s", capability)})
+	case tp.Shortfall > 0:
+		out = append(out, Reason{AllBusy, fmt.Sprintf("%d of %d teams asked for: only %d of the %d teams with %s are available; the others are busy, off duty or unavailable",
+			tp.Shortfall, want, avail, total, capability)})
+	}
+	late := 0
+	for _, pk := range tp.Picks {
+		if !pk.MeetsDeadline {
+			late++
+		}
+	}
+	switch {
+	case late > 0 && late == len(tp.Picks):
+		out = append(out, Reason{NoneWithinDeadline, fmt.Sprintf("no available team with %s can arrive before the deadline", capability)})
+	case late > 0:
+		out = append(out, Reason{Late, fmt.Sprintf("%d of the %d picks cannot arrive before the deadline", late, len(tp.Picks))})
+	}
+	return out
+}
+
+func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int64, cfg PlanConfig, now time.Time) ItemPlan {
+	ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered, Plan: []PlanLine{}, Reasons: []Reason{}}
+	it, known := p.items[need.Item]
+	ip.Name, ip.Unit = it.Name, it.Unit
+	rest := max(need.Qty-covered, 0)
+	if rest == 0 {
+		return ip
+	}
+	if !known {
+		ip.Shortfall = rest
+		ip.Reasons = append(ip.Reasons, Reason{UnknownItem, fmt.Sprintf("item %s is not in the catalog", need.Item)})
+		return ip
+	}
+	at := func(id string) geo.Point { return p.depots[id].Location }
+	var hs []*head
+	if pair := p.byItem[need.Item]; pair != nil {
+		for i, ix := range pair {
+			if ix.Len() == 0 {
+				continue
+			}
+			h := &head{cur: ix.Nearest(in.Location), mode: DepotMode}
+			if i == 1 {
+				h.lead = cfg.AgreementLead.Seconds()
+			}
+			h.advance(p, in.Location, cfg.Router, at)
+			hs = append(hs, h)
+		}
+	}
+	deadline := in.Deadline()
+	for rest > 0 && len(ip.Plan) < cfg.MaxLines {
+		h := nextHead(hs)
+		if h == nil {
+			break
+		}
+		id, m, eta := h.id, h.m, h.eta
+		h.advance(p, in.Location, cfg.Router, at)
+		d := p.depots[id]
+		avail := d.avail[need.Item]
+		q := min(avail, rest)
+		rest -= q
+		ip.Plan = append(ip.Plan, p.line(d, q, avail, m, eta, h.lead, now, deadline))
+	}
+	for _, h := range hs {
+		h.cur.Release()
+	}
+	ip.Shortfall = rest
+	ip.Reasons = itemReasons(ip, len(ip.Plan) == cfg.MaxLines)
+	return ip
+}
+
+func (p *Projection) line(d *depotState, q, avail int64, m, eta, lead float64, now, deadline time.Time) PlanLine {
+	l := PlanLine{Depot: DepotRef{ID: d.ID, Name: d.Name, Tier: d.Tier, Reserve: d.Reserve}, Qty: q, Available: avail,
+		DistanceM: round1(m), EtaS: round1(eta), MeetsDeadline: !now.Add(seconds(eta)).After(deadline)}
+	l.Why = fmt.Sprintf("%s %s depot, %.1f km, ETA %s", d.Tier, d.Reserve, m/1000, fmtDur(eta))
+	if lead > 0 {
+		l.Why += fmt.Sprintf(" including %s for the supplier to release agreement stock", fmtDur(lead))
+	}
+	if !l.MeetsDeadline {
+		l.Why += "; arrives after the deadline"
+	}
+	return l
+}
+
+func itemReasons(ip ItemPlan, capped bool) []Reason {
+	out := []Reason{}
+	var planned int64
+	for _, l := range ip.Plan {
+		planned += l.Qty
+	}
+	switch {
+	case ip.Shortfall > 0 && capped:
+		out = append(out, Reason{StockExhausted, fmt.Sprintf("%d %s short: the plan stops at %d depots; order the rest separately", ip.Shortfall, ip.Unit, len(ip.Plan))})
+	case ip.Shortfall > 0 && planned == 0:
+		out = append(out, Reason{StockExhausted, fmt.Sprintf("no depot has %s (%s) available", ip.Name, ip.Item)})
+	case ip.Shortfall > 0:
+		out = append(out, Reason{StockExhausted, fmt.Sprintf("%d %s short: every depot's available stock of %s is in the plan (%d %s)", ip.Shortfall, ip.Unit, ip.Name, planned, ip.Unit)})
+	}
+	for _, l := range ip.Plan {
+		if !l.MeetsDeadline {
+			ip.LateQty += l.Qty
+		}
+	}
+	switch {
+	case ip.LateQty > 0 && ip.LateQty == planned:
+		out = append(out, Reason{NoneWithinDeadline, fmt.Sprintf("none of the %d %s can arrive before the deadline", planned, ip.Unit)})
+	case ip.LateQty > 0:
+		out = append(out, Reason{Late, fmt.Sprintf("%d of %d %s arrive after the deadline", ip.LateQty, planned, ip.Unit)})
+	}
+	return out
+}
+
+// SuggestBrute computes the same plan as Suggest by scanning every team
+// and depot: the reference for tests and the baseline of the benchmark.
+func (p *Projection) SuggestBrute(in *Incident, covered Open, cfg PlanConfig, now time.Time) *Suggestion {
+	cfg = cfg.withDefaults()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expire(now)
+	s := &Suggestion{Incident: in.ID, Exercise: in.Exercise, Deadline: in.Deadline(), EventID: p.last, At: now}
+	deadline := in.Deadline()
+	used := map[string]bool{}
+	type cand struct {
+		id     string
+		m, eta float64
+	}
+	for _, need := range in.Needs.Teams {
+		tp := TeamPlan{Need: need.Capability, Count: need.Count, Covered: covered.Teams[need.Capability], Picks: []Pick{}, Alternates: []Pick{}}
+		want := max(need.Count-tp.Covered, 0)
+		var cs []cand
+		for _, t := range p.teams {
+			if want > 0 && t.indexed && t.HasCapability(need.Capability) && !used[t.ID] {
+				rt := cfg.Router.Route(t.at, in.Location, string(t.Kind))
+				cs = append(cs, cand{t.ID, rt.Metres, rt.Seconds})
+			}
+		}
+		slices.SortFunc(cs, func(a, b cand) int { return cmp.Or(cmp.Compare(a.eta, b.eta), cmp.Compare(a.id, b.id)) })
+		for _, c := range cs {
+			if len(tp.Picks)+len(tp.Alternates) >= want+cfg.Alternates {
+				break
+			}
+			pk := p.pick(p.teams[c.id], c.m, c.eta, now, deadline)
+			if len(tp.Picks) < want {
+				used[c.id] = true
+				tp.Picks = append(tp.Picks, pk)
+			} else {
+				tp.Alternates = append(tp.Alternates, pk)
+			}
+		}
+		tp.Shortfall = want - len(tp.Picks)
+		s.Teams = append(s.Teams, tp)
+	}
+	for _, need := range in.Needs.Items {
+		ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered.Items[need.Item], Plan: []PlanLine{}}
+		rest := max(need.Qty-ip.Covered, 0)
+		var cs []cand
+		for _, d := range p.depots {
+			if rest > 0 && d.avail[need.Item] > 0 {
+				rt := cfg.Router.Route(d.Location, in.Location, DepotMode)
+				lead := 0.0
+				if d.Reserve == resources.Agreement {
+					lead = cfg.AgreementLead.Seconds()
+				}
+				cs = append(cs, cand{d.ID, rt.Metres, rt.Seconds + lead})
+			}
+		}
+		slices.SortFunc(cs, func(a, b cand) int { return cmp.Or(cmp.Compare(a.eta, b.eta), cmp.Compare(a.id, b.id)) })
+		for _, c := range cs {
+			if rest == 0 || len(ip.Plan) == cfg.MaxLines {
+				break
+			}
+			d := p.depots[c.id]
+			q := min(d.avail[need.Item], rest)
+			rest -= q
+			ip.Plan = append(ip.Plan, PlanLine{Depot: DepotRef{ID: d.ID}, Qty: q, EtaS: round1(c.eta), DistanceM: round1(c.m)})
+		}
+		ip.Shortfall = rest
+		s.Items = append(s.Items, ip)
+	}
+	return s
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
+
+// fmtDur writes seconds as "2h05m", "14 min" or "40 s".
+func fmtDur(s float64) string {
+	switch {
+	case s >= 3600:
+		return fmt.Sprintf("%dh%02dm", int(s)/3600, int(s)%3600/60)
+	case s >= 60:
+		return fmt.Sprintf("%d min", int(s+30)/60)
+	}
+	return fmt.Sprintf("%d s", int(s))
+}
+
+// Offer ranks the available teams with the capability that could take over
+// a task of the incident, best first.
+func (p *Projection) Offer(in *Incident, capability string, cfg PlanConfig, now time.Time) []Pick {
+	cfg = cfg.withDefaults()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expire(now)
+	tp := p.planTeams(in, TeamNeed{Capability: capability, Count: cfg.Alternates}, 0, map[string]bool{}, cfg, now)
+	return tp.Picks
+}
