@@ -56,12 +56,12 @@ type Projection struct {
 	depots map[string]*depotState
 	items  map[string]resources.Item
 	// byCap indexes available teams by capability, then kind.
-	byCap map[string]map[resources.TeamKind]*geo.Index[string]
+	byCap map[string]map[resources.TeamKind]*geo.Index[*teamState]
 	// capTotal counts every team, in any status, by capability.
 	capTotal map[string]int
 	// byItem indexes depots with stock available by item: [physical,
 	// agreement].
-	byItem map[string]*[2]*geo.Index[string]
+	byItem map[string]*[2]*geo.Index[*depotState]
 	// fresh holds teams with a position, oldest first, to find the stale.
 	fresh  posHeap
 	caught *sync.Cond
@@ -94,9 +94,9 @@ func (p *Projection) reset() {
 	p.teams = map[string]*teamState{}
 	p.depots = map[string]*depotState{}
 	p.items = map[string]resources.Item{}
-	p.byCap = map[string]map[resources.TeamKind]*geo.Index[string]{}
+	p.byCap = map[string]map[resources.TeamKind]*geo.Index[*teamState]{}
 	p.capTotal = map[string]int{}
-	p.byItem = map[string]*[2]*geo.Index[string]{}
+	p.byItem = map[string]*[2]*geo.Index[*depotState]{}
 	p.fresh = nil
 }
 
@@ -125,6 +125,13 @@ func (p *Projection) Load(ctx context.Context, src Source) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("load stock: %w", err)
 	}
+	p.Fill(items, teams, depots, stock, last)
+	return last, nil
+}
+
+// Fill replaces the projection's contents with the rows given, current to
+// event last. Positions the projection holds are kept.
+func (p *Projection) Fill(items []resources.Item, teams []resources.Team, depots []resources.Depot, stock []resources.Stock, last int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	// Positions are not in the store's rows; keep what the node has seen.
@@ -156,7 +163,6 @@ func (p *Projection) Load(ctx context.Context, src Source) (int64, error) {
 	}
 	p.last = max(p.last, last)
 	p.caught.Broadcast()
-	return last, nil
 }
 
 // Last returns the id of the last event applied.
@@ -319,23 +325,23 @@ func (p *Projection) place(t *teamState, now time.Time) {
 	for _, c := range t.Capabilities {
 		ix := p.capIndex(c, t.Kind)
 		if avail {
-			ix.Set(t.ID, at)
+			ix.Set(t, at)
 		} else {
-			ix.Remove(t.ID)
+			ix.Remove(t)
 		}
 	}
 	t.indexed = avail
 }
 
-func (p *Projection) capIndex(c string, k resources.TeamKind) *geo.Index[string] {
+func (p *Projection) capIndex(c string, k resources.TeamKind) *geo.Index[*teamState] {
 	byKind := p.byCap[c]
 	if byKind == nil {
-		byKind = map[resources.TeamKind]*geo.Index[string]{}
+		byKind = map[resources.TeamKind]*geo.Index[*teamState]{}
 		p.byCap[c] = byKind
 	}
 	ix := byKind[k]
 	if ix == nil {
-		ix = geo.NewIndex[string](p.cfg.CellMetres)
+		ix = geo.NewIndex[*teamState](p.cfg.CellMetres)
 		byKind[k] = ix
 	}
 	return ix
@@ -357,7 +363,7 @@ func (p *Projection) putTeam(t resources.Team) {
 
 func (p *Projection) unindexTeam(t *teamState) {
 	for _, c := range t.Capabilities {
-		p.capIndex(c, t.Kind).Remove(t.ID)
+		p.capIndex(c, t.Kind).Remove(t)
 		p.capTotal[c]--
 	}
 }
@@ -374,14 +380,14 @@ func (p *Projection) putDepot(d resources.Depot) {
 	st := &depotState{Depot: d, avail: map[string]int64{}}
 	if ok {
 		for item := range old.avail {
-			p.itemIndex(item, old.Reserve).Remove(d.ID)
+			p.itemIndex(item, old.Reserve).Remove(old)
 		}
 		st.avail = old.avail
 	}
 	p.depots[d.ID] = st
 	for item, n := range st.avail {
 		if n > 0 {
-			p.itemIndex(item, d.Reserve).Set(d.ID, d.Location)
+			p.itemIndex(item, d.Reserve).Set(st, d.Location)
 		}
 	}
 }
@@ -389,16 +395,16 @@ func (p *Projection) putDepot(d resources.Depot) {
 func (p *Projection) removeDepot(id string) {
 	if d, ok := p.depots[id]; ok {
 		for item := range d.avail {
-			p.itemIndex(item, d.Reserve).Remove(id)
+			p.itemIndex(item, d.Reserve).Remove(d)
 		}
 		delete(p.depots, id)
 	}
 }
 
-func (p *Projection) itemIndex(item string, r resources.Reserve) *geo.Index[string] {
+func (p *Projection) itemIndex(item string, r resources.Reserve) *geo.Index[*depotState] {
 	pair := p.byItem[item]
 	if pair == nil {
-		pair = &[2]*geo.Index[string]{geo.NewIndex[string](p.cfg.CellMetres), geo.NewIndex[string](p.cfg.CellMetres)}
+		pair = &[2]*geo.Index[*depotState]{geo.NewIndex[*depotState](p.cfg.CellMetres), geo.NewIndex[*depotState](p.cfg.CellMetres)}
 		p.byItem[item] = pair
 	}
 	if r == resources.Agreement {
@@ -415,10 +421,10 @@ func (p *Projection) setStock(depot, item string, avail int64) {
 	ix := p.itemIndex(item, d.Reserve)
 	if avail > 0 {
 		d.avail[item] = avail
-		ix.Set(depot, d.Location)
+		ix.Set(d, d.Location)
 	} else {
 		delete(d.avail, item)
-		ix.Remove(depot)
+		ix.Remove(d)
 	}
 }
 

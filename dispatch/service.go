@@ -243,14 +243,10 @@ func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
 
 // Incidents lists incidents, newest first.
 func (s *Service) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, string, error) {
-	limit := clamp(f.Limit)
-	f.Limit = limit + 1
-	rows, err := s.store.ListIncidents(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := page(rows, limit, func(in Incident) string { return in.ID })
-	return out, next, nil
+	return fetch(f.Limit, func(limit int) ([]Incident, error) {
+		f.Limit = limit
+		return s.store.ListIncidents(ctx, f)
+	}, func(in Incident) string { return in.ID })
 }
 
 // Task returns one task; a team lead sees only its own team's.
@@ -270,14 +266,10 @@ func (s *Service) Tasks(ctx context.Context, actor dispatchd.Actor, f TaskFilter
 	if actor.Is(dispatchd.RoleTeamLead) {
 		f.Team = actor.Team
 	}
-	limit := clamp(f.Limit)
-	f.Limit = limit + 1
-	rows, err := s.store.ListTasks(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := page(rows, limit, func(t Task) string { return t.ID })
-	return out, next, nil
+	return fetch(f.Limit, func(limit int) ([]Task, error) {
+		f.Limit = limit
+		return s.store.ListTasks(ctx, f)
+	}, func(t Task) string { return t.ID })
 }
 
 // Order returns one order; a depot manager sees only its own depots'.
@@ -304,14 +296,10 @@ func (s *Service) Orders(ctx context.Context, actor dispatchd.Actor, f OrderFilt
 		}
 		f.Depots = own
 	}
-	limit := clamp(f.Limit)
-	f.Limit = limit + 1
-	rows, err := s.store.ListOrders(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := page(rows, limit, func(o Order) string { return o.ID })
-	return out, next, nil
+	return fetch(f.Limit, func(limit int) ([]Order, error) {
+		f.Limit = limit
+		return s.store.ListOrders(ctx, f)
+	}, func(o Order) string { return o.ID })
 }
 
 // Timeline returns every event of the incident, its tasks and its orders,
@@ -367,14 +355,17 @@ func (s *Service) Suggest(ctx context.Context, id string) (*Suggestion, error) {
 	return s.proj.Suggest(in, open, s.cfg.Plan, s.now()), nil
 }
 
-func clamp(limit int) int { return resources.ClampLimit(limit, DefaultLimit, MaxLimit) }
-
-func page[T any](rows []T, limit int, key func(T) string) ([]T, string) {
-	if len(rows) <= limit {
-		return rows, ""
+// fetch reads one page of a list: it asks for one row more than the limit
+// to learn whether another page follows, and returns the key to continue
+// after.
+func fetch[T any](limit int, read func(limit int) ([]T, error), key func(T) string) ([]T, string, error) {
+	limit = resources.ClampLimit(limit, DefaultLimit, MaxLimit)
+	rows, err := read(limit + 1)
+	if err != nil {
+		return nil, "", err
 	}
-	rows = rows[:limit]
-	return rows, key(rows[limit-1])
+	out, next := resources.Page(rows, limit, key)
+	return out, next, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -2,8 +2,10 @@ package dispatch
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"dispatchd/geo"
@@ -27,8 +29,50 @@ type Pick struct {
 	// position) or "base".
 	From string `json:"from"`
 	// Stale is set when the team has a position, but too old to rank from.
-	Stale bool   `json:"stale"`
-	Why   string `json:"why"`
+	Stale bool `json:"stale"`
+	// Why says in words why the team was chosen. It is written when the
+	// pick is encoded: a plan is computed far more often than it is read.
+	Why string `json:"why"`
+	why pickWhy
+}
+
+// pickWhy is what Why is written from.
+type pickWhy struct {
+	alt        bool
+	rank       int
+	capability string
+	age        float64 // of a stale position, in seconds
+}
+
+// MarshalJSON writes the pick with its Why.
+func (pk Pick) MarshalJSON() ([]byte, error) {
+	type plain Pick
+	if pk.Why == "" {
+		pk.Why = pk.explain()
+	}
+	return json.Marshal(plain(pk))
+}
+
+func (pk Pick) explain() string {
+	w := make(words, 0, 160)
+	if pk.why.alt {
+		w = w.str("alternate #").int(int64(pk.why.rank)).str(" with ")
+	} else {
+		w = w.str("#").int(int64(pk.why.rank)).str(" by ETA of the available teams with ")
+	}
+	w = w.str(pk.why.capability).str("; ").str(string(pk.Team.Kind)).str(", ").km(pk.DistanceM).str(", ETA ").dur(pk.EtaS)
+	switch {
+	case pk.From == "position":
+		w = w.str(" from its last position")
+	case pk.Stale:
+		w = w.str(" from its base: its last position is ").dur(pk.why.age).str(" old")
+	default:
+		w = w.str(" from its base (no position reported)")
+	}
+	if !pk.MeetsDeadline {
+		w = w.str("; arrives after the deadline")
+	}
+	return string(w)
 }
 
 // Reason says why a need is short, or late, so the commander can act.
@@ -76,7 +120,26 @@ type PlanLine struct {
 	DistanceM     float64  `json:"distance_m"`
 	EtaS          float64  `json:"eta_s"`
 	MeetsDeadline bool     `json:"meets_deadline"`
-	Why           string   `json:"why"`
+	// Why is written when the line is encoded, as for Pick.
+	Why  string `json:"why"`
+	lead float64
+}
+
+// MarshalJSON writes the line with its Why.
+func (l PlanLine) MarshalJSON() ([]byte, error) {
+	type plain PlanLine
+	if l.Why == "" {
+		w := make(words, 0, 128)
+		w = w.str(string(l.Depot.Tier)).str(" ").str(string(l.Depot.Reserve)).str(" depot, ").km(l.DistanceM).str(", ETA ").dur(l.EtaS)
+		if l.lead > 0 {
+			w = w.str(" including ").dur(l.lead).str(" for the supplier to release agreement stock")
+		}
+		if !l.MeetsDeadline {
+			w = w.str("; arrives after the deadline")
+		}
+		l.Why = string(w)
+	}
+	return json.Marshal(plain(l))
 }
 
 // ItemPlan is the plan for one item need.
@@ -128,9 +191,12 @@ const (
 	DepotMode = "truck"
 )
 
+// defaultRouter is shared: a GreatCircle is only read.
+var defaultRouter = geo.DefaultRouter()
+
 func (c PlanConfig) withDefaults() PlanConfig {
 	if c.Router == nil {
-		c.Router = geo.DefaultRouter()
+		c.Router = defaultRouter
 	}
 	if c.AgreementLead < 0 {
 		c.AgreementLead = 0
@@ -170,79 +236,132 @@ func (p *Projection) Suggest(in *Incident, covered Open, cfg PlanConfig, now tim
 	return s
 }
 
-// head is the next candidate of one spatial stream.
-type head struct {
-	cur  *geo.Cursor[string]
+// head is the next candidate of one spatial stream: the entries of one
+// index, nearest first, for one mode of travel.
+type head[K comparable] struct {
+	ix   *geo.Index[K]
+	cur  *geo.Cursor[K]
+	k    K
 	id   string
 	m    float64
 	eta  float64
 	ok   bool
 	lead float64
 	mode string
+	// floor is the least ETA the stream can give (its lead and turn-out
+	// time); a stream is only searched once the others reach its floor.
+	floor float64
+	// taken marks a head whose entry was used; the stream moves on only
+	// when asked for more, so the last pick costs no extra search.
+	taken bool
 }
 
-func (h *head) advance(p *Projection, to geo.Point, r geo.Router, at func(id string) geo.Point) {
-	h.id, h.m, h.ok = h.cur.Next()
+// streams merges the heads of several streams by ETA.
+type streams[K comparable] struct {
+	hs []*head[K]
+	to geo.Point
+	r  geo.Router
+	at func(K) (geo.Point, string)
+}
+
+func (ss *streams[K]) add(ix *geo.Index[K], mode string, lead float64) {
+	if ix == nil || ix.Len() == 0 {
+		return
+	}
+	floor := ss.r.Route(ss.to, ss.to, mode).Seconds + lead
+	ss.hs = append(ss.hs, &head[K]{ix: ix, mode: mode, lead: lead, floor: floor, ok: true})
+}
+
+func (ss *streams[K]) advance(h *head[K]) {
+	if h.cur == nil {
+		h.cur = h.ix.Nearest(ss.to)
+	}
+	h.k, h.m, h.ok = h.cur.Next()
 	if h.ok {
-		rt := r.Route(at(h.id), to, h.mode)
-		h.m, h.eta = rt.Metres, rt.Seconds+h.lead
+		p, id := ss.at(h.k)
+		rt := ss.r.Route(p, ss.to, h.mode)
+		h.m, h.eta, h.id = rt.Metres, rt.Seconds+h.lead, id
 	}
 }
 
-// nextHead returns the stream with the smallest ETA, or nil when all are
+// next returns the stream with the smallest ETA, or nil when all are
 // exhausted. Each stream yields in distance order, and the router's ETA is
-// monotone in distance per mode, so merging by head ETA is exact.
-func nextHead(hs []*head) *head {
-	var best *head
-	for _, h := range hs {
-		if h.ok && (best == nil || h.eta < best.eta || h.eta == best.eta && h.id < best.id) {
-			best = h
+// monotone in distance per mode, so merging by head ETA is exact. A stream
+// whose floor is above the best ETA so far cannot hold the next entry and
+// is not searched yet.
+func (ss *streams[K]) next() *head[K] {
+	for _, h := range ss.hs {
+		if h.taken {
+			h.taken = false
+			ss.advance(h)
 		}
 	}
-	return best
+	for {
+		var best *head[K]
+		for _, h := range ss.hs {
+			if h.cur != nil && h.ok && (best == nil || h.eta < best.eta || h.eta == best.eta && h.id < best.id) {
+				best = h
+			}
+		}
+		var start *head[K]
+		for _, h := range ss.hs {
+			if h.cur == nil && (best == nil || h.floor <= best.eta) && (start == nil || h.floor < start.floor) {
+				start = h
+			}
+		}
+		if start == nil {
+			return best
+		}
+		ss.advance(start)
+	}
+}
+
+func (ss *streams[K]) release() {
+	for _, h := range ss.hs {
+		if h.cur != nil {
+			h.cur.Release()
+		}
+	}
 }
 
 func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used map[string]bool, cfg PlanConfig, now time.Time) TeamPlan {
-	tp := TeamPlan{Need: need.Capability, Count: need.Count, Covered: covered, Picks: []Pick{}, Alternates: []Pick{}, Reasons: []Reason{}}
 	want := max(need.Count-covered, 0)
+	tp := TeamPlan{Need: need.Capability, Count: need.Count, Covered: covered, Picks: make([]Pick, 0, want),
+		Alternates: make([]Pick, 0, cfg.Alternates), Reasons: []Reason{}}
 	if want == 0 {
 		return tp
 	}
 	kinds := p.byCap[need.Capability]
-	hs := make([]*head, 0, len(kinds))
-	at := func(id string) geo.Point { return p.teams[id].at }
+	ss := &streams[*teamState]{to: in.Location, r: cfg.Router, at: func(t *teamState) (geo.Point, string) { return t.at, t.ID }}
 	for _, k := range resources.TeamKinds {
-		if ix := kinds[k]; ix != nil && ix.Len() > 0 {
-			h := &head{cur: ix.Nearest(in.Location), mode: string(k)}
-			h.advance(p, in.Location, cfg.Router, at)
-			hs = append(hs, h)
-		}
+		ss.add(kinds[k], string(k), 0)
 	}
 	deadline := in.Deadline()
 	for len(tp.Picks)+len(tp.Alternates) < want+cfg.Alternates {
-		h := nextHead(hs)
+		h := ss.next()
 		if h == nil {
 			break
 		}
-		id, m, eta := h.id, h.m, h.eta
-		h.advance(p, in.Location, cfg.Router, at)
+		t, id, m, eta := h.k, h.id, h.m, h.eta
+		h.taken = true
 		if used[id] {
 			continue
 		}
-		t := p.teams[id]
 		pk := p.pick(t, m, eta, now, deadline)
+		pk.why.capability = need.Capability
+		if len(tp.Picks) < want {
+			pk.why.rank = len(tp.Picks) + 1
+		} else {
+			pk.why.alt, pk.why.rank = true, len(tp.Alternates)+1
+		}
 		if len(tp.Picks) < want {
 			used[id] = true
-			pk.Why = fmt.Sprintf("#%d by ETA of the available teams with %s; %s", len(tp.Picks)+1, need.Capability, pk.Why)
 			tp.Picks = append(tp.Picks, pk)
 		} else {
-			pk.Why = fmt.Sprintf("alternate #%d with %s; %s", len(tp.Alternates)+1, need.Capability, pk.Why)
 			tp.Alternates = append(tp.Alternates, pk)
 		}
 	}
-	for _, h := range hs {
-		h.cur.Release()
-	}
+	ss.release()
 	tp.Shortfall = want - len(tp.Picks)
 	tp.Reasons = teamReasons(need.Capability, want, tp, p.capTotal[need.Capability], p.available(need.Capability))
 	return tp
@@ -263,17 +382,7 @@ func (p *Projection) pick(t *teamState, m, eta float64, now, deadline time.Time)
 		pk.From = "position"
 	} else if t.hasPos {
 		pk.Stale = true
-	}
-	from := "its base (no position reported)"
-	switch {
-	case pk.From == "position":
-		from = "its last position"
-	case pk.Stale:
-		from = fmt.Sprintf("its base: its last position is %s old", fmtDur(now.Sub(t.posTS).Seconds()))
-	}
-	pk.Why = fmt.Sprintf("%s, %.1f km, ETA %s from %s", t.Kind, m/1000, fmtDur(eta), from)
-	if !pk.MeetsDeadline {
-		pk.Why += "; arrives after the deadline"
+		pk.why.age = now.Sub(t.posTS).Seconds()
 	}
 	return pk
 }
@@ -303,7 +412,7 @@ func teamReasons(capability string, want int, tp TeamPlan, total, avail int) []R
 }
 
 func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int64, cfg PlanConfig, now time.Time) ItemPlan {
-	ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered, Plan: []PlanLine{}, Reasons: []Reason{}}
+	ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered, Plan: make([]PlanLine, 0, 8), Reasons: []Reason{}}
 	it, known := p.items[need.Item]
 	ip.Name, ip.Unit = it.Name, it.Unit
 	rest := max(need.Qty-covered, 0)
@@ -315,54 +424,62 @@ func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int6
 		ip.Reasons = append(ip.Reasons, Reason{UnknownItem, fmt.Sprintf("item %s is not in the catalog", need.Item)})
 		return ip
 	}
-	at := func(id string) geo.Point { return p.depots[id].Location }
-	var hs []*head
+	ss := &streams[*depotState]{to: in.Location, r: cfg.Router, at: func(d *depotState) (geo.Point, string) { return d.Location, d.ID }}
 	if pair := p.byItem[need.Item]; pair != nil {
-		for i, ix := range pair {
-			if ix.Len() == 0 {
-				continue
-			}
-			h := &head{cur: ix.Nearest(in.Location), mode: DepotMode}
-			if i == 1 {
-				h.lead = cfg.AgreementLead.Seconds()
-			}
-			h.advance(p, in.Location, cfg.Router, at)
-			hs = append(hs, h)
-		}
+		ss.add(pair[0], DepotMode, 0)
+		ss.add(pair[1], DepotMode, cfg.AgreementLead.Seconds())
 	}
 	deadline := in.Deadline()
 	for rest > 0 && len(ip.Plan) < cfg.MaxLines {
-		h := nextHead(hs)
+		h := ss.next()
 		if h == nil {
 			break
 		}
-		id, m, eta := h.id, h.m, h.eta
-		h.advance(p, in.Location, cfg.Router, at)
-		d := p.depots[id]
+		d, m, eta := h.k, h.m, h.eta
+		h.taken = true
 		avail := d.avail[need.Item]
 		q := min(avail, rest)
 		rest -= q
 		ip.Plan = append(ip.Plan, p.line(d, q, avail, m, eta, h.lead, now, deadline))
 	}
-	for _, h := range hs {
-		h.cur.Release()
-	}
+	ss.release()
 	ip.Shortfall = rest
 	ip.Reasons = itemReasons(ip, len(ip.Plan) == cfg.MaxLines)
 	return ip
 }
 
 func (p *Projection) line(d *depotState, q, avail int64, m, eta, lead float64, now, deadline time.Time) PlanLine {
-	l := PlanLine{Depot: DepotRef{ID: d.ID, Name: d.Name, Tier: d.Tier, Reserve: d.Reserve}, Qty: q, Available: avail,
-		DistanceM: round1(m), EtaS: round1(eta), MeetsDeadline: !now.Add(seconds(eta)).After(deadline)}
-	l.Why = fmt.Sprintf("%s %s depot, %.1f km, ETA %s", d.Tier, d.Reserve, m/1000, fmtDur(eta))
-	if lead > 0 {
-		l.Why += fmt.Sprintf(" including %s for the supplier to release agreement stock", fmtDur(lead))
+	return PlanLine{Depot: DepotRef{ID: d.ID, Name: d.Name, Tier: d.Tier, Reserve: d.Reserve}, Qty: q, Available: avail,
+		DistanceM: round1(m), EtaS: round1(eta), MeetsDeadline: !now.Add(seconds(eta)).After(deadline), lead: lead}
+}
+
+// words builds a short explanation.
+type words []byte
+
+func (w words) str(s string) words { return append(w, s...) }
+
+func (w words) int(n int64) words { return strconv.AppendInt(w, n, 10) }
+
+// km writes metres as kilometres with one decimal.
+func (w words) km(m float64) words {
+	return append(strconv.AppendFloat(w, m/1000, 'f', 1, 64), " km"...)
+}
+
+// dur writes seconds as "2h05m", "14 min" or "40 s".
+func (w words) dur(s float64) words {
+	switch {
+	case s >= 3600:
+		w = strconv.AppendInt(w, int64(s)/3600, 10)
+		w = append(w, 'h')
+		if m := int64(s) % 3600 / 60; m < 10 {
+			w = append(w, '0')
+		}
+		w = strconv.AppendInt(w, int64(s)%3600/60, 10)
+		return append(w, 'm')
+	case s >= 60:
+		return append(strconv.AppendInt(w, int64(s+30)/60, 10), " min"...)
 	}
-	if !l.MeetsDeadline {
-		l.Why += "; arrives after the deadline"
-	}
-	return l
+	return append(strconv.AppendInt(w, int64(s), 10), " s"...)
 }
 
 func itemReasons(ip ItemPlan, capped bool) []Reason {
@@ -468,15 +585,7 @@ func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Se
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
 // fmtDur writes seconds as "2h05m", "14 min" or "40 s".
-func fmtDur(s float64) string {
-	switch {
-	case s >= 3600:
-		return fmt.Sprintf("%dh%02dm", int(s)/3600, int(s)%3600/60)
-	case s >= 60:
-		return fmt.Sprintf("%d min", int(s+30)/60)
-	}
-	return fmt.Sprintf("%d s", int(s))
-}
+func fmtDur(s float64) string { return string(words(nil).dur(s)) }
 
 // Offer ranks the available teams with the capability that could take over
 // a task of the incident, best first.

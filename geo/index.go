@@ -34,17 +34,58 @@ func arc(chord float64) float64 {
 
 type cellKey struct{ i, j, k int32 }
 
+// groupCells is the edge of a group in cells: a search first ranks the
+// groups, then the cells of the groups it reaches, then their entries, so
+// it touches few cells whether the points are dense or sparse.
+const groupCells = 4
+
 type entry[K comparable] struct {
 	k K
 	p Point
 	v vec
 }
 
+// box is an axis-aligned box in 3D; no point inside is nearer to v than
+// dist2(v).
+type box struct{ lo, hi vec }
+
+func (b *box) dist2(v vec) float64 {
+	d := 0.0
+	if v.x < b.lo.x {
+		d += (b.lo.x - v.x) * (b.lo.x - v.x)
+	} else if v.x > b.hi.x {
+		d += (v.x - b.hi.x) * (v.x - b.hi.x)
+	}
+	if v.y < b.lo.y {
+		d += (b.lo.y - v.y) * (b.lo.y - v.y)
+	} else if v.y > b.hi.y {
+		d += (v.y - b.hi.y) * (v.y - b.hi.y)
+	}
+	if v.z < b.lo.z {
+		d += (b.lo.z - v.z) * (b.lo.z - v.z)
+	} else if v.z > b.hi.z {
+		d += (v.z - b.hi.z) * (v.z - b.hi.z)
+	}
+	return d
+}
+
+func newBox(key cellKey, size float64) box {
+	lo := vec{float64(key.i) * size, float64(key.j) * size, float64(key.k) * size}
+	return box{lo, vec{lo.x + size, lo.y + size, lo.z + size}}
+}
+
 type cell[K comparable] struct {
-	key     cellKey
+	box
 	entries []entry[K]
-	// lo and hi are the corners of the cell's box.
-	lo, hi vec
+	g       *group[K]
+	at      int // index in g.cells
+}
+
+type group[K comparable] struct {
+	box
+	key   cellKey
+	cells []*cell[K]
+	at    int // index in Index.groups
 }
 
 type slot struct {
@@ -55,15 +96,17 @@ type slot struct {
 // Index is a spatial index of keyed points that finds them nearest first,
 // lazily: a cursor yields one entry at a time in increasing great-circle
 // distance, so a search that needs the first few of a thousand pays for
-// few. Points live in a uniform grid of cubes over the sphere in 3D, which
-// makes inserting, moving and removing a point O(1), as positions arriving
-// many times a second need. An Index is not safe for concurrent use, and it
-// must not change while a cursor on it is in use.
+// few. Points live in a uniform grid of cubes over the sphere in 3D, in
+// groups of cubes, which makes inserting, moving and removing a point O(1),
+// as positions arriving many times a second need. An Index is not safe for
+// concurrent use, and it must not change while a cursor on it is in use.
 type Index[K comparable] struct {
-	size  float64
-	cells map[cellKey]*cell[K]
-	where map[K]slot
-	pool  sync.Pool
+	size   float64
+	cells  map[cellKey]*cell[K]
+	groups map[cellKey]*group[K]
+	glist  []*group[K]
+	where  map[K]slot
+	pool   sync.Pool
 }
 
 // NewIndex returns an empty index with cells of the given edge in metres;
@@ -72,11 +115,18 @@ func NewIndex[K comparable](cellMetres float64) *Index[K] {
 	if cellMetres <= 0 {
 		cellMetres = DefaultCell
 	}
-	return &Index[K]{size: cellMetres, cells: map[cellKey]*cell[K]{}, where: map[K]slot{}}
+	return &Index[K]{size: cellMetres, cells: map[cellKey]*cell[K]{}, groups: map[cellKey]*group[K]{}, where: map[K]slot{}}
 }
 
 func (ix *Index[K]) keyOf(v vec) cellKey {
 	return cellKey{int32(math.Floor(v.x / ix.size)), int32(math.Floor(v.y / ix.size)), int32(math.Floor(v.z / ix.size))}
+}
+
+func floorDiv(a int32) int32 {
+	if a < 0 {
+		return (a - groupCells + 1) / groupCells
+	}
+	return a / groupCells
 }
 
 // Len returns the number of entries.
@@ -104,9 +154,16 @@ func (ix *Index[K]) Set(k K, p Point) {
 	}
 	c := ix.cells[key]
 	if c == nil {
-		c = &cell[K]{key: key,
-			lo: vec{float64(key.i) * ix.size, float64(key.j) * ix.size, float64(key.k) * ix.size}}
-		c.hi = vec{c.lo.x + ix.size, c.lo.y + ix.size, c.lo.z + ix.size}
+		c = &cell[K]{box: newBox(key, ix.size)}
+		gk := cellKey{floorDiv(key.i), floorDiv(key.j), floorDiv(key.k)}
+		g := ix.groups[gk]
+		if g == nil {
+			g = &group[K]{box: newBox(gk, ix.size*groupCells), key: gk, at: len(ix.glist)}
+			ix.groups[gk] = g
+			ix.glist = append(ix.glist, g)
+		}
+		c.g, c.at = g, len(g.cells)
+		g.cells = append(g.cells, c)
 		ix.cells[key] = c
 	}
 	ix.where[k] = slot{key, len(c.entries)}
@@ -131,41 +188,51 @@ func (ix *Index[K]) Remove(k K) bool {
 	c.entries = c.entries[:last]
 	if len(c.entries) == 0 {
 		delete(ix.cells, s.c)
+		g := c.g
+		swapRemove(&g.cells, c.at, func(moved *cell[K], i int) { moved.at = i })
+		if len(g.cells) == 0 {
+			delete(ix.groups, g.key)
+			swapRemove(&ix.glist, g.at, func(moved *group[K], i int) { moved.at = i })
+		}
 	}
 	return true
 }
 
-// boxDist2 is the squared distance from v to the nearest point of the box:
-// no entry of the cell can be closer.
-func boxDist2(v, lo, hi vec) float64 {
-	d := 0.0
-	for _, a := range [3][3]float64{{v.x, lo.x, hi.x}, {v.y, lo.y, hi.y}, {v.z, lo.z, hi.z}} {
-		switch {
-		case a[0] < a[1]:
-			d += (a[1] - a[0]) * (a[1] - a[0])
-		case a[0] > a[2]:
-			d += (a[0] - a[2]) * (a[0] - a[2])
-		}
+func swapRemove[T any](s *[]*T, i int, moved func(*T, int)) {
+	last := len(*s) - 1
+	if i != last {
+		(*s)[i] = (*s)[last]
+		moved((*s)[i], i)
 	}
-	return d
+	(*s)[last] = nil
+	*s = (*s)[:last]
 }
 
-type cellItem[K comparable] struct {
+// cand is a cell or an entry found by a search, with the least squared
+// chord a point in it can have.
+type cand[K comparable] struct {
 	d2 float64
 	c  *cell[K]
+	k  K
 }
 
-type candItem[K comparable] struct {
-	d2 float64
-	k  K
+// node waits in a search's heap: a group not yet opened, or a run of
+// candidates (the cells of an opened group, or the entries of an opened
+// cell) sorted by distance, keyed by the first one not yet taken. Keeping
+// runs rather than every candidate in the heap costs one sift per result,
+// not one per point looked at.
+type node[K comparable] struct {
+	d2     float64
+	g      *group[K]
+	lo, hi int32 // the run in Cursor.buf
 }
 
 // Cursor walks an index nearest first.
 type Cursor[K comparable] struct {
-	ix    *Index[K]
-	q     vec
-	cells []cellItem[K] // a min-heap by lower bound
-	cands []candItem[K] // a min-heap by exact distance
+	ix  *Index[K]
+	q   vec
+	h   []node[K] // a min-heap by d2
+	buf []cand[K]
 }
 
 // Nearest starts a search from p.
@@ -175,85 +242,117 @@ func (ix *Index[K]) Nearest(p Point) *Cursor[K] {
 		c = &Cursor[K]{}
 	}
 	c.ix, c.q = ix, toVec(p)
-	c.cells, c.cands = c.cells[:0], c.cands[:0]
-	for _, cl := range ix.cells {
-		c.cells = append(c.cells, cellItem[K]{boxDist2(c.q, cl.lo, cl.hi), cl})
+	c.h, c.buf = c.h[:0], c.buf[:0]
+	for _, g := range ix.glist {
+		c.h = append(c.h, node[K]{d2: g.dist2(c.q), g: g})
 	}
-	for i := len(c.cells)/2 - 1; i >= 0; i-- {
-		down(c.cells, i, func(a, b cellItem[K]) bool { return a.d2 < b.d2 })
+	for i := len(c.h)/2 - 1; i >= 0; i-- {
+		down(c.h, i)
 	}
 	return c
 }
 
 // Next returns the next nearest entry and its great-circle distance in
-// metres; ok is false when every entry has been returned.
+// metres; ok is false when every entry has been returned. Every node left
+// in the heap is at least as far as the one taken, so an entry taken is
+// the nearest left.
 func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
-	lessCell := func(a, b cellItem[K]) bool { return a.d2 < b.d2 }
-	lessCand := func(a, b candItem[K]) bool { return a.d2 < b.d2 }
-	for len(c.cells) > 0 && (len(c.cands) == 0 || c.cells[0].d2 <= c.cands[0].d2) {
-		cl := pop(&c.cells, lessCell).c
-		for _, e := range cl.entries {
-			push(&c.cands, candItem[K]{c.q.dist2(e.v), e.k}, lessCand)
+	for len(c.h) > 0 {
+		top := &c.h[0]
+		if g := top.g; g != nil {
+			c.pop()
+			lo := len(c.buf)
+			for _, cl := range g.cells {
+				c.buf = append(c.buf, cand[K]{d2: cl.dist2(c.q), c: cl})
+			}
+			c.pushRun(lo)
+			continue
+		}
+		x := c.buf[top.lo]
+		if top.lo++; top.lo < top.hi {
+			top.d2 = c.buf[top.lo].d2
+			down(c.h, 0)
+		} else {
+			c.pop()
+		}
+		if x.c == nil {
+			return x.k, arc(math.Sqrt(x.d2)), true
+		}
+		lo := len(c.buf)
+		for i := range x.c.entries {
+			e := &x.c.entries[i]
+			c.buf = append(c.buf, cand[K]{d2: c.q.dist2(e.v), k: e.k})
+		}
+		c.pushRun(lo)
+	}
+	return k, 0, false
+}
+
+// pushRun sorts the candidates appended from lo and queues them as a run.
+func (c *Cursor[K]) pushRun(lo int) {
+	run := c.buf[lo:]
+	if len(run) == 0 {
+		return
+	}
+	// Runs are short: insertion sort beats a general sort here.
+	for i := 1; i < len(run); i++ {
+		for j := i; j > 0 && run[j].d2 < run[j-1].d2; j-- {
+			run[j], run[j-1] = run[j-1], run[j]
 		}
 	}
-	if len(c.cands) == 0 {
-		return k, 0, false
-	}
-	best := pop(&c.cands, lessCand)
-	return best.k, arc(math.Sqrt(best.d2)), true
+	c.push(node[K]{d2: run[0].d2, lo: int32(lo), hi: int32(len(c.buf))})
 }
 
 // Release returns the cursor's buffers for reuse; it must not be used
 // after.
 func (c *Cursor[K]) Release() {
 	ix := c.ix
-	clear(c.cells)
-	clear(c.cands)
+	clear(c.h)
+	clear(c.buf)
 	c.ix = nil
 	if ix != nil {
 		ix.pool.Put(c)
 	}
 }
 
-func push[T any](h *[]T, x T, less func(a, b T) bool) {
-	*h = append(*h, x)
-	s := *h
-	for i := len(s) - 1; i > 0; {
+func (c *Cursor[K]) push(n node[K]) {
+	c.h = append(c.h, n)
+	h := c.h
+	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !less(s[i], s[p]) {
+		if h[i].d2 >= h[p].d2 {
 			break
 		}
-		s[i], s[p] = s[p], s[i]
+		h[i], h[p] = h[p], h[i]
 		i = p
 	}
 }
 
-func pop[T any](h *[]T, less func(a, b T) bool) T {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	var zero T
-	s[last] = zero
-	*h = s[:last]
-	down(*h, 0, less)
+func (c *Cursor[K]) pop() node[K] {
+	h := c.h
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = node[K]{}
+	c.h = h[:last]
+	down(c.h, 0)
 	return top
 }
 
-func down[T any](s []T, i int, less func(a, b T) bool) {
+func down[K comparable](h []node[K], i int) {
 	for {
 		l := 2*i + 1
-		if l >= len(s) {
+		if l >= len(h) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(s) && less(s[r], s[l]) {
+		if r := l + 1; r < len(h) && h[r].d2 < h[l].d2 {
 			m = r
 		}
-		if !less(s[m], s[i]) {
+		if h[m].d2 >= h[i].d2 {
 			return
 		}
-		s[i], s[m] = s[m], s[i]
+		h[i], h[m] = h[m], h[i]
 		i = m
 	}
 }

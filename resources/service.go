@@ -41,9 +41,9 @@ func ClampLimit(limit, def, max int) int {
 	return limit
 }
 
-// page trims a list fetched with limit+1 rows and returns the key to
+// Page trims a list fetched with limit+1 rows and returns the key to
 // continue after, or "" on the last page.
-func page[T any](rows []T, limit int, key func(T) string) ([]T, string) {
+func Page[T any](rows []T, limit int, key func(T) string) ([]T, string) {
 	if len(rows) <= limit {
 		return rows, ""
 	}
@@ -100,7 +100,7 @@ func (s *Service) Items(ctx context.Context, f ItemFilter) ([]Item, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := page(rows, limit, func(it Item) string { return it.Code })
+	items, next := Page(rows, limit, func(it Item) string { return it.Code })
 	return items, next, nil
 }
 
@@ -178,7 +178,7 @@ func (s *Service) Teams(ctx context.Context, f TeamFilter, max int) ([]Team, str
 	if err != nil {
 		return nil, "", err
 	}
-	teams, next := page(rows, limit, func(t Team) string { return t.ID })
+	teams, next := Page(rows, limit, func(t Team) string { return t.ID })
 	return teams, next, nil
 }
 
@@ -230,7 +230,7 @@ func (s *Service) Depots(ctx context.Context, f DepotFilter, max int) ([]Depot, 
 	if err != nil {
 		return nil, "", err
 	}
-	depots, next := page(rows, limit, func(d Depot) string { return d.ID })
+	depots, next := Page(rows, limit, func(d Depot) string { return d.ID })
 	return depots, next, nil
 }
 
@@ -306,7 +306,7 @@ func (s *Service) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerLine, str
 	if err != nil {
 		return nil, "", err
 	}
-	lines, next := page(rows, limit, func(l LedgerLine) string { return fmt.Sprint(l.ID) })
+	lines, next := Page(rows, limit, func(l LedgerLine) string { return fmt.Sprint(l.ID) })
 	return lines, next, nil
 }
 

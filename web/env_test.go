@@ -10,10 +10,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/dispatch"
 	"dispatchd/geo"
+	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/postgres/pgtest"
@@ -24,6 +27,9 @@ import (
 type store interface {
 	resources.Store
 	auth.Store
+	dispatch.Store
+	dispatch.Source
+	OnCommit(fn func())
 	web.EventReader
 	web.IdempotencyStore
 	Migrate(ctx context.Context) (int, error)
@@ -37,6 +43,7 @@ type env struct {
 	url    string
 	srv    *web.Server
 	store  store
+	board  *dispatch.Service
 	tokens map[string]string
 }
 
@@ -101,10 +108,28 @@ func newEnv(t *testing.T, backend string) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Events: st, Idempotency: st, Ready: st.Ready})
+	// The dispatch view follows the event feed, as in dispatchd serve.
+	proj := dispatch.NewProjection(dispatch.ProjectionConfig{})
+	last, err := proj.Load(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := realtime.NewFeed(st, last, 50*time.Millisecond)
+	st.OnCommit(feed.Notify)
+	sub := feed.Subscribe(dispatch.FeedBuffer)
+	fctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	go func() { _ = feed.Run(fctx); done <- struct{}{} }()
+	go func() {
+		proj.Follow(fctx, feed, sub, st, func(err error) { t.Errorf("dispatch view: %v", err) })
+		done <- struct{}{}
+	}()
+	t.Cleanup(func() { stop(); <-done; <-done })
+	board := dispatch.NewService(st, proj, dispatch.Config{})
+	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Events: st, Idempotency: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

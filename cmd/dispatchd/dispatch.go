@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"dispatchd/dispatch"
 	"dispatchd/geo"
-	"dispatchd/realtime"
 )
 
 // dispatchFlags configure the incident board: deadlines, staleness and the
@@ -68,43 +65,6 @@ func (f *dispatchFlags) config() (dispatch.Config, dispatch.ProjectionConfig, er
 		},
 		dispatch.ProjectionConfig{StaleAfter: f.staleAfter}, nil
 }
-
-// follow keeps the projection current from the feed. A subscription the
-// feed dropped for falling behind is replaced and the projection reloaded,
-// so that it never misses a change.
-func follow(ctx context.Context, feed *realtime.Feed, sub *realtime.Subscription, proj *dispatch.Projection, src dispatch.Source, log *slog.Logger) {
-	for {
-		for ev := range sub.C {
-			if depots := proj.Apply(ev); len(depots) > 0 {
-				if err := proj.ReloadStock(ctx, src, depots); err != nil && ctx.Err() == nil {
-					log.Error("reload stock into the dispatch view", "error", err)
-				}
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		log.Warn("dispatch view fell behind the event feed; reloading", "error", sub.Err())
-		sub = feed.Subscribe(feedBuffer)
-		for {
-			if _, err := proj.Load(ctx, src); err == nil {
-				break
-			} else if ctx.Err() != nil {
-				return
-			} else {
-				log.Error("reload the dispatch view", "error", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	}
-}
-
-// feedBuffer is how many events a subscriber may fall behind by.
-const feedBuffer = 4096
 
 func floatEnv(key string, def float64) float64 {
 	if v, err := strconv.ParseFloat(envOr(key, ""), 64); err == nil {

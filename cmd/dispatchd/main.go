@@ -30,6 +30,7 @@ Usage:
   dispatchd seed    --demo
   dispatchd user add --username NAME --role ROLE [--team ID] [--depots ID,ID] [--password PW]
   dispatchd import  --kind items|teams|depots|stock [--format csv|geojson] FILE
+  dispatchd bench   suggest [--teams 600] [--n 20000] [--runs 5]
   dispatchd version
 
 Configuration (flags override the environment):
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdUser(ctx, rest, stdin, stdout, stderr)
 	case "import":
 		return cmdImport(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "dispatchd", version)
 		return nil

@@ -61,9 +61,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	feed := realtime.NewFeed(st, last, time.Second)
 	st.OnCommit(feed.Notify)
-	sub := feed.Subscribe(feedBuffer)
+	sub := feed.Subscribe(dispatch.FeedBuffer)
 	go func() { _ = feed.Run(ctx) }()
-	go follow(ctx, feed, sub, proj, st, log)
+	go proj.Follow(ctx, feed, sub, st, func(err error) { log.Warn("dispatch view", "error", err) })
 	board := dispatch.NewService(st, proj, dcfg)
 	go board.RunEscalator(ctx, df.escalateEvery, func(n int, err error) {
 		if err != nil {

@@ -461,14 +461,5 @@ func (s *Store) AllStock(ctx context.Context) ([]resources.Stock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read stock: %w", err)
 	}
-	defer rows.Close()
-	var out []resources.Stock
-	for rows.Next() {
-		st, err := scanStock(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return scanStocks(rows)
 }

@@ -29,6 +29,10 @@ func (s *Store) ListStock(ctx context.Context, depot string) ([]resources.Stock,
 	if err != nil {
 		return nil, fmt.Errorf("list stock of depot %s: %w", depot, err)
 	}
+	return scanStocks(rows)
+}
+
+func scanStocks(rows Rows) ([]resources.Stock, error) {
 	defer rows.Close()
 	out := []resources.Stock{}
 	for rows.Next() {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"dispatchd/demo"
+	"dispatchd/dispatch"
+)
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "suggest" {
+		fmt.Fprintln(stderr, "usage: dispatchd bench suggest [flags]")
+		return errUsage
+	}
+	fs := newFlagSet("bench suggest", "bench suggest [--teams 600] [--n 20000] [--runs 5]", stderr)
+	teams := fs.Int("teams", 600, "teams in the province (600 as in the demo, 5000 for the stress case)")
+	n := fs.Int("n", 20000, "suggestions timed per run")
+	runs := fs.Int("runs", 5, "runs; figures are medians over runs")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *teams < 1 || *n < 100 || *runs < 1 {
+		return fmt.Errorf("--teams must be at least 1, --n at least 100 and --runs at least 1")
+	}
+	return benchSuggest(ctx, stdout, *teams, *n, *runs)
+}
+
+// benchSuggest times suggestions (3 team needs and 10 item needs each) on
+// the demo province, in process, against a brute-force scan over the same
+// data in the same run.
+func benchSuggest(ctx context.Context, out io.Writer, teams, n, runs int) error {
+	d := demo.Province()
+	p := d.Projection(d.StressTeams(teams))
+	ins := d.Incidents(1000, 1)
+	cfg := dispatch.PlanConfig{}
+	fmt.Fprintf(out, "suggest: %d teams, %d depots, %d stock lines; 3 team needs and 10 item needs per incident\n",
+		teams, len(d.Depots), len(d.Stock))
+	var p50s, p99s, maxs, b50s, ratios []time.Duration
+	for r := range runs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		idx := timeCalls(n, func(i int) { p.Suggest(ins[i%len(ins)], dispatch.Open{}, cfg, time.Now()) })
+		bn := max(n/50, 20)
+		brute := timeCalls(bn, func(i int) { p.SuggestBrute(ins[i%len(ins)], dispatch.Open{}, cfg, time.Now()) })
+		p50, p99, mx := pct(idx, 50), pct(idx, 99), idx[len(idx)-1]
+		b50 := pct(brute, 50)
+		fmt.Fprintf(out, "run %d: indexed p50 %v p99 %v max %v | brute force p50 %v p99 %v | ratio %.0fx\n",
+			r+1, p50, p99, mx, b50, pct(brute, 99), float64(b50)/float64(p50))
+		p50s, p99s, maxs, b50s = append(p50s, p50), append(p99s, p99), append(maxs, mx), append(b50s, b50)
+		ratios = append(ratios, time.Duration(float64(b50)/float64(p50)*1000))
+	}
+	fmt.Fprintf(out, "median of %d runs: indexed p50 %v p99 %v max %v | brute force p50 %v | ratio %.0fx (goal: p99 under 200µs, ratio at least 20x)\n",
+		runs, median(p50s), median(p99s), median(maxs), median(b50s), float64(median(ratios))/1000)
+	return nil
+}
+
+// timeCalls times n calls of fn and returns the durations sorted.
+func timeCalls(n int, fn func(i int)) []time.Duration {
+	for i := range min(n/10, 200) { // warm up
+		fn(i)
+	}
+	ds := make([]time.Duration, n)
+	for i := range ds {
+		start := time.Now()
+		fn(i)
+		ds[i] = time.Since(start)
+	}
+	slices.Sort(ds)
+	return ds
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

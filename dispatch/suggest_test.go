@@ -1,0 +1,186 @@
+package dispatch_test
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"dispatchd/demo"
+	"dispatchd/dispatch"
+	"dispatchd/geo"
+	"dispatchd/resources"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 0.2 }
+
+// samePlan compares an indexed plan with the brute-force one: the same
+// ETAs in the same order and the same quantities. Ids may differ only
+// between candidates at the same ETA.
+func samePlan(t *testing.T, seed int, got, want *dispatch.Suggestion) {
+	t.Helper()
+	for i, tp := range got.Teams {
+		wp := want.Teams[i]
+		g, w := append(tp.Picks, tp.Alternates...), append(wp.Picks, wp.Alternates...)
+		if len(g) != len(w) || tp.Shortfall != wp.Shortfall || len(tp.Picks) != len(wp.Picks) {
+			t.Fatalf("seed %d need %s: got %d picks+alternates (short %d), brute force %d (short %d)",
+				seed, tp.Need, len(g), tp.Shortfall, len(w), wp.Shortfall)
+		}
+		for j := range g {
+			if !near(g[j].EtaS, w[j].EtaS) || g[j].EtaS == w[j].EtaS && g[j].Team.ID != w[j].Team.ID {
+				t.Fatalf("seed %d need %s rank %d: got %s at %v s, brute force %s at %v s",
+					seed, tp.Need, j, g[j].Team.ID, g[j].EtaS, w[j].Team.ID, w[j].EtaS)
+			}
+		}
+	}
+	for i, ip := range got.Items {
+		wp := want.Items[i]
+		if len(ip.Plan) != len(wp.Plan) || ip.Shortfall != wp.Shortfall {
+			t.Fatalf("seed %d item %s: got %d lines (short %d), brute force %d (short %d)",
+				seed, ip.Item, len(ip.Plan), ip.Shortfall, len(wp.Plan), wp.Shortfall)
+		}
+		for j := range ip.Plan {
+			if !near(ip.Plan[j].EtaS, wp.Plan[j].EtaS) || ip.Plan[j].Qty != wp.Plan[j].Qty && ip.Plan[j].Depot.ID == wp.Plan[j].Depot.ID {
+				t.Fatalf("seed %d item %s line %d: got %+v, brute force %+v", seed, ip.Item, j, ip.Plan[j], wp.Plan[j])
+			}
+		}
+	}
+}
+
+// TestSuggestMatchesBruteForce is the property test of suggestions: on
+// random teams (random statuses, some with fresh positions, some stale)
+// and random stock, the indexed plan equals a full scan's.
+func TestSuggestMatchesBruteForce(t *testing.T) {
+	d := demo.Province()
+	now := time.Now()
+	for seed := range 30 {
+		r := rand.New(rand.NewPCG(uint64(seed), 9))
+		teams := d.StressTeams(600 + r.IntN(4400))
+		for i := range teams {
+			if r.IntN(4) == 0 {
+				teams[i].Status = resources.TeamStatuses[r.IntN(len(resources.TeamStatuses))]
+			}
+		}
+		p := d.Projection(teams)
+		for _, tm := range teams {
+			switch r.IntN(3) {
+			case 0: // a fresh position a few km from base
+				p.SetPosition(tm.ID, geo.Point{Lon: tm.Base.Lon + r.Float64()*0.1, Lat: tm.Base.Lat + r.Float64()*0.1}, now.Add(-time.Minute))
+			case 1: // a stale one, far away: must not be used
+				p.SetPosition(tm.ID, geo.Point{Lon: tm.Base.Lon + 1, Lat: tm.Base.Lat}, now.Add(-time.Hour))
+			}
+		}
+		cfg := dispatch.PlanConfig{AgreementLead: time.Duration(r.IntN(4)) * time.Hour}
+		for _, in := range d.Incidents(10, uint64(seed)) {
+			in.Needs.Items[0].Qty = 1_000_000 // a shortfall on every incident
+			got := p.Suggest(in, dispatch.Open{}, cfg, now)
+			want := p.SuggestBrute(in, dispatch.Open{}, cfg, now)
+			samePlan(t, seed, got, want)
+		}
+	}
+}
+
+func TestSuggestReasons(t *testing.T) {
+	d := demo.Province()
+	p := d.Projection(d.Teams)
+	now := time.Now()
+	teams := d.Teams
+	in := &dispatch.Incident{ID: "i1", Location: teams[0].Base, DeadlineS: 600, ReportedAt: now,
+		Needs: dispatch.Needs{
+			Teams: []dispatch.TeamNeed{{Capability: "no_such_skill", Count: 1}, {Capability: "water_rescue", Count: 10000}},
+			Items: []resources.ItemQty{{Item: "9999999", Qty: 5}, {Item: d.Items[0].Code, Qty: 1 << 40}},
+		}}
+	s := p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, now)
+	codes := func(rs []dispatch.Reason) map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rs {
+			m[r.Code] = true
+		}
+		return m
+	}
+	if c := codes(s.Teams[0].Reasons); !c[dispatch.NoCapability] || s.Teams[0].Shortfall != 1 {
+		t.Fatalf("got %+v, want no_capability", s.Teams[0])
+	}
+	if c := codes(s.Teams[1].Reasons); !c[dispatch.AllBusy] || !c[dispatch.Late] {
+		t.Fatalf("got reasons %+v, want all_busy and late (10 minutes to the whole province)", s.Teams[1].Reasons)
+	}
+	if c := codes(s.Items[0].Reasons); !c[dispatch.UnknownItem] {
+		t.Fatalf("got %+v, want unknown_item", s.Items[0])
+	}
+	if c := codes(s.Items[1].Reasons); !c[dispatch.StockExhausted] || s.Items[1].Shortfall == 0 {
+		t.Fatalf("got %+v, want stock_exhausted", s.Items[1].Reasons)
+	}
+	for _, pk := range s.Teams[1].Picks {
+		if pk.From != "base" {
+			t.Fatalf("got pick %+v, want ranking from base", pk)
+		}
+	}
+	var enc struct {
+		Teams []struct{ Picks []struct{ Why string } }
+		Items []struct{ Plan []struct{ Why string } }
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &enc); err != nil {
+		t.Fatal(err)
+	}
+	if w := enc.Teams[1].Picks[0].Why; !strings.HasPrefix(w, "#1 by ETA of the available teams with water_rescue; ") || !strings.Contains(w, "km, ETA ") {
+		t.Fatalf("got why %q", w)
+	}
+	if w := enc.Items[1].Plan[0].Why; !strings.Contains(w, " depot, ") {
+		t.Fatalf("got why %q", w)
+	}
+	// What is already covered is not planned again.
+	cov := p.Suggest(in, dispatch.Open{Teams: map[string]int{"water_rescue": 10000}}, dispatch.PlanConfig{}, now)
+	if len(cov.Teams[1].Picks) != 0 || cov.Teams[1].Covered != 10000 {
+		t.Fatalf("got %+v, want nothing planned for a covered need", cov.Teams[1])
+	}
+}
+
+func TestStalePositionRanksFromBase(t *testing.T) {
+	now := time.Now()
+	p := dispatch.NewProjection(dispatch.ProjectionConfig{StaleAfter: 5 * time.Minute})
+	base := geo.Point{Lon: 120, Lat: 30}
+	p.Fill(nil, []resources.Team{
+		{ID: "a", Name: "A", Kind: resources.FireRescue, Capabilities: []string{"hazmat"}, Base: base, Status: resources.TeamAvailable},
+		{ID: "b", Name: "B", Kind: resources.FireRescue, Capabilities: []string{"hazmat"}, Base: geo.Point{Lon: 120.3, Lat: 30}, Status: resources.TeamAvailable},
+	}, nil, nil, 0)
+	in := &dispatch.Incident{ID: "i", Location: geo.Point{Lon: 120.31, Lat: 30}, DeadlineS: 3600, ReportedAt: now,
+		Needs: dispatch.Needs{Teams: []dispatch.TeamNeed{{Capability: "hazmat", Count: 1}}}}
+	// a reported a position right at the incident, then went quiet.
+	p.SetPosition("a", geo.Point{Lon: 120.31, Lat: 30.001}, now.Add(-time.Minute))
+	if got := p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, now).Teams[0].Picks[0]; got.Team.ID != "a" || got.From != "position" || got.Stale {
+		t.Fatalf("got %+v, want a from its fresh position", got)
+	}
+	later := now.Add(10 * time.Minute)
+	got := p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, later).Teams[0]
+	if got.Picks[0].Team.ID != "b" || got.Alternates[0].Team.ID != "a" || !got.Alternates[0].Stale || got.Alternates[0].From != "base" {
+		t.Fatalf("got %+v, want b first and a ranked from its base, marked stale", got)
+	}
+}
+
+func benchSuggest(b *testing.B, teams int, brute bool) {
+	d := demo.Province()
+	p := d.Projection(d.StressTeams(teams))
+	ins := d.Incidents(1000, 1)
+	now := time.Now()
+	i := 0
+	for b.Loop() {
+		in := ins[i%len(ins)]
+		if brute {
+			p.SuggestBrute(in, dispatch.Open{}, dispatch.PlanConfig{}, now)
+		} else {
+			p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, now)
+		}
+		i++
+	}
+}
+
+func BenchmarkSuggest600(b *testing.B)       { benchSuggest(b, 600, false) }
+func BenchmarkSuggestBrute600(b *testing.B)  { benchSuggest(b, 600, true) }
+func BenchmarkSuggest5000(b *testing.B)      { benchSuggest(b, 5000, false) }
+func BenchmarkSuggestBrute5000(b *testing.B) { benchSuggest(b, 5000, true) }
