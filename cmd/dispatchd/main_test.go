@@ -244,3 +244,115 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("help: %v %s", err, out.String())
 	}
 }
+
+// TestDispatchSurvivesRestart dispatches on the demo province, kills the
+// server with SIGKILL, and checks on both stores that the rebuilt dispatch
+// view still knows the team is busy and the stock reserved, and that a task
+// whose deadline passes while the server is down is escalated after it
+// starts again.
+func TestDispatchSurvivesRestart(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}
+			if backend == "postgres" {
+				env[1] = "DATABASE_URL=" + pgtest.URL(t)
+			}
+			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
+			token := p.login("commander")
+			var in struct{ ID string }
+			body := map[string]any{"type": "flood", "level": 1, "title": "西湖溃堤", "location": map[string]float64{"lon": 120.15, "lat": 30.25},
+				"needs": map[string]any{"teams": []map[string]any{{"capability": "water_rescue", "count": 1}},
+					"items": []map[string]any{{"item": "1010101", "qty": 100}}}}
+			if code := p.call("POST", "/api/v1/incidents", token, body, &in); code != 201 {
+				t.Fatalf("create incident: got %d", code)
+			}
+			type plan struct {
+				Teams []struct {
+					Picks []struct {
+						Team struct{ ID string } `json:"team"`
+					} `json:"picks"`
+				} `json:"teams"`
+				Items []struct {
+					Plan []struct {
+						Depot struct{ ID string } `json:"depot"`
+						Qty   int64               `json:"qty"`
+					} `json:"plan"`
+				} `json:"items"`
+			}
+			var s plan
+			if code := p.call("GET", "/api/v1/incidents/"+in.ID+"/suggestions", token, nil, &s); code != 200 || len(s.Teams[0].Picks) != 1 || len(s.Items[0].Plan) == 0 {
+				t.Fatalf("suggestions: got %d %+v", code, s)
+			}
+			team, line := s.Teams[0].Picks[0].Team.ID, s.Items[0].Plan[0]
+			req := map[string]any{"tasks": []map[string]any{{"team": team, "need": "water_rescue", "ack_within_s": 10}},
+				"orders": []map[string]any{{"depot": line.Depot.ID, "lines": []map[string]any{{"item": "1010101", "qty": line.Qty}}}}}
+			var res struct {
+				Tasks []struct{ ID string } `json:"tasks"`
+			}
+			if code := p.call("POST", "/api/v1/incidents/"+in.ID+"/dispatch", token, req, &res); code != 201 {
+				t.Fatalf("dispatch: got %d", code)
+			}
+			_ = p.signal(syscall.SIGKILL)
+
+			p = start(t, env, "serve", "--addr", "127.0.0.1:0", "--escalate-every", "200ms")
+			token = p.login("commander")
+			// A second incident at the same place: the busy team and the
+			// reserved stock must not be offered again.
+			body["title"] = "西湖溃堤二"
+			if code := p.call("POST", "/api/v1/incidents", token, body, &in); code != 201 {
+				t.Fatalf("create incident: got %d", code)
+			}
+			if code := p.call("GET", "/api/v1/incidents/"+in.ID+"/suggestions", token, nil, &s); code != 200 {
+				t.Fatalf("suggestions after restart: got %d", code)
+			}
+			if len(s.Teams[0].Picks) > 0 && s.Teams[0].Picks[0].Team.ID == team {
+				t.Fatalf("after restart the busy team %s is offered again", team)
+			}
+			var stock struct {
+				Items []struct {
+					Item      string `json:"item"`
+					Available int64  `json:"available"`
+				} `json:"items"`
+			}
+			p.call("GET", "/api/v1/depots/"+line.Depot.ID+"/stock", token, nil, &stock)
+			for _, l := range s.Items[0].Plan {
+				if l.Depot.ID != line.Depot.ID {
+					continue
+				}
+				for _, st := range stock.Items {
+					if st.Item == "1010101" && l.Qty > st.Available {
+						t.Fatalf("after restart the plan takes %d from %s, which has %d available", l.Qty, line.Depot.ID, st.Available)
+					}
+				}
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				var task struct{ Escalated bool }
+				if code := p.call("GET", "/api/v1/tasks/"+res.Tasks[0].ID, token, nil, &task); code == 200 && task.Escalated {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the task was not escalated after its deadline passed across a restart")
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			if err := p.signal(syscall.SIGTERM); err != nil {
+				t.Fatalf("graceful shutdown: %v", err)
+			}
+		})
+	}
+}
+
+func TestBenchSuggestCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"bench", "suggest", "--n", "200", "--runs", "1"}, nil, &out, &errb); err != nil {
+		t.Fatalf("bench: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "median of 1 runs: indexed p50") || !strings.Contains(out.String(), "ratio") {
+		t.Fatalf("got %q", out.String())
+	}
+	if err := run(context.Background(), []string{"bench", "frob"}, nil, &out, &errb); exitCode(err) != 2 {
+		t.Fatalf("got %v, want a usage error", err)
+	}
+}
