@@ -27,6 +27,7 @@ type Source interface {
 // teamState is a team as dispatch sees it.
 type teamState struct {
 	resources.Team
+	ref    TeamRef
 	pos    geo.Point
 	posTS  time.Time
 	hasPos bool
@@ -38,6 +39,7 @@ type teamState struct {
 
 type depotState struct {
 	resources.Depot
+	ref   DepotRef
 	avail map[string]int64
 }
 
@@ -349,7 +351,7 @@ func (p *Projection) capIndex(c string, k resources.TeamKind) *geo.Index[*teamSt
 
 func (p *Projection) putTeam(t resources.Team) {
 	old, ok := p.teams[t.ID]
-	st := &teamState{Team: t}
+	st := &teamState{Team: t, ref: TeamRef{ID: t.ID, Name: t.Name, Kind: t.Kind}}
 	if ok {
 		p.unindexTeam(old)
 		st.pos, st.posTS, st.hasPos = old.pos, old.posTS, old.hasPos
@@ -377,7 +379,7 @@ func (p *Projection) removeTeam(id string) {
 
 func (p *Projection) putDepot(d resources.Depot) {
 	old, ok := p.depots[d.ID]
-	st := &depotState{Depot: d, avail: map[string]int64{}}
+	st := &depotState{Depot: d, avail: map[string]int64{}, ref: DepotRef{ID: d.ID, Name: d.Name, Tier: d.Tier, Reserve: d.Reserve}}
 	if ok {
 		for item := range old.avail {
 			p.itemIndex(item, old.Reserve).Remove(old)

@@ -21,10 +21,10 @@ type TeamRef struct {
 
 // Pick is one team proposed for a need, and why.
 type Pick struct {
-	Team          TeamRef `json:"team"`
-	DistanceM     float64 `json:"distance_m"`
-	EtaS          float64 `json:"eta_s"`
-	MeetsDeadline bool    `json:"meets_deadline"`
+	Team          *TeamRef `json:"team"`
+	DistanceM     float64  `json:"distance_m"`
+	EtaS          float64  `json:"eta_s"`
+	MeetsDeadline bool     `json:"meets_deadline"`
 	// From is where the team was ranked from: "position" (its fresh last
 	// position) or "base".
 	From string `json:"from"`
@@ -114,12 +114,12 @@ type DepotRef struct {
 
 // PlanLine is a quantity of one item from one depot.
 type PlanLine struct {
-	Depot         DepotRef `json:"depot"`
-	Qty           int64    `json:"qty"`
-	Available     int64    `json:"available"`
-	DistanceM     float64  `json:"distance_m"`
-	EtaS          float64  `json:"eta_s"`
-	MeetsDeadline bool     `json:"meets_deadline"`
+	Depot         *DepotRef `json:"depot"`
+	Qty           int64     `json:"qty"`
+	Available     int64     `json:"available"`
+	DistanceM     float64   `json:"distance_m"`
+	EtaS          float64   `json:"eta_s"`
+	MeetsDeadline bool      `json:"meets_deadline"`
 	// Why is written when the line is encoded, as for Pick.
 	Why  string `json:"why"`
 	lead float64
@@ -227,11 +227,12 @@ func (p *Projection) Suggest(in *Incident, covered Open, cfg PlanConfig, now tim
 	s := &Suggestion{Incident: in.ID, Exercise: in.Exercise, Deadline: in.Deadline(), EventID: p.last, At: now,
 		Teams: make([]TeamPlan, 0, len(in.Needs.Teams)), Items: make([]ItemPlan, 0, len(in.Needs.Items))}
 	used := map[string]bool{}
+	ts, ds := p.teamStreams(in, cfg), p.depotStreams(in, cfg)
 	for _, need := range in.Needs.Teams {
-		s.Teams = append(s.Teams, p.planTeams(in, need, covered.Teams[need.Capability], used, cfg, now))
+		s.Teams = append(s.Teams, p.planTeams(in, need, covered.Teams[need.Capability], used, cfg, now, ts))
 	}
 	for _, need := range in.Needs.Items {
-		s.Items = append(s.Items, p.planItem(in, need, covered.Items[need.Item], cfg, now))
+		s.Items = append(s.Items, p.planItem(in, need, covered.Items[need.Item], cfg, now, ds))
 	}
 	return s
 }
@@ -259,9 +260,11 @@ type head[K comparable] struct {
 // streams merges the heads of several streams by ETA.
 type streams[K comparable] struct {
 	hs []*head[K]
-	to geo.Point
-	r  geo.Router
-	at func(K) (geo.Point, string)
+	// mem holds the heads, so that a plan allocates them once.
+	mem [6]head[K]
+	to  geo.Point
+	r   geo.Router
+	at  func(K) (geo.Point, string)
 }
 
 func (ss *streams[K]) add(ix *geo.Index[K], mode string, lead float64) {
@@ -269,7 +272,12 @@ func (ss *streams[K]) add(ix *geo.Index[K], mode string, lead float64) {
 		return
 	}
 	floor := ss.r.Route(ss.to, ss.to, mode).Seconds + lead
-	ss.hs = append(ss.hs, &head[K]{ix: ix, mode: mode, lead: lead, floor: floor, ok: true})
+	h := &head[K]{}
+	if len(ss.hs) < len(ss.mem) {
+		h = &ss.mem[len(ss.hs)]
+	}
+	*h = head[K]{ix: ix, mode: mode, lead: lead, floor: floor, ok: true}
+	ss.hs = append(ss.hs, h)
 }
 
 func (ss *streams[K]) advance(h *head[K]) {
@@ -320,11 +328,21 @@ func (ss *streams[K]) release() {
 	for _, h := range ss.hs {
 		if h.cur != nil {
 			h.cur.Release()
+			h.cur = nil
 		}
 	}
 }
 
-func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used map[string]bool, cfg PlanConfig, now time.Time) TeamPlan {
+// teamStreams and depotStreams are reused for every need of one plan.
+func (p *Projection) teamStreams(in *Incident, cfg PlanConfig) *streams[*teamState] {
+	return &streams[*teamState]{to: in.Location, r: cfg.Router, at: func(t *teamState) (geo.Point, string) { return t.at, t.ID }}
+}
+
+func (p *Projection) depotStreams(in *Incident, cfg PlanConfig) *streams[*depotState] {
+	return &streams[*depotState]{to: in.Location, r: cfg.Router, at: func(d *depotState) (geo.Point, string) { return d.Location, d.ID }}
+}
+
+func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used map[string]bool, cfg PlanConfig, now time.Time, ss *streams[*teamState]) TeamPlan {
 	want := max(need.Count-covered, 0)
 	tp := TeamPlan{Need: need.Capability, Count: need.Count, Covered: covered, Picks: make([]Pick, 0, want),
 		Alternates: make([]Pick, 0, cfg.Alternates), Reasons: []Reason{}}
@@ -332,7 +350,7 @@ func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used ma
 		return tp
 	}
 	kinds := p.byCap[need.Capability]
-	ss := &streams[*teamState]{to: in.Location, r: cfg.Router, at: func(t *teamState) (geo.Point, string) { return t.at, t.ID }}
+	ss.hs = ss.hs[:0]
 	for _, k := range resources.TeamKinds {
 		ss.add(kinds[k], string(k), 0)
 	}
@@ -376,7 +394,7 @@ func (p *Projection) available(capability string) int {
 }
 
 func (p *Projection) pick(t *teamState, m, eta float64, now, deadline time.Time) Pick {
-	pk := Pick{Team: TeamRef{ID: t.ID, Name: t.Name, Kind: t.Kind}, DistanceM: round1(m), EtaS: round1(eta),
+	pk := Pick{Team: &t.ref, DistanceM: round1(m), EtaS: round1(eta),
 		MeetsDeadline: !now.Add(seconds(eta)).After(deadline), From: "base"}
 	if !p.stale(t, now) {
 		pk.From = "position"
@@ -411,7 +429,7 @@ func teamReasons(capability string, want int, tp TeamPlan, total, avail int) []R
 	return out
 }
 
-func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int64, cfg PlanConfig, now time.Time) ItemPlan {
+func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int64, cfg PlanConfig, now time.Time, ss *streams[*depotState]) ItemPlan {
 	ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered, Plan: make([]PlanLine, 0, 8), Reasons: []Reason{}}
 	it, known := p.items[need.Item]
 	ip.Name, ip.Unit = it.Name, it.Unit
@@ -424,7 +442,7 @@ func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int6
 		ip.Reasons = append(ip.Reasons, Reason{UnknownItem, fmt.Sprintf("item %s is not in the catalog", need.Item)})
 		return ip
 	}
-	ss := &streams[*depotState]{to: in.Location, r: cfg.Router, at: func(d *depotState) (geo.Point, string) { return d.Location, d.ID }}
+	ss.hs = ss.hs[:0]
 	if pair := p.byItem[need.Item]; pair != nil {
 		ss.add(pair[0], DepotMode, 0)
 		ss.add(pair[1], DepotMode, cfg.AgreementLead.Seconds())
@@ -449,7 +467,7 @@ func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int6
 }
 
 func (p *Projection) line(d *depotState, q, avail int64, m, eta, lead float64, now, deadline time.Time) PlanLine {
-	return PlanLine{Depot: DepotRef{ID: d.ID, Name: d.Name, Tier: d.Tier, Reserve: d.Reserve}, Qty: q, Available: avail,
+	return PlanLine{Depot: &d.ref, Qty: q, Available: avail,
 		DistanceM: round1(m), EtaS: round1(eta), MeetsDeadline: !now.Add(seconds(eta)).After(deadline), lead: lead}
 }
 
@@ -572,7 +590,7 @@ func (p *Projection) SuggestBrute(in *Incident, covered Open, cfg PlanConfig, no
 			d := p.depots[c.id]
 			q := min(d.avail[need.Item], rest)
 			rest -= q
-			ip.Plan = append(ip.Plan, PlanLine{Depot: DepotRef{ID: d.ID}, Qty: q, EtaS: round1(c.eta), DistanceM: round1(c.m)})
+			ip.Plan = append(ip.Plan, PlanLine{Depot: &d.ref, Qty: q, EtaS: round1(c.eta), DistanceM: round1(c.m)})
 		}
 		ip.Shortfall = rest
 		s.Items = append(s.Items, ip)
@@ -594,6 +612,6 @@ func (p *Projection) Offer(in *Incident, capability string, cfg PlanConfig, now 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expire(now)
-	tp := p.planTeams(in, TeamNeed{Capability: capability, Count: cfg.Alternates}, 0, map[string]bool{}, cfg, now)
+	tp := p.planTeams(in, TeamNeed{Capability: capability, Count: cfg.Alternates}, 0, map[string]bool{}, cfg, now, p.teamStreams(in, cfg))
 	return tp.Picks
 }

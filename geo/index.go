@@ -1,7 +1,9 @@
 package geo
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -34,10 +36,15 @@ func arc(chord float64) float64 {
 
 type cellKey struct{ i, j, k int32 }
 
-// groupCells is the edge of a group in cells: a search first ranks the
-// groups, then the cells of the groups it reaches, then their entries, so
-// it touches few cells whether the points are dense or sparse.
-const groupCells = 4
+// fanout is how many cells, or groups, make a group along each axis, and
+// levels how many levels of groups there are: 25 km cells, 100 km groups,
+// 400 km groups. A search ranks the top groups, opens the nearest, ranks
+// what is inside, and so on down to the entries, so it touches little
+// whether the points are dense or sparse, in a province or a country.
+const (
+	fanout = 4
+	levels = 2
+)
 
 type entry[K comparable] struct {
 	k K
@@ -77,34 +84,47 @@ func newBox(key cellKey, size float64) box {
 type cell[K comparable] struct {
 	box
 	entries []entry[K]
-	g       *group[K]
-	at      int // index in g.cells
+	up      *group[K]
+	at      int // index in up.cells
 }
 
+// group is a box of fanout³ cells (level 1) or of groups of the level
+// below.
 type group[K comparable] struct {
 	box
-	key   cellKey
-	cells []*cell[K]
-	at    int // index in Index.groups
+	key    cellKey
+	level  int
+	cells  []*cell[K]  // level 1
+	groups []*group[K] // above level 1
+	up     *group[K]   // nil at the top level
+	at     int         // index in up.groups, or in Index.top
 }
+
+func (g *group[K]) empty() bool { return len(g.cells) == 0 && len(g.groups) == 0 }
 
 type slot struct {
 	c cellKey
 	i int
 }
 
+type groupKey struct {
+	level int
+	key   cellKey
+}
+
 // Index is a spatial index of keyed points that finds them nearest first,
 // lazily: a cursor yields one entry at a time in increasing great-circle
 // distance, so a search that needs the first few of a thousand pays for
 // few. Points live in a uniform grid of cubes over the sphere in 3D, in
-// groups of cubes, which makes inserting, moving and removing a point O(1),
-// as positions arriving many times a second need. An Index is not safe for
-// concurrent use, and it must not change while a cursor on it is in use.
+// nested groups of cubes, which makes inserting, moving and removing a
+// point O(1), as positions arriving many times a second need. An Index is
+// not safe for concurrent use, and it must not change while a cursor on it
+// is in use.
 type Index[K comparable] struct {
 	size   float64
 	cells  map[cellKey]*cell[K]
-	groups map[cellKey]*group[K]
-	glist  []*group[K]
+	groups map[groupKey]*group[K]
+	top    []*group[K]
 	where  map[K]slot
 	pool   sync.Pool
 }
@@ -115,7 +135,7 @@ func NewIndex[K comparable](cellMetres float64) *Index[K] {
 	if cellMetres <= 0 {
 		cellMetres = DefaultCell
 	}
-	return &Index[K]{size: cellMetres, cells: map[cellKey]*cell[K]{}, groups: map[cellKey]*group[K]{}, where: map[K]slot{}}
+	return &Index[K]{size: cellMetres, cells: map[cellKey]*cell[K]{}, groups: map[groupKey]*group[K]{}, where: map[K]slot{}}
 }
 
 func (ix *Index[K]) keyOf(v vec) cellKey {
@@ -124,10 +144,12 @@ func (ix *Index[K]) keyOf(v vec) cellKey {
 
 func floorDiv(a int32) int32 {
 	if a < 0 {
-		return (a - groupCells + 1) / groupCells
+		return (a - fanout + 1) / fanout
 	}
-	return a / groupCells
+	return a / fanout
 }
+
+func parentKey(k cellKey) cellKey { return cellKey{floorDiv(k.i), floorDiv(k.j), floorDiv(k.k)} }
 
 // Len returns the number of entries.
 func (ix *Index[K]) Len() int { return len(ix.where) }
@@ -155,19 +177,37 @@ func (ix *Index[K]) Set(k K, p Point) {
 	c := ix.cells[key]
 	if c == nil {
 		c = &cell[K]{box: newBox(key, ix.size)}
-		gk := cellKey{floorDiv(key.i), floorDiv(key.j), floorDiv(key.k)}
-		g := ix.groups[gk]
-		if g == nil {
-			g = &group[K]{box: newBox(gk, ix.size*groupCells), key: gk, at: len(ix.glist)}
-			ix.groups[gk] = g
-			ix.glist = append(ix.glist, g)
-		}
-		c.g, c.at = g, len(g.cells)
+		g := ix.group(1, parentKey(key))
+		c.up, c.at = g, len(g.cells)
 		g.cells = append(g.cells, c)
 		ix.cells[key] = c
 	}
 	ix.where[k] = slot{key, len(c.entries)}
 	c.entries = append(c.entries, entry[K]{k, p, v})
+}
+
+// group returns the group at level with key, making it and the groups
+// above it as needed.
+func (ix *Index[K]) group(level int, key cellKey) *group[K] {
+	gk := groupKey{level, key}
+	if g := ix.groups[gk]; g != nil {
+		return g
+	}
+	size := ix.size
+	for range level {
+		size *= fanout
+	}
+	g := &group[K]{box: newBox(key, size), key: key, level: level}
+	ix.groups[gk] = g
+	if level == levels {
+		g.at = len(ix.top)
+		ix.top = append(ix.top, g)
+	} else {
+		up := ix.group(level+1, parentKey(key))
+		g.up, g.at = up, len(up.groups)
+		up.groups = append(up.groups, g)
+	}
+	return g
 }
 
 // Remove deletes k and reports whether it was there.
@@ -186,14 +226,21 @@ func (ix *Index[K]) Remove(k K) bool {
 	var zero entry[K]
 	c.entries[last] = zero
 	c.entries = c.entries[:last]
-	if len(c.entries) == 0 {
-		delete(ix.cells, s.c)
-		g := c.g
-		swapRemove(&g.cells, c.at, func(moved *cell[K], i int) { moved.at = i })
-		if len(g.cells) == 0 {
-			delete(ix.groups, g.key)
-			swapRemove(&ix.glist, g.at, func(moved *group[K], i int) { moved.at = i })
+	if len(c.entries) > 0 {
+		return true
+	}
+	delete(ix.cells, s.c)
+	g := c.up
+	swapRemove(&g.cells, c.at, func(moved *cell[K], i int) { moved.at = i })
+	for g.empty() {
+		delete(ix.groups, groupKey{g.level, g.key})
+		if g.up == nil {
+			swapRemove(&ix.top, g.at, func(moved *group[K], i int) { moved.at = i })
+			break
 		}
+		up := g.up
+		swapRemove(&up.groups, g.at, func(moved *group[K], i int) { moved.at = i })
+		g = up
 	}
 	return true
 }
@@ -212,18 +259,18 @@ func swapRemove[T any](s *[]*T, i int, moved func(*T, int)) {
 // chord a point in it can have.
 type cand[K comparable] struct {
 	d2 float64
+	g  *group[K]
 	c  *cell[K]
 	k  K
 }
 
-// node waits in a search's heap: a group not yet opened, or a run of
-// candidates (the cells of an opened group, or the entries of an opened
-// cell) sorted by distance, keyed by the first one not yet taken. Keeping
-// runs rather than every candidate in the heap costs one sift per result,
-// not one per point looked at.
-type node[K comparable] struct {
+// node waits in a search's heap: a run of candidates (the top groups, the
+// groups or cells of an opened group, or the entries of an opened cell)
+// sorted by distance, keyed by the first one not yet taken. Keeping runs
+// rather than every candidate in the heap costs one sift per result, not
+// one per point looked at.
+type node struct {
 	d2     float64
-	g      *group[K]
 	lo, hi int32 // the run in Cursor.buf
 }
 
@@ -231,7 +278,7 @@ type node[K comparable] struct {
 type Cursor[K comparable] struct {
 	ix  *Index[K]
 	q   vec
-	h   []node[K] // a min-heap by d2
+	h   []node // a min-heap by d2
 	buf []cand[K]
 }
 
@@ -243,31 +290,20 @@ func (ix *Index[K]) Nearest(p Point) *Cursor[K] {
 	}
 	c.ix, c.q = ix, toVec(p)
 	c.h, c.buf = c.h[:0], c.buf[:0]
-	for _, g := range ix.glist {
-		c.h = append(c.h, node[K]{d2: g.dist2(c.q), g: g})
+	for _, g := range ix.top {
+		c.buf = append(c.buf, cand[K]{d2: g.dist2(c.q), g: g})
 	}
-	for i := len(c.h)/2 - 1; i >= 0; i-- {
-		down(c.h, i)
-	}
+	c.pushRun(0)
 	return c
 }
 
 // Next returns the next nearest entry and its great-circle distance in
-// metres; ok is false when every entry has been returned. Every node left
-// in the heap is at least as far as the one taken, so an entry taken is
-// the nearest left.
+// metres; ok is false when every entry has been returned. Every run left
+// in the heap is at least as far as the candidate taken, so an entry taken
+// is the nearest left.
 func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
 	for len(c.h) > 0 {
 		top := &c.h[0]
-		if g := top.g; g != nil {
-			c.pop()
-			lo := len(c.buf)
-			for _, cl := range g.cells {
-				c.buf = append(c.buf, cand[K]{d2: cl.dist2(c.q), c: cl})
-			}
-			c.pushRun(lo)
-			continue
-		}
 		x := c.buf[top.lo]
 		if top.lo++; top.lo < top.hi {
 			top.d2 = c.buf[top.lo].d2
@@ -275,13 +311,23 @@ func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
 		} else {
 			c.pop()
 		}
-		if x.c == nil {
-			return x.k, arc(math.Sqrt(x.d2)), true
-		}
 		lo := len(c.buf)
-		for i := range x.c.entries {
-			e := &x.c.entries[i]
-			c.buf = append(c.buf, cand[K]{d2: c.q.dist2(e.v), k: e.k})
+		switch {
+		case x.g != nil && x.g.level == 1:
+			for _, cl := range x.g.cells {
+				c.buf = append(c.buf, cand[K]{d2: cl.dist2(c.q), c: cl})
+			}
+		case x.g != nil:
+			for _, g := range x.g.groups {
+				c.buf = append(c.buf, cand[K]{d2: g.dist2(c.q), g: g})
+			}
+		case x.c != nil:
+			for i := range x.c.entries {
+				e := &x.c.entries[i]
+				c.buf = append(c.buf, cand[K]{d2: c.q.dist2(e.v), k: e.k})
+			}
+		default:
+			return x.k, arc(math.Sqrt(x.d2)), true
 		}
 		c.pushRun(lo)
 	}
@@ -294,13 +340,16 @@ func (c *Cursor[K]) pushRun(lo int) {
 	if len(run) == 0 {
 		return
 	}
-	// Runs are short: insertion sort beats a general sort here.
-	for i := 1; i < len(run); i++ {
-		for j := i; j > 0 && run[j].d2 < run[j-1].d2; j-- {
-			run[j], run[j-1] = run[j-1], run[j]
+	if len(run) > 24 {
+		slices.SortFunc(run, func(a, b cand[K]) int { return cmp.Compare(a.d2, b.d2) })
+	} else { // runs are mostly short: insertion sort beats a general sort
+		for i := 1; i < len(run); i++ {
+			for j := i; j > 0 && run[j].d2 < run[j-1].d2; j-- {
+				run[j], run[j-1] = run[j-1], run[j]
+			}
 		}
 	}
-	c.push(node[K]{d2: run[0].d2, lo: int32(lo), hi: int32(len(c.buf))})
+	c.push(node{d2: run[0].d2, lo: int32(lo), hi: int32(len(c.buf))})
 }
 
 // Release returns the cursor's buffers for reuse; it must not be used
@@ -315,7 +364,7 @@ func (c *Cursor[K]) Release() {
 	}
 }
 
-func (c *Cursor[K]) push(n node[K]) {
+func (c *Cursor[K]) push(n node) {
 	c.h = append(c.h, n)
 	h := c.h
 	for i := len(h) - 1; i > 0; {
@@ -328,18 +377,18 @@ func (c *Cursor[K]) push(n node[K]) {
 	}
 }
 
-func (c *Cursor[K]) pop() node[K] {
+func (c *Cursor[K]) pop() node {
 	h := c.h
 	top := h[0]
 	last := len(h) - 1
 	h[0] = h[last]
-	h[last] = node[K]{}
+	h[last] = node{}
 	c.h = h[:last]
 	down(c.h, 0)
 	return top
 }
 
-func down[K comparable](h []node[K], i int) {
+func down(h []node, i int) {
 	for {
 		l := 2*i + 1
 		if l >= len(h) {

@@ -155,7 +155,7 @@ func TestIndexEdges(t *testing.T) {
 	if p, ok := ix.Get("a"); !ok || p.Lon != 121 || ix.Len() != 1 {
 		t.Fatalf("got %v %v len %d after a move", p, ok, ix.Len())
 	}
-	if !ix.Remove("a") || ix.Len() != 0 || len(ix.cells) != 0 {
+	if !ix.Remove("a") || ix.Len() != 0 || len(ix.cells) != 0 || len(ix.groups) != 0 || len(ix.top) != 0 {
 		t.Fatalf("remove left %d entries in %d cells", ix.Len(), len(ix.cells))
 	}
 }
