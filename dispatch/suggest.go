@@ -228,11 +228,12 @@ func (p *Projection) Suggest(in *Incident, covered Open, cfg PlanConfig, now tim
 		Teams: make([]TeamPlan, 0, len(in.Needs.Teams)), Items: make([]ItemPlan, 0, len(in.Needs.Items))}
 	used := map[string]bool{}
 	ts, ds := p.teamStreams(in, cfg), p.depotStreams(in, cfg)
+	lines := make([]PlanLine, 0, 8*len(in.Needs.Items))
 	for _, need := range in.Needs.Teams {
 		s.Teams = append(s.Teams, p.planTeams(in, need, covered.Teams[need.Capability], used, cfg, now, ts))
 	}
 	for _, need := range in.Needs.Items {
-		s.Items = append(s.Items, p.planItem(in, need, covered.Items[need.Item], cfg, now, ds))
+		s.Items = append(s.Items, p.planItem(in, need, covered.Items[need.Item], cfg, now, ds, &lines))
 	}
 	return s
 }
@@ -255,6 +256,10 @@ type head[K comparable] struct {
 	// taken marks a head whose entry was used; the stream moves on only
 	// when asked for more, so the last pick costs no extra search.
 	taken bool
+	// linear is set when the router's estimate follows from the distance
+	// the index gives, with these parameters.
+	linear                  bool
+	detour, perMetre, setup float64
 }
 
 // streams merges the heads of several streams by ETA.
@@ -271,12 +276,18 @@ func (ss *streams[K]) add(ix *geo.Index[K], mode string, lead float64) {
 	if ix == nil || ix.Len() == 0 {
 		return
 	}
-	floor := ss.r.Route(ss.to, ss.to, mode).Seconds + lead
 	h := &head[K]{}
 	if len(ss.hs) < len(ss.mem) {
 		h = &ss.mem[len(ss.hs)]
 	}
-	*h = head[K]{ix: ix, mode: mode, lead: lead, floor: floor, ok: true}
+	*h = head[K]{ix: ix, mode: mode, lead: lead, ok: true}
+	if l, ok := ss.r.(geo.Linear); ok {
+		h.linear = true
+		h.detour, h.perMetre, h.setup = l.Line(mode)
+		h.floor = h.setup + lead
+	} else {
+		h.floor = ss.r.Route(ss.to, ss.to, mode).Seconds + lead
+	}
 	ss.hs = append(ss.hs, h)
 }
 
@@ -284,12 +295,19 @@ func (ss *streams[K]) advance(h *head[K]) {
 	if h.cur == nil {
 		h.cur = h.ix.Nearest(ss.to)
 	}
-	h.k, h.m, h.ok = h.cur.Next()
-	if h.ok {
-		p, id := ss.at(h.k)
-		rt := ss.r.Route(p, ss.to, h.mode)
-		h.m, h.eta, h.id = rt.Metres, rt.Seconds+h.lead, id
+	var d float64
+	h.k, d, h.ok = h.cur.Next()
+	if !h.ok {
+		return
 	}
+	p, id := ss.at(h.k)
+	var rt geo.Route
+	if h.linear {
+		rt = geo.Along(h.detour, h.perMetre, h.setup, d)
+	} else {
+		rt = ss.r.Route(p, ss.to, h.mode)
+	}
+	h.m, h.eta, h.id = rt.Metres, rt.Seconds+h.lead, id
 }
 
 // next returns the stream with the smallest ETA, or nil when all are
@@ -429,8 +447,8 @@ func teamReasons(capability string, want int, tp TeamPlan, total, avail int) []R
 	return out
 }
 
-func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int64, cfg PlanConfig, now time.Time, ss *streams[*depotState]) ItemPlan {
-	ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered, Plan: make([]PlanLine, 0, 8), Reasons: []Reason{}}
+func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int64, cfg PlanConfig, now time.Time, ss *streams[*depotState], lines *[]PlanLine) ItemPlan {
+	ip := ItemPlan{Item: need.Item, Needed: need.Qty, Covered: covered, Plan: []PlanLine{}, Reasons: []Reason{}}
 	it, known := p.items[need.Item]
 	ip.Name, ip.Unit = it.Name, it.Unit
 	rest := max(need.Qty-covered, 0)
@@ -448,7 +466,10 @@ func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int6
 		ss.add(pair[1], DepotMode, cfg.AgreementLead.Seconds())
 	}
 	deadline := in.Deadline()
-	for rest > 0 && len(ip.Plan) < cfg.MaxLines {
+	// The lines of every item of a plan share one array: far fewer
+	// allocations than a slice per item.
+	start := len(*lines)
+	for rest > 0 && len(*lines)-start < cfg.MaxLines {
 		h := ss.next()
 		if h == nil {
 			break
@@ -458,7 +479,10 @@ func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int6
 		avail := d.avail[need.Item]
 		q := min(avail, rest)
 		rest -= q
-		ip.Plan = append(ip.Plan, p.line(d, q, avail, m, eta, h.lead, now, deadline))
+		*lines = append(*lines, p.line(d, q, avail, m, eta, h.lead, now, deadline))
+	}
+	if n := len(*lines); n > start {
+		ip.Plan = (*lines)[start:n:n]
 	}
 	ss.release()
 	ip.Shortfall = rest

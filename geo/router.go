@@ -50,7 +50,24 @@ func DefaultRouter() *GreatCircle {
 
 // Route implements Router.
 func (g *GreatCircle) Route(from, to Point, mode string) Route {
-	detour := g.Detour
+	detour, perMetre, setup := g.Line(mode)
+	return Along(detour, perMetre, setup, Distance(from, to))
+}
+
+// Linear is a Router whose estimate grows linearly with great-circle
+// distance. A caller that already knows the distance (a spatial index
+// does) computes the estimate itself from Line, without the geometry.
+type Linear interface {
+	Router
+	// Line returns, for a mode, the detour factor, the seconds per metre
+	// travelled, and the fixed seconds before moving: a trip of d metres
+	// great-circle is d·detour metres and setup + d·detour·perMetre seconds.
+	Line(mode string) (detour, perMetre, setup float64)
+}
+
+// Line implements Linear.
+func (g *GreatCircle) Line(mode string) (detour, perMetre, setup float64) {
+	detour = g.Detour
 	if detour <= 0 {
 		detour = 1.3
 	}
@@ -64,6 +81,11 @@ func (g *GreatCircle) Route(from, to Point, mode string) Route {
 	if speed <= 0 {
 		speed = 60
 	}
-	m := Distance(from, to) * detour
-	return Route{Metres: m, Seconds: m/(speed/3.6) + g.Setup[mode].Seconds()}
+	return detour, 3.6 / speed, g.Setup[mode].Seconds()
+}
+
+// Along is the trip of a mode over a great-circle distance, from Line.
+func Along(detour, perMetre, setup, metres float64) Route {
+	m := metres * detour
+	return Route{Metres: m, Seconds: setup + m*perMetre}
 }

