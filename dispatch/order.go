@@ -90,15 +90,6 @@ type OrderFilter struct {
 // StockKey names the stock of one item at one depot.
 type StockKey struct{ Depot, Item string }
 
-// keys returns the stock the order's lines draw on.
-func (o *Order) keys() []StockKey {
-	out := make([]StockKey, len(o.Lines))
-	for i, l := range o.Lines {
-		out[i] = StockKey{o.Depot, l.Item}
-	}
-	return out
-}
-
 // OrderEvent is the data of every order event: the order as it now is and
 // the stock levels the change left, so that a projection can follow stock
 // without reading the store.

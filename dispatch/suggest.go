@@ -626,9 +626,6 @@ func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Se
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
-// fmtDur writes seconds as "2h05m", "14 min" or "40 s".
-func fmtDur(s float64) string { return string(words(nil).dur(s)) }
-
 // Offer ranks the available teams with the capability that could take over
 // a task of the incident, best first.
 func (p *Projection) Offer(in *Incident, capability string, cfg PlanConfig, now time.Time) []Pick {

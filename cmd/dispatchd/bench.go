@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"time"
 
@@ -90,15 +91,13 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-var sink float64
-
 // spin does n units of fixed floating-point work, allocating nothing.
 func spin(n int) {
 	x := 1.0
 	for i := range n {
 		x = x*1.0000001 + float64(i&7)
 	}
-	sink = x
+	runtime.KeepAlive(x)
 }
 
 // calibrate returns how many units of spin take about d.
