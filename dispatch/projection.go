@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ type Source interface {
 type teamState struct {
 	resources.Team
 	ref    TeamRef
+	kind   int // index in resources.TeamKinds
 	pos    geo.Point
 	posTS  time.Time
 	hasPos bool
@@ -57,8 +59,9 @@ type Projection struct {
 	teams  map[string]*teamState
 	depots map[string]*depotState
 	items  map[string]resources.Item
-	// byCap indexes available teams by capability, then kind.
-	byCap map[string]map[resources.TeamKind]*geo.Index[*teamState]
+	// byCap indexes available teams by capability: [0] those that travel
+	// by road, of every kind, [1] aviation.
+	byCap map[string]*[2]*geo.Index[*teamState]
 	// capTotal counts every team, in any status, by capability.
 	capTotal map[string]int
 	// byItem indexes depots with stock available by item: [physical,
@@ -96,7 +99,7 @@ func (p *Projection) reset() {
 	p.teams = map[string]*teamState{}
 	p.depots = map[string]*depotState{}
 	p.items = map[string]resources.Item{}
-	p.byCap = map[string]map[resources.TeamKind]*geo.Index[*teamState]{}
+	p.byCap = map[string]*[2]*geo.Index[*teamState]{}
 	p.capTotal = map[string]int{}
 	p.byItem = map[string]*[2]*geo.Index[*depotState]{}
 	p.fresh = nil
@@ -336,22 +339,20 @@ func (p *Projection) place(t *teamState, now time.Time) {
 }
 
 func (p *Projection) capIndex(c string, k resources.TeamKind) *geo.Index[*teamState] {
-	byKind := p.byCap[c]
-	if byKind == nil {
-		byKind = map[resources.TeamKind]*geo.Index[*teamState]{}
-		p.byCap[c] = byKind
+	pair := p.byCap[c]
+	if pair == nil {
+		pair = &[2]*geo.Index[*teamState]{geo.NewIndex[*teamState](p.cfg.CellMetres), geo.NewIndex[*teamState](p.cfg.CellMetres)}
+		p.byCap[c] = pair
 	}
-	ix := byKind[k]
-	if ix == nil {
-		ix = geo.NewIndex[*teamState](p.cfg.CellMetres)
-		byKind[k] = ix
+	if k == resources.Aviation {
+		return pair[1]
 	}
-	return ix
+	return pair[0]
 }
 
 func (p *Projection) putTeam(t resources.Team) {
 	old, ok := p.teams[t.ID]
-	st := &teamState{Team: t, ref: TeamRef{ID: t.ID, Name: t.Name, Kind: t.Kind}}
+	st := &teamState{Team: t, ref: TeamRef{ID: t.ID, Name: t.Name, Kind: t.Kind}, kind: slices.Index(resources.TeamKinds, t.Kind)}
 	if ok {
 		p.unindexTeam(old)
 		st.pos, st.posTS, st.hasPos = old.pos, old.posTS, old.hasPos

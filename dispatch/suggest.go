@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -260,6 +261,26 @@ type head[K comparable] struct {
 	// the index gives, with these parameters.
 	linear                  bool
 	detour, perMetre, setup float64
+	// A mixed stream holds entries of several modes (the road teams of
+	// every kind): its entries are ranked by ETA through pending, which
+	// takes entries from the index until the next one's least possible ETA
+	// (from bound) is above the best pending, so the order stays exact.
+	mixed   bool
+	bound   geo.Route // setup and per-metre cost of the fastest mode
+	look    lookahead[K]
+	pending []pend[K]
+}
+
+type lookahead[K comparable] struct {
+	k  K
+	d  float64
+	ok bool
+}
+
+type pend[K comparable] struct {
+	k      K
+	id     string
+	m, eta float64
 }
 
 // streams merges the heads of several streams by ETA.
@@ -269,10 +290,38 @@ type streams[K comparable] struct {
 	mem [6]head[K]
 	to  geo.Point
 	r   geo.Router
-	at  func(K) (geo.Point, string)
+	// at returns an entry's position, id and mode (an index in modes).
+	at    func(K) (geo.Point, string, int)
+	modes []string
+	// lines caches the router's Line by mode.
+	lines [8]line
 }
 
-func (ss *streams[K]) add(ix *geo.Index[K], mode string, lead float64) {
+type line struct {
+	ok                      bool
+	detour, perMetre, setup float64
+}
+
+// line returns the Line of mode i, when the router is Linear.
+func (ss *streams[K]) line(i int) (line, bool) {
+	if i < 0 || i >= len(ss.lines) {
+		return line{}, false
+	}
+	l := &ss.lines[i]
+	if !l.ok {
+		lr, ok := ss.r.(geo.Linear)
+		if !ok {
+			return line{}, false
+		}
+		l.detour, l.perMetre, l.setup = lr.Line(ss.modes[i])
+		l.ok = true
+	}
+	return *l, true
+}
+
+// add queues the stream of an index whose entries travel by the modes
+// given (indexes in ss.modes).
+func (ss *streams[K]) add(ix *geo.Index[K], modes []int, lead float64) {
 	if ix == nil || ix.Len() == 0 {
 		return
 	}
@@ -280,18 +329,87 @@ func (ss *streams[K]) add(ix *geo.Index[K], mode string, lead float64) {
 	if len(ss.hs) < len(ss.mem) {
 		h = &ss.mem[len(ss.hs)]
 	}
-	*h = head[K]{ix: ix, mode: mode, lead: lead, ok: true}
-	if l, ok := ss.r.(geo.Linear); ok {
+	pending := h.pending[:0]
+	*h = head[K]{ix: ix, mode: ss.modes[modes[0]], lead: lead, ok: true, pending: pending}
+	if len(modes) > 1 {
+		h.mixed = true
+		h.bound = geo.Route{Seconds: math.Inf(1), Metres: math.Inf(1)}
+		for _, i := range modes {
+			l, ok := ss.line(i)
+			if !ok { // no linear bound: rank every entry
+				h.bound = geo.Route{}
+				break
+			}
+			h.bound.Seconds = min(h.bound.Seconds, l.setup)
+			h.bound.Metres = min(h.bound.Metres, l.detour*l.perMetre)
+		}
+		h.floor = h.bound.Seconds + lead
+	} else if l, ok := ss.line(modes[0]); ok {
 		h.linear = true
-		h.detour, h.perMetre, h.setup = l.Line(mode)
+		h.detour, h.perMetre, h.setup = l.detour, l.perMetre, l.setup
 		h.floor = h.setup + lead
 	} else {
-		h.floor = ss.r.Route(ss.to, ss.to, mode).Seconds + lead
+		h.floor = ss.r.Route(ss.to, ss.to, h.mode).Seconds + lead
 	}
 	ss.hs = append(ss.hs, h)
 }
 
+// route estimates the trip of an entry d metres away by mode i.
+func (ss *streams[K]) route(i int, p geo.Point, d float64) geo.Route {
+	if l, ok := ss.line(i); ok {
+		return geo.Along(l.detour, l.perMetre, l.setup, d)
+	}
+	return ss.r.Route(p, ss.to, ss.modes[i])
+}
+
+func (ss *streams[K]) advanceMixed(h *head[K]) {
+	pull := func() {
+		h.look.k, h.look.d, h.look.ok = h.cur.Next()
+	}
+	if h.cur == nil {
+		h.cur = h.ix.Nearest(ss.to)
+		pull()
+	}
+	less := func(a, b pend[K]) bool { return a.eta < b.eta || a.eta == b.eta && a.id < b.id }
+	for h.look.ok && (len(h.pending) == 0 || h.bound.Seconds+h.look.d*h.bound.Metres+h.lead <= h.pending[0].eta) {
+		p, id, mode := ss.at(h.look.k)
+		rt := ss.route(mode, p, h.look.d)
+		h.pending = append(h.pending, pend[K]{h.look.k, id, rt.Metres, rt.Seconds + h.lead})
+		for i := len(h.pending) - 1; i > 0 && less(h.pending[i], h.pending[(i-1)/2]); i = (i - 1) / 2 {
+			h.pending[i], h.pending[(i-1)/2] = h.pending[(i-1)/2], h.pending[i]
+		}
+		pull()
+	}
+	if len(h.pending) == 0 {
+		h.ok = false
+		return
+	}
+	top := h.pending[0]
+	last := len(h.pending) - 1
+	h.pending[0] = h.pending[last]
+	h.pending = h.pending[:last]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < last && less(h.pending[l], h.pending[m]) {
+			m = l
+		}
+		if r := l + 1; r < last && less(h.pending[r], h.pending[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h.pending[i], h.pending[m] = h.pending[m], h.pending[i]
+		i = m
+	}
+	h.k, h.id, h.m, h.eta, h.ok = top.k, top.id, top.m, top.eta, true
+}
+
 func (ss *streams[K]) advance(h *head[K]) {
+	if h.mixed {
+		ss.advanceMixed(h)
+		return
+	}
 	if h.cur == nil {
 		h.cur = h.ix.Nearest(ss.to)
 	}
@@ -300,7 +418,7 @@ func (ss *streams[K]) advance(h *head[K]) {
 	if !h.ok {
 		return
 	}
-	p, id := ss.at(h.k)
+	p, id, _ := ss.at(h.k)
 	var rt geo.Route
 	if h.linear {
 		rt = geo.Along(h.detour, h.perMetre, h.setup, d)
@@ -353,12 +471,36 @@ func (ss *streams[K]) release() {
 
 // teamStreams and depotStreams are reused for every need of one plan.
 func (p *Projection) teamStreams(in *Incident, cfg PlanConfig) *streams[*teamState] {
-	return &streams[*teamState]{to: in.Location, r: cfg.Router, at: func(t *teamState) (geo.Point, string) { return t.at, t.ID }}
+	return &streams[*teamState]{to: in.Location, r: cfg.Router, modes: kindModes,
+		at: func(t *teamState) (geo.Point, string, int) { return t.at, t.ID, t.kind }}
 }
 
 func (p *Projection) depotStreams(in *Incident, cfg PlanConfig) *streams[*depotState] {
-	return &streams[*depotState]{to: in.Location, r: cfg.Router, at: func(d *depotState) (geo.Point, string) { return d.Location, d.ID }}
+	return &streams[*depotState]{to: in.Location, r: cfg.Router, modes: []string{DepotMode},
+		at: func(d *depotState) (geo.Point, string, int) { return d.Location, d.ID, 0 }}
 }
+
+// kindModes are the router modes of the team kinds, in the order of
+// resources.TeamKinds; roadKinds and airKinds index it.
+var (
+	kindModes = func() []string {
+		out := make([]string, len(resources.TeamKinds))
+		for i, k := range resources.TeamKinds {
+			out[i] = string(k)
+		}
+		return out
+	}()
+	roadKinds, airKinds = func() (road, air []int) {
+		for i, k := range resources.TeamKinds {
+			if k == resources.Aviation {
+				air = append(air, i)
+			} else {
+				road = append(road, i)
+			}
+		}
+		return road, air
+	}()
+)
 
 func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used map[string]bool, cfg PlanConfig, now time.Time, ss *streams[*teamState]) TeamPlan {
 	want := max(need.Count-covered, 0)
@@ -367,10 +509,10 @@ func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used ma
 	if want == 0 {
 		return tp
 	}
-	kinds := p.byCap[need.Capability]
 	ss.hs = ss.hs[:0]
-	for _, k := range resources.TeamKinds {
-		ss.add(kinds[k], string(k), 0)
+	if pair := p.byCap[need.Capability]; pair != nil {
+		ss.add(pair[0], roadKinds, 0)
+		ss.add(pair[1], airKinds, 0)
 	}
 	deadline := in.Deadline()
 	for len(tp.Picks)+len(tp.Alternates) < want+cfg.Alternates {
@@ -405,8 +547,8 @@ func (p *Projection) planTeams(in *Incident, need TeamNeed, covered int, used ma
 
 func (p *Projection) available(capability string) int {
 	n := 0
-	for _, ix := range p.byCap[capability] {
-		n += ix.Len()
+	if pair := p.byCap[capability]; pair != nil {
+		n = pair[0].Len() + pair[1].Len()
 	}
 	return n
 }
@@ -462,8 +604,8 @@ func (p *Projection) planItem(in *Incident, need resources.ItemQty, covered int6
 	}
 	ss.hs = ss.hs[:0]
 	if pair := p.byItem[need.Item]; pair != nil {
-		ss.add(pair[0], DepotMode, 0)
-		ss.add(pair[1], DepotMode, cfg.AgreementLead.Seconds())
+		ss.add(pair[0], []int{0}, 0)
+		ss.add(pair[1], []int{0}, cfg.AgreementLead.Seconds())
 	}
 	deadline := in.Deadline()
 	// The lines of every item of a plan share one array: far fewer
