@@ -196,9 +196,9 @@ func (p *Projection) WaitFor(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Apply brings the projection up to date with one event. Reload is called
-// (without the lock) for an event that changes more than its data carries,
-// such as a stock import; it returns the depots whose stock to re-read.
+// Apply brings the projection up to date with one event. For an event that
+// changes more than its data carries (a stock import) it returns the depots
+// whose stock the caller must re-read with ReloadStock.
 func (p *Projection) Apply(ev dispatchd.Event) (reload []string) {
 	p.mu.Lock()
 	defer func() {
