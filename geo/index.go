@@ -1,9 +1,7 @@
 package geo
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"sync"
 )
 
@@ -57,23 +55,18 @@ type entry[K comparable] struct {
 type box struct{ lo, hi vec }
 
 func (b *box) dist2(v vec) float64 {
-	d := 0.0
-	if v.x < b.lo.x {
-		d += (b.lo.x - v.x) * (b.lo.x - v.x)
-	} else if v.x > b.hi.x {
-		d += (v.x - b.hi.x) * (v.x - b.hi.x)
+	return gap2(v.x, b.lo.x, b.hi.x) + gap2(v.y, b.lo.y, b.hi.y) + gap2(v.z, b.lo.z, b.hi.z)
+}
+
+// gap2 is the squared distance from x to the interval [lo, hi].
+func gap2(x, lo, hi float64) float64 {
+	switch {
+	case x < lo:
+		return (lo - x) * (lo - x)
+	case x > hi:
+		return (x - hi) * (x - hi)
 	}
-	if v.y < b.lo.y {
-		d += (b.lo.y - v.y) * (b.lo.y - v.y)
-	} else if v.y > b.hi.y {
-		d += (v.y - b.hi.y) * (v.y - b.hi.y)
-	}
-	if v.z < b.lo.z {
-		d += (b.lo.z - v.z) * (b.lo.z - v.z)
-	} else if v.z > b.hi.z {
-		d += (v.z - b.hi.z) * (v.z - b.hi.z)
-	}
-	return d
+	return 0
 }
 
 func newBox(key cellKey, size float64) box {
@@ -130,11 +123,14 @@ type Index[K comparable] struct {
 }
 
 // NewIndex returns an empty index with cells of the given edge in metres;
-// 0 or less means DefaultCell.
+// 0 or less (or NaN) means DefaultCell.
 func NewIndex[K comparable](cellMetres float64) *Index[K] {
-	if cellMetres <= 0 {
+	if !(cellMetres > 0) {
 		cellMetres = DefaultCell
 	}
+	// Cell numbers are int32: below a few millimetres they would overflow
+	// at the Earth's surface, and no search wants cells under a metre.
+	cellMetres = math.Max(cellMetres, 1)
 	return &Index[K]{size: cellMetres, cells: map[cellKey]*cell[K]{}, groups: map[groupKey]*group[K]{}, where: map[K]slot{}}
 }
 
@@ -154,7 +150,7 @@ func parentKey(k cellKey) cellKey { return cellKey{floorDiv(k.i), floorDiv(k.j),
 // Len returns the number of entries.
 func (ix *Index[K]) Len() int { return len(ix.where) }
 
-// Get returns where k is.
+// Get returns where k is, and false if it is not in the index.
 func (ix *Index[K]) Get(k K) (Point, bool) {
 	s, ok := ix.where[k]
 	if !ok {
@@ -255,7 +251,7 @@ func swapRemove[T any](s *[]*T, i int, moved func(*T, int)) {
 	*s = (*s)[:last]
 }
 
-// cand is a cell or an entry found by a search, with the least squared
+// cand is a group, cell or entry found by a search, with the least squared
 // chord a point in it can have.
 type cand[K comparable] struct {
 	d2 float64
@@ -265,16 +261,17 @@ type cand[K comparable] struct {
 }
 
 // node waits in a search's heap: a run of candidates (the top groups, the
-// groups or cells of an opened group, or the entries of an opened cell)
-// sorted by distance, keyed by the first one not yet taken. Keeping runs
-// rather than every candidate in the heap costs one sift per result, not
-// one per point looked at.
+// groups or cells of an opened group, or the entries of an opened cell),
+// itself a min-heap, keyed by its nearest. A run is heapified in linear
+// time rather than sorted because a search takes few of what it opens: a
+// cell's 64 neighbours in a group, of which it wants a handful.
 type node struct {
 	d2     float64
 	lo, hi int32 // the run in Cursor.buf
 }
 
-// Cursor walks an index nearest first.
+// Cursor walks an index nearest first; the index must not change from
+// Nearest to Release.
 type Cursor[K comparable] struct {
 	ix  *Index[K]
 	q   vec
@@ -282,7 +279,8 @@ type Cursor[K comparable] struct {
 	buf []cand[K]
 }
 
-// Nearest starts a search from p.
+// Nearest starts an incremental search from p: call Next for as many
+// entries as wanted, then Release, which pools the buffers for reuse.
 func (ix *Index[K]) Nearest(p Point) *Cursor[K] {
 	c, _ := ix.pool.Get().(*Cursor[K])
 	if c == nil {
@@ -305,12 +303,17 @@ func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
 	for len(c.h) > 0 {
 		top := &c.h[0]
 		x := c.buf[top.lo]
-		if top.lo++; top.lo < top.hi {
-			top.d2 = c.buf[top.lo].d2
-			down(c.h, 0)
-		} else {
-			c.pop()
+		if top.hi--; top.lo < top.hi {
+			run := c.buf[top.lo : top.hi+1]
+			run[0] = run[len(run)-1]
+			run = run[:len(run)-1]
+			siftCand(run, 0)
+			top.d2 = run[0].d2
+		} else { // the run is spent: the last node takes its place
+			c.h[0] = c.h[len(c.h)-1]
+			c.h = c.h[:len(c.h)-1]
 		}
+		down(c.h, 0)
 		lo := len(c.buf)
 		switch {
 		case x.g != nil && x.g.level == 1:
@@ -334,30 +337,41 @@ func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
 	return k, 0, false
 }
 
-// pushRun sorts the candidates appended from lo and queues them as a run.
+// pushRun heapifies the candidates appended from lo and queues them as a
+// run.
 func (c *Cursor[K]) pushRun(lo int) {
 	run := c.buf[lo:]
 	if len(run) == 0 {
 		return
 	}
-	if len(run) > 24 {
-		slices.SortFunc(run, func(a, b cand[K]) int { return cmp.Compare(a.d2, b.d2) })
-	} else { // runs are mostly short: insertion sort beats a general sort
-		for i := 1; i < len(run); i++ {
-			for j := i; j > 0 && run[j].d2 < run[j-1].d2; j-- {
-				run[j], run[j-1] = run[j-1], run[j]
-			}
-		}
+	for i := len(run)/2 - 1; i >= 0; i-- {
+		siftCand(run, i)
 	}
 	c.push(node{d2: run[0].d2, lo: int32(lo), hi: int32(len(c.buf))})
 }
 
-// Release returns the cursor's buffers for reuse; it must not be used
-// after.
+func siftCand[K comparable](h []cand[K], i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].d2 < h[l].d2 {
+			m = r
+		}
+		if h[m].d2 >= h[i].d2 {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// Release returns the cursor's buffers for reuse; it must not be used after.
 func (c *Cursor[K]) Release() {
 	ix := c.ix
-	clear(c.h)
-	clear(c.buf)
+	clear(c.buf) // so that the pool does not keep keys or removed cells alive
 	c.ix = nil
 	if ix != nil {
 		ix.pool.Put(c)
@@ -375,17 +389,6 @@ func (c *Cursor[K]) push(n node) {
 		h[i], h[p] = h[p], h[i]
 		i = p
 	}
-}
-
-func (c *Cursor[K]) pop() node {
-	h := c.h
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h[last] = node{}
-	c.h = h[:last]
-	down(c.h, 0)
-	return top
 }
 
 func down(h []node, i int) {

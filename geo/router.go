@@ -11,7 +11,7 @@ type Router interface {
 
 // Route is the estimate of one trip.
 type Route struct {
-	// Metres is the distance travelled.
+	// Metres is the distance travelled, detour included.
 	Metres float64
 	// Seconds is the estimated travel time.
 	Seconds float64
@@ -30,8 +30,8 @@ type GreatCircle struct {
 	DefaultSpeed float64
 	// Setup is the fixed delay before a mode moves (turn-out time).
 	Setup map[string]time.Duration
-	// Fly lists modes that fly straight, with no detour.
-	Fly map[string]bool
+	// AirDetour lists modes that fly straight, with no detour.
+	AirDetour map[string]bool
 }
 
 // DefaultRouter returns the router dispatch uses unless configured: road
@@ -44,7 +44,7 @@ func DefaultRouter() *GreatCircle {
 			"medical": 60, "aviation": 200, "truck": 50},
 		DefaultSpeed: 60,
 		Setup:        map[string]time.Duration{"aviation": 15 * time.Minute},
-		Fly:          map[string]bool{"aviation": true},
+		AirDetour:    map[string]bool{"aviation": true},
 	}
 }
 
@@ -67,18 +67,20 @@ type Linear interface {
 
 // Line implements Linear.
 func (g *GreatCircle) Line(mode string) (detour, perMetre, setup float64) {
+	// The negated tests also catch NaN, which would make every ETA NaN
+	// and so break the monotonicity callers rely on.
 	detour = g.Detour
-	if detour <= 0 {
+	if !(detour > 0) {
 		detour = 1.3
 	}
-	if g.Fly[mode] {
+	if g.AirDetour[mode] {
 		detour = 1
 	}
 	speed := g.Speeds[mode]
-	if speed <= 0 {
+	if !(speed > 0) {
 		speed = g.DefaultSpeed
 	}
-	if speed <= 0 {
+	if !(speed > 0) {
 		speed = 60
 	}
 	return detour, 3.6 / speed, g.Setup[mode].Seconds()
