@@ -58,15 +58,11 @@ func (b *box) dist2(v vec) float64 {
 	return gap2(v.x, b.lo.x, b.hi.x) + gap2(v.y, b.lo.y, b.hi.y) + gap2(v.z, b.lo.z, b.hi.z)
 }
 
-// gap2 is the squared distance from x to the interval [lo, hi].
+// gap2 is the squared distance from x to the interval [lo, hi]; branch-free
+// because the search calls it for every cell and group it opens.
 func gap2(x, lo, hi float64) float64 {
-	switch {
-	case x < lo:
-		return (lo - x) * (lo - x)
-	case x > hi:
-		return (x - hi) * (x - hi)
-	}
-	return 0
+	d := max(lo-x, x-hi, 0)
+	return d * d
 }
 
 func newBox(key cellKey, size float64) box {
@@ -107,12 +103,12 @@ type groupKey struct {
 
 // Index is a spatial index of keyed points that finds them nearest first,
 // lazily: a cursor yields one entry at a time in increasing great-circle
-// distance, so a search that needs the first few of a thousand pays for
-// few. Points live in a uniform grid of cubes over the sphere in 3D, in
-// nested groups of cubes, which makes inserting, moving and removing a
-// point O(1), as positions arriving many times a second need. An Index is
-// not safe for concurrent use, and it must not change while a cursor on it
-// is in use.
+// distance, so a search for the first few of a thousand pays for few.
+// Points live in a uniform grid of cubes over the sphere in 3D, in nested
+// groups of cubes, so inserting, moving and removing a point are O(1), as
+// positions arriving many times a second need. An Index is not safe for
+// concurrent use (callers lock), and it must not change while a cursor on
+// it is in use.
 type Index[K comparable] struct {
 	size   float64
 	cells  map[cellKey]*cell[K]
@@ -128,8 +124,7 @@ func NewIndex[K comparable](cellMetres float64) *Index[K] {
 	if !(cellMetres > 0) {
 		cellMetres = DefaultCell
 	}
-	// Cell numbers are int32: below a few millimetres they would overflow
-	// at the Earth's surface, and no search wants cells under a metre.
+	// Cell numbers are int32, which millimetre cells would overflow.
 	cellMetres = math.Max(cellMetres, 1)
 	return &Index[K]{size: cellMetres, cells: map[cellKey]*cell[K]{}, groups: map[groupKey]*group[K]{}, where: map[K]slot{}}
 }
@@ -219,8 +214,7 @@ func (ix *Index[K]) Remove(k K) bool {
 		c.entries[s.i] = c.entries[last]
 		ix.where[c.entries[s.i].k] = slot{s.c, s.i}
 	}
-	var zero entry[K]
-	c.entries[last] = zero
+	c.entries[last] = entry[K]{} // so the backing array does not keep k alive
 	c.entries = c.entries[:last]
 	if len(c.entries) > 0 {
 		return true
@@ -260,11 +254,9 @@ type cand[K comparable] struct {
 	k  K
 }
 
-// node waits in a search's heap: a run of candidates (the top groups, the
-// groups or cells of an opened group, or the entries of an opened cell),
-// itself a min-heap, keyed by its nearest. A run is heapified in linear
-// time rather than sorted because a search takes few of what it opens: a
-// cell's 64 neighbours in a group, of which it wants a handful.
+// node waits in a search's heap: a run of candidates (what one opened
+// group or cell holds), itself a min-heap, keyed by its nearest. Heapified,
+// not sorted, because a search takes only a few of the up to 64 it opens.
 type node struct {
 	d2     float64
 	lo, hi int32 // the run in Cursor.buf
@@ -296,17 +288,16 @@ func (ix *Index[K]) Nearest(p Point) *Cursor[K] {
 }
 
 // Next returns the next nearest entry and its great-circle distance in
-// metres; ok is false when every entry has been returned. Every run left
-// in the heap is at least as far as the candidate taken, so an entry taken
-// is the nearest left.
+// metres; ok is false once every entry has been returned, and stays so.
+// Each run's key bounds all it holds and all they hold, so an entry taken
+// from the top of the heap is the nearest left.
 func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
 	for len(c.h) > 0 {
 		top := &c.h[0]
 		x := c.buf[top.lo]
 		if top.hi--; top.lo < top.hi {
-			run := c.buf[top.lo : top.hi+1]
-			run[0] = run[len(run)-1]
-			run = run[:len(run)-1]
+			run := c.buf[top.lo:top.hi]
+			run[0] = c.buf[top.hi]
 			siftCand(run, 0)
 			top.d2 = run[0].d2
 		} else { // the run is spent: the last node takes its place
@@ -337,8 +328,7 @@ func (c *Cursor[K]) Next() (k K, metres float64, ok bool) {
 	return k, 0, false
 }
 
-// pushRun heapifies the candidates appended from lo and queues them as a
-// run.
+// pushRun heapifies the candidates appended from lo and queues the run.
 func (c *Cursor[K]) pushRun(lo int) {
 	run := c.buf[lo:]
 	if len(run) == 0 {
