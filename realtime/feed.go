@@ -1,5 +1,7 @@
-// Package realtime carries changes to the people watching: the event feed
-// now; the websocket hub, position ingest and the bus between nodes later.
+// Package realtime carries changes to the people watching: the event feed,
+// and the parsing and filtering of positions from trackers (the OsmAnd
+// protocol among them); the websocket hub and the bus between nodes come
+// with step 3.
 package realtime
 
 import (
