@@ -218,6 +218,11 @@ func (p *Projection) Apply(ev dispatchd.Event) (reload []string) {
 	case typ == "team.created" || typ == "team.updated" || typ == "team.imported":
 		var t resources.Team
 		if json.Unmarshal(ev.Data, &t) == nil {
+			// An import replaces a team's registry fields but keeps its
+			// status (a team on a task stays on it); so does the store.
+			if old, ok := p.teams[t.ID]; ok && typ == "team.imported" {
+				t.Status = old.Status
+			}
 			p.putTeam(t)
 		}
 	case typ == "team.deleted":

@@ -49,6 +49,11 @@ func TestProjectionFollowsEvents(t *testing.T) {
 	if got := plan().Teams[0]; len(got.Picks) != 0 || got.Reasons[0].Code != dispatch.AllBusy {
 		t.Fatalf("after team.status assigned got %+v", got)
 	}
+	// An import of the team keeps its status, as the store does.
+	p.Apply(event(13, "team.imported", "t1", team))
+	if got := plan().Teams[0]; len(got.Picks) != 0 {
+		t.Fatalf("an import made a busy team available: %+v", got)
+	}
 	p.Apply(event(13, "team.status", "t1", dispatch.TeamStatusEvent{Team: "t1", Status: resources.TeamAvailable}))
 	team.Capabilities = []string{"medical"}
 	p.Apply(event(14, "team.updated", "t1", team))

@@ -296,6 +296,12 @@ func TestEscalationOverHTTP(t *testing.T) {
 	if rep.Task.Team != "t3" || rep.Replaced.Status != "cancelled" {
 		t.Fatalf("got %+v, want t3 to take over and the old task cancelled", rep)
 	}
+	// A body-less cancel from a client that still says it sends JSON.
+	var cancelled taskOut
+	e.mustJSON(e.as("commander", "POST", "/api/v1/tasks/"+rep.Task.ID+"/cancel", nil, "Content-Type", "application/json"), 200, &cancelled)
+	if cancelled.Status != "cancelled" {
+		t.Fatalf("got %+v, want cancelled", cancelled)
+	}
 	var tl struct {
 		Items []struct {
 			Type string

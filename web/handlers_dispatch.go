@@ -238,7 +238,7 @@ type reasonBody struct {
 
 // bindOptional decodes a body that may be absent.
 func bindOptional(c echo.Context, v any) error {
-	if c.Request().ContentLength == 0 && c.Request().Header.Get(echo.HeaderContentType) == "" {
+	if c.Request().ContentLength == 0 {
 		return nil
 	}
 	return bind(c, v)
