@@ -73,17 +73,26 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Login,
 	if u.Disabled {
 		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, fmt.Errorf("read token: %w", err)
-	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	now := s.now()
-	sess := &Session{TokenHash: hashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	token, sess, err := s.openSession(ctx, u, s.ttl)
+	if err != nil {
 		return nil, err
 	}
 	return &Login{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
+}
+
+// openSession gives the user a new token that lasts ttl.
+func (s *Service) openSession(ctx context.Context, u *User, ttl time.Duration) (string, *Session, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, fmt.Errorf("read token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	sess := &Session{TokenHash: hashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", nil, err
+	}
+	return token, sess, nil
 }
 
 // Authenticate returns the actor behind a bearer token.

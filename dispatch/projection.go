@@ -446,6 +446,12 @@ func (p *Projection) Available(depot, item string) int64 {
 	return 0
 }
 
+// HasTeam reports whether the team is in the registry.
+func (p *Projection) HasTeam(id string) bool {
+	_, ok := p.TeamStatus(id)
+	return ok
+}
+
 // TeamStatus returns a team's status as the projection holds it.
 func (p *Projection) TeamStatus(id string) (resources.TeamStatus, bool) {
 	p.mu.Lock()

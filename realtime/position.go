@@ -23,13 +23,13 @@ type Position struct {
 	// TS is the device time, as the tracker sent it.
 	TS time.Time `json:"ts"`
 	// Speed is in metres per second, Heading in degrees clockwise from
-	// north, Accuracy and Altitude in metres, Battery in percent; NaN when
+	// north, Accuracy and Altitude in metres, Battery in percent; nil when
 	// the tracker did not say.
-	Speed    float64 `json:"speed"`
-	Heading  float64 `json:"heading"`
-	Accuracy float64 `json:"accuracy"`
-	Altitude float64 `json:"altitude"`
-	Battery  float64 `json:"battery"`
+	Speed    *float64 `json:"speed,omitempty"`
+	Heading  *float64 `json:"heading,omitempty"`
+	Accuracy *float64 `json:"accuracy,omitempty"`
+	Altitude *float64 `json:"altitude,omitempty"`
+	Battery  *float64 `json:"battery,omitempty"`
 	// CRS is the datum the coordinates came in; stored positions are
 	// WGS-84 with CRS "".
 	CRS geo.CRS `json:"crs,omitempty"`
@@ -58,8 +58,7 @@ var ErrOsmAnd = errors.New("malformed OsmAnd request")
 // metres; batt in percent; valid=false marks a fix the device itself does
 // not trust. Other parameters (hdop, cell, wifi, charge, ...) are ignored.
 func ParseOsmAnd(q url.Values, now time.Time) (OsmAndFix, error) {
-	f := OsmAndFix{Position: Position{Speed: math.NaN(), Heading: math.NaN(), Accuracy: math.NaN(),
-		Altitude: math.NaN(), Battery: math.NaN(), TS: now.UTC()}}
+	f := OsmAndFix{Position: Position{TS: now.UTC()}}
 	bad := func(format string, args ...any) (OsmAndFix, error) {
 		return OsmAndFix{}, fmt.Errorf("%w: %s", ErrOsmAnd, fmt.Sprintf(format, args...))
 	}
@@ -96,7 +95,7 @@ func ParseOsmAnd(q url.Values, now time.Time) (OsmAndFix, error) {
 		}
 	}
 	for _, o := range []struct {
-		dst   *float64
+		dst   **float64
 		keys  []string
 		scale float64
 	}{
@@ -111,7 +110,8 @@ func ParseOsmAnd(q url.Values, now time.Time) (OsmAndFix, error) {
 			if err != nil {
 				return bad("%s %q is not a number", o.keys[0], v)
 			}
-			*o.dst = x * o.scale
+			x *= o.scale
+			*o.dst = &x
 		}
 	}
 	if v := q.Get("valid"); v == "false" || v == "0" {
@@ -256,7 +256,7 @@ func (f *Filter) check(p *Position, now time.Time) (bool, string) {
 		return false, DropFuture
 	case p.TS.Before(now.Add(-f.cfg.MaxAge)):
 		return false, DropTooOld
-	case p.Accuracy > f.cfg.MaxAccuracy:
+	case p.Accuracy != nil && *p.Accuracy > f.cfg.MaxAccuracy:
 		return false, DropInaccurate
 	}
 	last, ok := f.latest[p.Team]

@@ -18,7 +18,7 @@ func TestParseOsmAnd(t *testing.T) {
 	}{
 		{name: "Traccar Client", query: "id=834521&timestamp=1782892800&lat=30.25&lon=120.15&speed=10&bearing=90.5&altitude=12&accuracy=8&batt=76",
 			want: OsmAndFix{Device: "834521", Position: Position{Lat: 30.25, Lon: 120.15, TS: time.Unix(1782892800, 0).UTC(),
-				Speed: 10 * knot, Heading: 90.5, Altitude: 12, Accuracy: 8, Battery: 76}}},
+				Speed: f64(10 * knot), Heading: f64(90.5), Altitude: f64(12), Accuracy: f64(8), Battery: f64(76)}}},
 		{name: "milliseconds and deviceid", query: "deviceid=a1&timestamp=1782892800123&lat=30&lon=120",
 			want: OsmAndFix{Device: "a1", Position: Position{Lat: 30, Lon: 120, TS: time.UnixMilli(1782892800123).UTC()}}},
 		{name: "ISO 8601", query: "id=a1&timestamp=2026-07-01T07:59:30Z&lat=30&lon=120",
@@ -28,7 +28,7 @@ func TestParseOsmAnd(t *testing.T) {
 		{name: "date and time", query: "id=a1&timestamp=2026-07-01+07:59:00&lat=30&lon=120",
 			want: OsmAndFix{Device: "a1", Position: Position{Lat: 30, Lon: 120, TS: now.Add(-time.Minute)}}},
 		{name: "location and heading, no time", query: "id=a1&location=30.5,120.5&heading=180",
-			want: OsmAndFix{Device: "a1", Position: Position{Lat: 30.5, Lon: 120.5, TS: now, Heading: 180}}},
+			want: OsmAndFix{Device: "a1", Position: Position{Lat: 30.5, Lon: 120.5, TS: now, Heading: f64(180)}}},
 		{name: "no id", query: "lat=30&lon=120", err: true},
 		{name: "no lat", query: "id=a1&lon=120", err: true},
 		{name: "lat not a number", query: "id=a1&lat=abc&lon=120", err: true},
@@ -55,7 +55,7 @@ func TestParseOsmAnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			same := func(a, b float64) bool { return a == b || math.IsNaN(a) && (math.IsNaN(b) || b == 0) }
+			same := func(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 			w := tt.want
 			if got.Device != w.Device || got.Lat != w.Lat || got.Lon != w.Lon || !got.TS.Equal(w.TS) ||
 				!same(got.Speed, w.Speed) || !same(got.Heading, w.Heading) || !same(got.Altitude, w.Altitude) ||
@@ -96,7 +96,7 @@ func FuzzParseOsmAnd(f *testing.F) {
 func TestFilter(t *testing.T) {
 	now := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
 	at := func(team string, lon, lat float64, ago time.Duration) Position {
-		return Position{Team: team, Lon: lon, Lat: lat, TS: now.Add(-ago), Accuracy: 10}
+		return Position{Team: team, Lon: lon, Lat: lat, TS: now.Add(-ago), Accuracy: f64(10)}
 	}
 	f := NewFilter(FilterConfig{})
 	steps := []struct {
@@ -124,7 +124,7 @@ func TestFilter(t *testing.T) {
 		}
 	}
 	inaccurate := at("t2", 121.5, 30.2, -10*time.Second)
-	inaccurate.Accuracy = 5000
+	inaccurate.Accuracy = f64(5000)
 	if _, reason := f.Check(&inaccurate, now); reason != DropInaccurate {
 		t.Fatalf("got %q, want inaccurate", reason)
 	}
@@ -161,3 +161,5 @@ func TestFilterConvertsCRS(t *testing.T) {
 		t.Fatalf("got %+v %q, want WGS-84", p, reason)
 	}
 }
+
+func f64(v float64) *float64 { return &v }

@@ -44,6 +44,7 @@ type env struct {
 	srv    *web.Server
 	store  store
 	board  *dispatch.Service
+	proj   *dispatch.Projection
 	tokens map[string]string
 }
 
@@ -126,10 +127,13 @@ func newEnv(t *testing.T, backend string) *env {
 	}()
 	t.Cleanup(func() { stop(); <-done; <-done })
 	board := dispatch.NewService(st, proj, dispatch.Config{})
-	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Events: st, Idempotency: st, Ready: st.Ready})
+	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
+		func(p realtime.Position) { proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS) })
+	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
+		Events: st, Idempotency: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, proj: proj, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

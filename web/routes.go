@@ -24,6 +24,8 @@ var (
 	// teamMovers may move a task; the service lets a lead move only its
 	// own team's.
 	teamMovers = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTeamLead}
+	// reporters send positions: trackers for their own team.
+	reporters = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker}
 	// depotManagers confirm, reject and ship orders, each only for its own
 	// depots.
 	depotManagers = []dispatchd.Role{dispatchd.RoleDepotManager}
@@ -111,6 +113,12 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"POST", "/api/v1/orders/:id/ship", depotManagers, s.shipOrder},
 		{"POST", "/api/v1/orders/:id/deliver", teamMovers, s.deliverOrder},
 		{"POST", "/api/v1/orders/:id/cancel", command, s.cancelOrder},
+
+		{"POST", "/api/v1/trackers", command, s.createTracker},
+		{"DELETE", "/api/v1/trackers/:id", command, s.deleteTracker},
+		{"POST", "/api/v1/positions", reporters, s.postPositions},
+		{"GET", "/osmand", public, s.osmand},
+		{"POST", "/osmand", public, s.osmand},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
 	}

@@ -18,6 +18,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/store/sqldb"
 )
@@ -41,6 +42,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Registry    *resources.Service
 	Dispatch    *dispatch.Service
+	Ingest      *realtime.Ingest
 	Events      EventReader
 	Idempotency IdempotencyStore
 	// Ready reports whether the store answers and is migrated.

@@ -13,6 +13,7 @@ import (
 
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/web"
@@ -72,8 +73,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		log.Warn("tasks escalated: no acknowledgement in time", "count", n)
 	})
+	// Positions reach the dispatch view directly; the websocket hub and the
+	// history come with step 3.
+	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
+		func(p realtime.Position) { proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS) })
 	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted}, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: board, Events: st, Idempotency: st, Ready: st.Ready,
+		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Events: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,0 +1,81 @@
+package realtime
+
+import (
+	"time"
+
+	"dispatchd"
+)
+
+// MaxBatch is the most positions one request may carry.
+const MaxBatch = 1000
+
+// Rejected says why one position of a batch was not taken.
+type Rejected struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+}
+
+// Result is what a batch of positions came to.
+type Result struct {
+	Accepted int        `json:"accepted"`
+	Rejected []Rejected `json:"rejected"`
+}
+
+// The reasons a position is refused before the filter.
+const (
+	RefuseOtherTeam = "other_team" // a tracker may report only its own team
+)
+
+// Ingest takes positions from trackers and commanders, drops the bad ones
+// through the filter, and hands each team's newest fix to the live view.
+type Ingest struct {
+	filter *Filter
+	known  func(team string) bool
+	live   func(Position)
+	now    func() time.Time
+}
+
+// NewIngest returns an ingest that checks teams with known and passes
+// every team's newest fix to live.
+func NewIngest(f *Filter, known func(team string) bool, live func(Position)) *Ingest {
+	return &Ingest{filter: f, known: known, live: live, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Filter returns the ingest's filter, for its counts.
+func (in *Ingest) Filter() *Filter { return in.filter }
+
+// Accept takes a batch from an actor. A tracker reports for its own team
+// (a position that names no team is its team's); the command center may
+// report for any team.
+func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
+	res := Result{Rejected: []Rejected{}}
+	now := in.now()
+	for i := range ps {
+		p := ps[i]
+		if actor.Is(dispatchd.RoleTracker) {
+			if p.Team == "" {
+				p.Team = actor.Team
+			}
+			if p.Team != actor.Team {
+				in.filter.Count(RefuseOtherTeam)
+				res.Rejected = append(res.Rejected, Rejected{i, RefuseOtherTeam})
+				continue
+			}
+		}
+		if p.Team == "" || !in.known(p.Team) {
+			in.filter.Count(DropUnknown)
+			res.Rejected = append(res.Rejected, Rejected{i, DropUnknown})
+			continue
+		}
+		live, reason := in.filter.Check(&p, now)
+		if reason != "" {
+			res.Rejected = append(res.Rejected, Rejected{i, reason})
+			continue
+		}
+		res.Accepted++
+		if live {
+			in.live(p)
+		}
+	}
+	return res
+}
