@@ -769,12 +769,13 @@ func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Se
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
 // Offer ranks the available teams with the capability that could take over
-// a task of the incident, best first.
-func (p *Projection) Offer(in *Incident, capability string, cfg PlanConfig, now time.Time) []Pick {
+// a task of the incident from team, best first. The team itself is never
+// offered, even before the view has seen that it is busy.
+func (p *Projection) Offer(in *Incident, capability, team string, cfg PlanConfig, now time.Time) []Pick {
 	cfg = cfg.withDefaults()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expire(now)
-	tp := p.planTeams(in, TeamNeed{Capability: capability, Count: cfg.Alternates}, 0, map[string]bool{}, cfg, now, p.teamStreams(in, cfg))
+	tp := p.planTeams(in, TeamNeed{Capability: capability, Count: cfg.Alternates}, 0, map[string]bool{team: true}, cfg, now, p.teamStreams(in, cfg))
 	return tp.Picks
 }

@@ -129,7 +129,7 @@ func (s *Service) offerFor(ctx context.Context, id string) ([]Pick, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.proj.Offer(in, t.Need, s.cfg.Plan, s.now()), nil
+	return s.proj.Offer(in, t.Need, t.Team, s.cfg.Plan, s.now()), nil
 }
 
 // ReplaceRequest names the team to take over a task; an empty Team means

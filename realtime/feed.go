@@ -1,7 +1,7 @@
 // Package realtime carries changes to the people watching: the event feed,
-// and the parsing and filtering of positions from trackers (the OsmAnd
-// protocol among them); the websocket hub and the bus between nodes come
-// with step 3.
+// the parsing and filtering of positions from trackers (the OsmAnd protocol
+// among them), the hub that streams events and positions to websocket
+// sessions, and the bus that carries positions between nodes.
 package realtime
 
 import (
@@ -86,6 +86,17 @@ func (f *Feed) Subscribe(n int) *Subscription {
 	f.subs[s] = struct{}{}
 	f.mu.Unlock()
 	return s
+}
+
+// SubscribeFrom is Subscribe that also returns the id of the last event
+// delivered before the subscription began: every later event reaches it.
+func (f *Feed) SubscribeFrom(n int) (*Subscription, int64) {
+	c := make(chan dispatchd.Event, n)
+	s := &Subscription{C: c, c: c}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subs[s] = struct{}{}
+	return s, f.last
 }
 
 // Unsubscribe ends a subscription.

@@ -27,18 +27,20 @@ const (
 )
 
 // Ingest takes positions from trackers and commanders, drops the bad ones
-// through the filter, and hands each team's newest fix to the live view.
+// through the filter, and hands each batch on: the fixes that are their
+// team's newest to the live view (the bus), and every accepted fix, late
+// ones included, to the history.
 type Ingest struct {
 	filter *Filter
 	known  func(team string) bool
-	live   func(Position)
+	out    func(live, accepted []Position)
 	now    func() time.Time
 }
 
-// NewIngest returns an ingest that checks teams with known and passes
-// every team's newest fix to live.
-func NewIngest(f *Filter, known func(team string) bool, live func(Position)) *Ingest {
-	return &Ingest{filter: f, known: known, live: live, now: func() time.Time { return time.Now().UTC() }}
+// NewIngest returns an ingest that checks teams with known and passes each
+// batch's live and accepted fixes to out, which must not block.
+func NewIngest(f *Filter, known func(team string) bool, out func(live, accepted []Position)) *Ingest {
+	return &Ingest{filter: f, known: known, out: out, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Filter returns the ingest's filter, for its counts.
@@ -50,6 +52,7 @@ func (in *Ingest) Filter() *Filter { return in.filter }
 func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
 	res := Result{Rejected: []Rejected{}}
 	now := in.now()
+	var live, accepted []Position
 	for i := range ps {
 		p := ps[i]
 		if actor.Is(dispatchd.RoleTracker) {
@@ -67,15 +70,19 @@ func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
 			res.Rejected = append(res.Rejected, Rejected{i, DropUnknown})
 			continue
 		}
-		live, reason := in.filter.Check(&p, now)
+		isLive, reason := in.filter.Check(&p, now)
 		if reason != "" {
 			res.Rejected = append(res.Rejected, Rejected{i, reason})
 			continue
 		}
 		res.Accepted++
-		if live {
-			in.live(p)
+		accepted = append(accepted, p)
+		if isLive {
+			live = append(live, p)
 		}
+	}
+	if len(accepted) > 0 {
+		in.out(live, accepted)
 	}
 	return res
 }

@@ -32,6 +32,9 @@ type store interface {
 	OnCommit(fn func())
 	web.EventReader
 	web.IdempotencyStore
+	web.TrackReader
+	realtime.StateSource
+	AppendPositions(ctx context.Context, ps []realtime.Position) error
 	Migrate(ctx context.Context) (int, error)
 	Ready(ctx context.Context) error
 	Close() error
@@ -127,10 +130,24 @@ func newEnv(t *testing.T, backend string) *env {
 	}()
 	t.Cleanup(func() { stop(); <-done; <-done })
 	board := dispatch.NewService(st, proj, dispatch.Config{})
+	var bus realtime.Bus
 	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
-		func(p realtime.Position) { proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS) })
+		func(live, _ []realtime.Position) {
+			if len(live) > 0 {
+				bus.Publish(live)
+			}
+		})
+	hub := realtime.NewHub(realtime.HubConfig{Flush: 20 * time.Millisecond, CatchUp: 50}, st, ingest.Accept)
+	bus = realtime.LocalBus(hub.Deliver(func(ps []realtime.Position) {
+		for _, p := range ps {
+			proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
+		}
+	}))
+	hubDone := make(chan struct{})
+	go func() { hub.Run(fctx, feed); close(hubDone) }()
+	t.Cleanup(func() { stop(); <-hubDone })
 	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
-		Events: st, Idempotency: st, Ready: st.Ready})
+		Hub: hub, Events: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, proj: proj, tokens: map[string]string{}}

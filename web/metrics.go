@@ -2,6 +2,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -10,8 +11,9 @@ import (
 )
 
 type metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	wsRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -23,8 +25,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "dispatchd_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
+		wsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_ws_frames_refused_total", Help: "Websocket frames refused by the transport, by reason.",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.requests, m.duration,
+	reg.MustRegister(m.requests, m.duration, m.wsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -43,5 +48,63 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(c.Response().Status)).Inc()
 		m.duration.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
 		return nil
+	}
+}
+
+// liveCollector reports the position filter's drops and the hub's counts
+// when scraped.
+type liveCollector struct {
+	d       Deps
+	dropped *prometheus.Desc
+	hub     map[string]*prometheus.Desc
+	history map[string]*prometheus.Desc
+}
+
+func newLiveCollector(d Deps) *liveCollector {
+	c := &liveCollector{d: d,
+		dropped: prometheus.NewDesc("dispatchd_positions_dropped_total", "Positions refused or dropped by the filter, by reason.", []string{"reason"}, nil),
+		hub:     map[string]*prometheus.Desc{},
+		history: map[string]*prometheus.Desc{},
+	}
+	for n, help := range map[string]string{"written_total": "written to the store", "dropped_total": "dropped because the write buffer was full",
+		"failed_total": "given up after every write attempt failed", "pending": "waiting to be written"} {
+		c.history[n] = prometheus.NewDesc("dispatchd_position_history_"+n, "Position history: positions "+help+".", nil, nil)
+	}
+	for _, n := range []string{"sessions", "events_queued_total", "position_frames_total", "slow_closed_total", "bad_messages_total", "snapshots_total", "catchups_total"} {
+		c.hub[n] = prometheus.NewDesc("dispatchd_ws_"+n, "Websocket hub: "+strings.ReplaceAll(n, "_", " ")+".", nil, nil)
+	}
+	return c
+}
+
+func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.dropped
+	for _, d := range c.hub {
+		ch <- d
+	}
+	for _, d := range c.history {
+		ch <- d
+	}
+}
+
+func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.d.Ingest != nil {
+		for reason, n := range c.d.Ingest.Filter().Dropped() {
+			ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(n), reason)
+		}
+	}
+	if c.d.Hub != nil {
+		st := c.d.Hub.Stats()
+		ch <- prometheus.MustNewConstMetric(c.hub["sessions"], prometheus.GaugeValue, float64(st.Sessions))
+		for n, v := range map[string]int64{"events_queued_total": st.Events, "position_frames_total": st.PositionFrames,
+			"slow_closed_total": st.SlowClosed, "bad_messages_total": st.BadMessages, "snapshots_total": st.Snapshots, "catchups_total": st.CatchUps} {
+			ch <- prometheus.MustNewConstMetric(c.hub[n], prometheus.CounterValue, float64(v))
+		}
+	}
+	if c.d.History != nil {
+		st := c.d.History.Stats()
+		for n, v := range map[string]int64{"written_total": st.Written, "dropped_total": st.Dropped, "failed_total": st.Failed} {
+			ch <- prometheus.MustNewConstMetric(c.history[n], prometheus.CounterValue, float64(v))
+		}
+		ch <- prometheus.MustNewConstMetric(c.history["pending"], prometheus.GaugeValue, float64(st.Pending))
 	}
 }

@@ -72,6 +72,7 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"GET", "/api/v1/teams/:id", readers, s.getTeam},
 		{"PATCH", "/api/v1/teams/:id", command, s.updateTeam},
 		{"DELETE", "/api/v1/teams/:id", admins, s.deleteTeam},
+		{"GET", "/api/v1/teams/:id/track", readers, s.getTrack},
 
 		{"GET", "/api/v1/depots", readers, s.listDepots},
 		{"POST", "/api/v1/depots", command, s.createDepot},
@@ -121,6 +122,7 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"POST", "/osmand", public, s.osmand},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
+		{"GET", wsPath, loggedIn, s.websocket},
 	}
 }
 

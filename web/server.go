@@ -43,6 +43,9 @@ type Deps struct {
 	Registry    *resources.Service
 	Dispatch    *dispatch.Service
 	Ingest      *realtime.Ingest
+	Hub         *realtime.Hub
+	Track       TrackReader
+	History     *realtime.History // for its counts in /metrics
 	Events      EventReader
 	Idempotency IdempotencyStore
 	// Ready reports whether the store answers and is migrated.
@@ -79,6 +82,7 @@ func New(cfg Config, d Deps) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics)}
+	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
 	// address unless the operator names the proxies in front.
@@ -188,6 +192,11 @@ func bearerToken(h string) (string, bool) {
 func (s *Server) authenticate(c echo.Context) (dispatchd.Actor, error) {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
 	token, ok := bearerToken(h)
+	if !ok && h == "" && c.Path() == wsPath {
+		// Browsers cannot set headers on a websocket.
+		token = c.QueryParam("access_token")
+		ok = token != ""
+	}
 	if !ok {
 		if h != "" {
 			return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\"")

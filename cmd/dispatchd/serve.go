@@ -15,6 +15,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/geo"
 	"dispatchd/realtime"
+	"dispatchd/realtime/redisbus"
 	"dispatchd/resources"
 	"dispatchd/web"
 )
@@ -28,6 +29,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", envOr("DISPATCH_ADDR", ":8080"), "listen address (env DISPATCH_ADDR)")
 	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
 	ttl := fs.Duration("token-ttl", durationEnv("DISPATCH_TOKEN_TTL", auth.DefaultTokenTTL), "how long a login lasts (env DISPATCH_TOKEN_TTL)")
+	redisURL := fs.String("redis-url", envOr("REDIS_URL", ""), "Redis URL: several nodes share positions over it; empty means one node (env REDIS_URL)")
+	var hcfg realtime.HubConfig
+	fs.DurationVar(&hcfg.Flush, "ws-flush", durationEnv("DISPATCH_WS_FLUSH", realtime.DefaultFlush), "how often moved units are sent to screens (env DISPATCH_WS_FLUSH)")
+	fs.DurationVar(&hcfg.UnitEvery, "ws-unit-every", durationEnv("DISPATCH_WS_UNIT_EVERY", realtime.DefaultUnitEvery), "shortest time between two positions of one unit on a screen (env DISPATCH_WS_UNIT_EVERY)")
+	retention := fs.Duration("position-retention", durationEnv("POSITION_RETENTION", realtime.DefaultHistoryRetention), "how long position history is kept (env POSITION_RETENTION)")
 	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -62,6 +68,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	feed := realtime.NewFeed(st, last, time.Second)
 	st.OnCommit(feed.Notify)
+	if l, ok := st.(interface {
+		Listen(ctx context.Context, wake func(), report func(error))
+	}); ok {
+		// PostgreSQL: commits on every node wake the feed at once.
+		go l.Listen(ctx, feed.Notify, func(err error) { log.Warn("event notifications", "error", err) })
+	}
 	sub := feed.Subscribe(dispatch.FeedBuffer)
 	go func() { _ = feed.Run(ctx) }()
 	go proj.Follow(ctx, feed, sub, st, func(err error) { log.Warn("dispatch view", "error", err) })
@@ -73,12 +85,50 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		log.Warn("tasks escalated: no acknowledgement in time", "count", n)
 	})
-	// Positions reach the dispatch view directly; the websocket hub and the
-	// history come with step 3.
+	// Positions: ingest -> bus (every node) -> hub and dispatch view, and
+	// every accepted fix -> history. The history writer outlives the HTTP
+	// server, so that what was accepted is written before the store closes.
+	hist := realtime.NewHistory(st, realtime.HistoryConfig{Retention: *retention})
+	hctx, stopHistory := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHistory()
+	histDone := make(chan struct{})
+	go func() {
+		defer close(histDone)
+		hist.Run(hctx, func(err error) { log.Warn("position history", "error", err) })
+	}()
+	var bus realtime.Bus
 	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
-		func(p realtime.Position) { proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS) })
+		func(live, accepted []realtime.Position) {
+			hist.Add(accepted...)
+			if len(live) > 0 {
+				bus.Publish(live)
+			}
+		})
+	hub := realtime.NewHub(hcfg, st, ingest.Accept)
+	deliver := hub.Deliver(func(ps []realtime.Position) {
+		for _, p := range ps {
+			proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
+		}
+	})
+	bus = realtime.LocalBus(deliver)
+	if *redisURL != "" {
+		rb, err := redisbus.Open(ctx, *redisURL, deliver)
+		if err != nil {
+			return err
+		}
+		defer rb.Close()
+		ps, err := rb.Latest(ctx)
+		if err != nil {
+			return err
+		}
+		deliver(ps)
+		go rb.Run(ctx, func(err error) { log.Warn("position bus", "error", err) })
+		bus = rb
+		log.Info("positions shared over Redis")
+	}
+	go hub.Run(ctx, feed)
 	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted}, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Events: st, Idempotency: st, Ready: st.Ready,
+		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -105,6 +155,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopHistory()
+	<-histDone
 	log.Info("stopped")
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/sqlite"
@@ -25,6 +26,9 @@ type appStore interface {
 	OnCommit(fn func())
 	web.EventReader
 	web.IdempotencyStore
+	realtime.StateSource
+	realtime.HistoryStore
+	web.TrackReader
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
 	Migrate(ctx context.Context) (int, error)
 	Ready(ctx context.Context) error

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,9 +33,15 @@ type Store struct {
 // commits, so ids appear in commit order.
 const eventLockKey = 0x64697370 // "disp"
 
+// EventsChannel is the LISTEN/NOTIFY channel told of every commit that
+// appends events.
+const EventsChannel = "dispatchd_events"
+
 var dialect = sqldb.Dialect{
-	ForUpdate:    " FOR UPDATE",
-	LockEvents:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", eventLockKey),
+	ForUpdate: " FOR UPDATE",
+	// The notification is sent when the transaction commits: it wakes the
+	// event feed of every node (Listen).
+	LockEvents:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d), pg_notify('%s', '')", eventLockKey, EventsChannel),
 	ILike:        "ILIKE",
 	JSONArrayHas: func(col, p string) string { return fmt.Sprintf("%s @> jsonb_build_array(%s::text)", col, p) },
 	JSONValues:   func(p string) string { return fmt.Sprintf("(SELECT jsonb_array_elements_text(%s::jsonb))", p) },
@@ -127,6 +134,17 @@ func (c conn) Tx(ctx context.Context, fn func(q sqldb.Querier) error) error {
 	return nil
 }
 
+// View runs fn in a read-only REPEATABLE READ transaction: one snapshot
+// for every statement, without locks that would hold up writers.
+func (c conn) View(ctx context.Context, fn func(q sqldb.Querier) error) error {
+	tx, err := c.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return translate(fmt.Errorf("begin: %w", err))
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	return fn(txq{tx})
+}
+
 type txq struct{ tx pgx.Tx }
 
 // CopyFrom implements sqldb.Copier with PostgreSQL's COPY.
@@ -189,4 +207,43 @@ func translate(err error) error {
 		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the database is unavailable; try again", Err: err}
 	}
 	return err
+}
+
+// Listen calls wake whenever a transaction on any node appends events, until
+// ctx ends. It holds one connection for LISTEN and reconnects after a
+// failure, calling wake then too: notifications sent while it was away are
+// lost, the events are not.
+func (s *Store) Listen(ctx context.Context, wake func(), report func(error)) {
+	for ctx.Err() == nil {
+		err := s.listen(ctx, wake)
+		if ctx.Err() != nil {
+			return
+		}
+		report(fmt.Errorf("listen for events: %w", err))
+		wake()
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Store) listen(ctx context.Context, wake func()) error {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection that has listened goes back to no pool.
+	c := pc.Hijack()
+	defer c.Close(context.WithoutCancel(ctx))
+	if _, err := c.Exec(ctx, "LISTEN "+EventsChannel); err != nil {
+		return err
+	}
+	wake() // commits made before LISTEN took effect
+	for {
+		if _, err := c.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		wake()
+	}
 }

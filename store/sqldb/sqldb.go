@@ -46,6 +46,9 @@ type Conn interface {
 	Querier
 	// Tx runs fn in a write transaction, committing when fn returns nil.
 	Tx(ctx context.Context, fn func(q Querier) error) error
+	// View runs fn in a read-only transaction that sees one snapshot of
+	// the database and never blocks writers.
+	View(ctx context.Context, fn func(q Querier) error) error
 }
 
 // ErrNoRows is what adapters return for a query that found no row.

@@ -141,6 +141,18 @@ func (c conn) Tx(ctx context.Context, fn func(q sqldb.Querier) error) error {
 	return nil
 }
 
+// View runs fn in a read transaction on the reader pool: a deferred BEGIN
+// (read-only transactions do not take the immediate lock), which sees one
+// snapshot of the WAL and leaves the writer free.
+func (c conn) View(ctx context.Context, fn func(q sqldb.Querier) error) error {
+	tx, err := c.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(fmt.Errorf("begin: %w", err))
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(txq{tx})
+}
+
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

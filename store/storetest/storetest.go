@@ -10,6 +10,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/store/sqldb"
 )
@@ -26,6 +27,9 @@ type Store interface {
 	CompleteIdempotent(ctx context.Context, actor, key string, status int, body []byte) error
 	ReleaseIdempotent(ctx context.Context, actor, key string) error
 	Ready(ctx context.Context) error
+	AppendPositions(ctx context.Context, ps []realtime.Position) error
+	Track(ctx context.Context, team string, from, to time.Time, limit int) ([]realtime.Position, error)
+	DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -64,6 +68,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentOrdersNeverOverReserve", testConcurrentOrders},
 		{"CancelIncidentReleases", testCancelIncidentReleases},
 		{"IncidentFilters", testIncidentFilters},
+		{"Positions", testPositions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

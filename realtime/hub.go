@@ -1,0 +1,528 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dispatchd"
+	"dispatchd/geo"
+)
+
+// HubConfig tunes the hub; zero fields take defaults.
+type HubConfig struct {
+	// Flush is how often moved units are sent to screens.
+	Flush time.Duration
+	// UnitEvery is the shortest time between two positions of one unit on
+	// a screen: faster fixes are coalesced to the latest.
+	UnitEvery time.Duration
+	// EventBuffer is how many events may wait for one client before it is
+	// closed as too slow (and resumes with since).
+	EventBuffer int
+	// CatchUp is the most events replayed to a client that resumes; one
+	// further behind gets a new snapshot.
+	CatchUp int
+	// Ring is how many position flushes are kept for clients that fell
+	// behind; one further behind gets every unit's latest position.
+	Ring int
+	// PingEvery is how often an idle connection is pinged.
+	PingEvery time.Duration
+}
+
+// Defaults of HubConfig.
+const (
+	DefaultFlush       = 50 * time.Millisecond
+	DefaultUnitEvery   = 100 * time.Millisecond
+	DefaultEventBuffer = 4096
+	DefaultCatchUp     = 10000
+	DefaultRing        = 64
+	DefaultPingEvery   = 25 * time.Second
+)
+
+// setDefault sets *v to def when it is zero or less.
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+func (c *HubConfig) defaults() {
+	setDefault(&c.Flush, DefaultFlush)
+	setDefault(&c.UnitEvery, DefaultUnitEvery)
+	setDefault(&c.EventBuffer, DefaultEventBuffer)
+	setDefault(&c.CatchUp, DefaultCatchUp)
+	if c.Ring < 2 {
+		c.Ring = DefaultRing
+	}
+	setDefault(&c.PingEvery, DefaultPingEvery)
+}
+
+// StateQuery asks a store for the state a snapshot carries: the topics, the
+// area, and what the actor's role may see.
+type StateQuery struct {
+	Topics TopicSet
+	BBox   *geo.BBox
+	// Team, when not nil, limits tasks to that team's (a team lead's
+	// view).
+	Team *string
+	// Depots, when not nil, limits orders to those depots' (a depot
+	// manager's view).
+	Depots []string
+}
+
+// State is what a snapshot carries, current to event EventID. Each list is
+// whatever the store returns for its topic, encoded as it is.
+type State struct {
+	EventID   int64 `json:"event_id"`
+	Incidents any   `json:"incidents,omitempty"`
+	Teams     any   `json:"teams,omitempty"`
+	Tasks     any   `json:"tasks,omitempty"`
+	Orders    any   `json:"orders,omitempty"`
+	Depots    any   `json:"depots,omitempty"`
+}
+
+// StateSource reads snapshots and the event log.
+type StateSource interface {
+	// State reads the state of q's topics and the last event id in one
+	// consistent read.
+	State(ctx context.Context, q StateQuery) (*State, error)
+	EventSource
+	LastEventID(ctx context.Context) (int64, error)
+}
+
+// feedBuffer is how many events may wait for the hub itself. Its fan-out
+// never blocks, so only a burst larger than this, faster than the hub can
+// queue it, makes every session resume.
+const feedBuffer = 16384
+
+// Close codes and reasons a session ends with.
+const (
+	CloseNormal      = 1000
+	CloseGoingAway   = 1001
+	CloseUnavailable = 1011 // the store did not answer; retry
+	CloseSlow        = 4000 // the client fell behind events; resume with since
+	CloseResync      = 4001 // the server lost its place in the feed; resume with since
+	ClosePolicy      = 1008
+)
+
+// CloseReason is why a session ended, sent in the close frame.
+type CloseReason struct {
+	Code   int
+	Reason string
+}
+
+// HubStats counts what the hub did.
+type HubStats struct {
+	Sessions       int64
+	Events         int64 // event messages queued to clients
+	PositionFrames int64 // positions messages written
+	SlowClosed     int64
+	BadMessages    int64
+	Snapshots      int64
+	CatchUps       int64
+}
+
+// Hub fans events and positions out to websocket sessions. Events come from
+// the feed in id order and are queued to each session that may see them;
+// positions are kept latest per unit and flushed to the sessions that
+// watch them, shared by all and dropped, never queued, for a slow reader.
+type Hub struct {
+	cfg    HubConfig
+	src    StateSource
+	accept func(dispatchd.Actor, []Position) Result
+	done   chan struct{}
+	// ready is closed once Run follows the feed: sessions attach after.
+	ready     chan struct{}
+	readyOnce sync.Once
+
+	mu       sync.Mutex
+	last     int64 // the last event fanned out
+	sessions map[*Session]struct{}
+
+	pmu    sync.Mutex
+	latest map[string]Position
+	dirty  map[string]struct{}
+	sentAt map[string]time.Time
+
+	rmu  sync.RWMutex
+	ring []*flush
+	seq  atomic.Uint64
+
+	events, frames, slow, bad, snapshots, catchups atomic.Int64
+}
+
+// flush is one round of moved units, encoded once for every session
+// without a bbox and once per bbox asked.
+type flush struct {
+	seq   uint64
+	items []Position
+	all   []byte
+	boxes sync.Map // geo.BBox -> []byte
+}
+
+// NewHub returns a hub reading snapshots from src and passing trackers'
+// positions to accept.
+func NewHub(cfg HubConfig, src StateSource, accept func(dispatchd.Actor, []Position) Result) *Hub {
+	cfg.defaults()
+	return &Hub{
+		cfg: cfg, src: src, accept: accept, done: make(chan struct{}), ready: make(chan struct{}),
+		sessions: map[*Session]struct{}{},
+		latest:   map[string]Position{}, dirty: map[string]struct{}{}, sentAt: map[string]time.Time{},
+		ring: make([]*flush, cfg.Ring),
+	}
+}
+
+// Config returns the hub's configuration, defaults filled in.
+func (h *Hub) Config() HubConfig { return h.cfg }
+
+// Stats returns the hub's counts.
+func (h *Hub) Stats() HubStats {
+	h.mu.Lock()
+	n := len(h.sessions)
+	h.mu.Unlock()
+	return HubStats{Sessions: int64(n), Events: h.events.Load(), PositionFrames: h.frames.Load(),
+		SlowClosed: h.slow.Load(), BadMessages: h.bad.Load(), Snapshots: h.snapshots.Load(), CatchUps: h.catchups.Load()}
+}
+
+// Run fans events out from feed and flushes positions until ctx ends; then
+// it closes every session.
+func (h *Hub) Run(ctx context.Context, feed *Feed) {
+	defer close(h.done)
+	defer h.closeAll(CloseReason{CloseGoingAway, "server shutting down"})
+	go h.flushLoop(ctx)
+	for ctx.Err() == nil {
+		sub, last := feed.SubscribeFrom(feedBuffer)
+		h.mu.Lock()
+		if last > h.last {
+			// Sessions that attached while the hub was not subscribed
+			// missed the events up to last: they resume from their own.
+			h.closeAllLocked(CloseReason{CloseResync, "the server lost its place in the event feed: resume with since"})
+			h.last = last
+		}
+		h.mu.Unlock()
+		h.readyOnce.Do(func() { close(h.ready) })
+		for ev := range sub.C {
+			h.fanout(ev)
+		}
+		feed.Unsubscribe(sub)
+		if errors.Is(sub.Err(), ErrSlow) {
+			// The hub missed events: every session must resume from
+			// what it last saw.
+			h.closeAll(CloseReason{CloseResync, "the server fell behind the event feed: resume with since"})
+			continue
+		}
+		return
+	}
+}
+
+// classify names an event's topic and the team and depot it concerns.
+func classify(ev dispatchd.Event) (Topic, string, string) {
+	kind, _, _ := strings.Cut(ev.Type, ".")
+	var t Topic
+	switch kind {
+	case "incident":
+		t = TopicIncidents
+	case "task":
+		t = TopicTasks
+	case "order":
+		t = TopicOrders
+	case "team":
+		t = TopicTeams
+	case "depot", "stock", "item":
+		t = TopicDepots
+	default:
+		return "", "", ""
+	}
+	if t != TopicTasks && t != TopicOrders {
+		return t, "", ""
+	}
+	var who struct {
+		Team  string `json:"team"`
+		Depot string `json:"depot"`
+	}
+	_ = json.Unmarshal(ev.Data, &who) // a malformed event is seen by the command center only
+	return t, who.Team, who.Depot
+}
+
+// mayReceive reports whether an actor may see an event of the topic about
+// team and depot: the rules of the HTTP routes, per topic.
+func mayReceive(a dispatchd.Actor, t Topic, team, depot string) bool {
+	switch {
+	case a.Is(dispatchd.RoleTracker):
+		return false
+	case t == TopicTasks && a.Is(dispatchd.RoleTeamLead):
+		return team != "" && team == a.Team
+	case t == TopicOrders && a.Is(dispatchd.RoleDepotManager):
+		return a.ManagesDepot(depot)
+	}
+	return true
+}
+
+// eventFrame is an event as the websocket sends it.
+type eventFrame struct {
+	Type    string          `json:"type"`
+	ID      int64           `json:"id"`
+	TS      time.Time       `json:"ts"`
+	Event   string          `json:"event"`
+	Subject string          `json:"subject"`
+	Actor   string          `json:"actor"`
+	Data    json.RawMessage `json:"data"`
+}
+
+func encodeEvent(ev dispatchd.Event) []byte {
+	data := ev.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	b, _ := json.Marshal(eventFrame{"event", ev.ID, ev.TS, ev.Type, ev.Subject, ev.Actor, data})
+	return b
+}
+
+func (h *Hub) fanout(ev dispatchd.Event) {
+	topic, team, depot := classify(ev)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ev.ID <= h.last {
+		return
+	}
+	h.last = ev.ID
+	if topic == "" {
+		return
+	}
+	var frame []byte
+	for s := range h.sessions {
+		if !s.sub.Topics.Has(topic) || !mayReceive(s.actor, topic, team, depot) {
+			continue
+		}
+		if frame == nil {
+			frame = encodeEvent(ev)
+		}
+		if s.push(ev.ID, frame, h.cfg.EventBuffer) {
+			h.events.Add(1)
+		} else {
+			h.slow.Add(1)
+		}
+	}
+}
+
+// Move takes positions from the bus and returns those that are now their
+// unit's latest (by device time), which the caller passes on to the
+// dispatch view.
+func (h *Hub) Move(ps []Position) []Position {
+	h.pmu.Lock()
+	defer h.pmu.Unlock()
+	out := ps[:0:0]
+	for _, p := range ps {
+		if cur, ok := h.latest[p.Team]; ok && !p.TS.After(cur.TS) {
+			continue
+		}
+		h.latest[p.Team] = p
+		h.dirty[p.Team] = struct{}{}
+		out = append(out, p)
+	}
+	return out
+}
+
+// Latest returns the latest position of every unit inside box (all when
+// box is nil).
+func (h *Hub) Latest(box *geo.BBox) []Position {
+	h.pmu.Lock()
+	defer h.pmu.Unlock()
+	out := make([]Position, 0, len(h.latest))
+	for _, p := range h.latest {
+		if inBox(box, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func inBox(b *geo.BBox, p Position) bool {
+	return b == nil || b.Contains(geo.Point{Lon: p.Lon, Lat: p.Lat})
+}
+
+func (h *Hub) flushLoop(ctx context.Context) {
+	t := time.NewTicker(h.cfg.Flush)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			h.flushPositions(now)
+		}
+	}
+}
+
+// flushPositions sends the units that moved, each at most every
+// UnitEvery, to every session watching positions.
+func (h *Hub) flushPositions(now time.Time) {
+	h.pmu.Lock()
+	var items []Position
+	for team := range h.dirty {
+		if at, ok := h.sentAt[team]; ok && now.Sub(at) < h.cfg.UnitEvery {
+			continue
+		}
+		items = append(items, h.latest[team])
+		h.sentAt[team] = now
+		delete(h.dirty, team)
+	}
+	h.pmu.Unlock()
+	if len(items) == 0 {
+		return
+	}
+	f := &flush{items: items, all: encodePositions(items)}
+	h.rmu.Lock()
+	f.seq = h.seq.Load() + 1
+	h.ring[f.seq%uint64(len(h.ring))] = f
+	h.seq.Store(f.seq)
+	h.rmu.Unlock()
+	h.mu.Lock()
+	for s := range h.sessions {
+		if s.sub.Topics.Has(TopicPositions) {
+			s.wakePositions()
+		}
+	}
+	h.mu.Unlock()
+}
+
+// positionsFrame is the positions message.
+type positionsFrame struct {
+	Type  string     `json:"type"`
+	Items []Position `json:"items"`
+}
+
+func encodePositions(items []Position) []byte {
+	b, _ := json.Marshal(positionsFrame{"positions", items})
+	return b
+}
+
+// positionsSince returns the positions message that brings a session that
+// saw flush seq up to date, or nil when nothing in its box moved.
+func (h *Hub) positionsSince(seq uint64, box *geo.BBox) ([]byte, uint64) {
+	cur := h.seq.Load()
+	if cur == seq {
+		return nil, cur
+	}
+	h.rmu.RLock()
+	if cur-seq == 1 {
+		f := h.ring[cur%uint64(len(h.ring))]
+		h.rmu.RUnlock()
+		if box == nil {
+			return f.all, cur
+		}
+		if b, ok := f.boxes.Load(*box); ok {
+			return b.([]byte), cur
+		}
+		b := filteredFrame(f.items, box)
+		f.boxes.Store(*box, b)
+		return b, cur
+	}
+	if cur-seq < uint64(len(h.ring)) {
+		// Fell behind a few flushes: merge them, latest per unit.
+		merged := map[string]Position{}
+		for s := seq + 1; s <= cur; s++ {
+			f := h.ring[s%uint64(len(h.ring))]
+			if f == nil || f.seq != s {
+				continue
+			}
+			for _, p := range f.items {
+				if inBox(box, p) {
+					merged[p.Team] = p
+				}
+			}
+		}
+		h.rmu.RUnlock()
+		items := make([]Position, 0, len(merged))
+		for _, p := range merged {
+			items = append(items, p)
+		}
+		if len(items) == 0 {
+			return nil, cur
+		}
+		return encodePositions(items), cur
+	}
+	h.rmu.RUnlock()
+	items := h.Latest(box)
+	if len(items) == 0 {
+		return nil, cur
+	}
+	return encodePositions(items), cur
+}
+
+func filteredFrame(items []Position, box *geo.BBox) []byte {
+	var in []Position
+	for _, p := range items {
+		if inBox(box, p) {
+			in = append(in, p)
+		}
+	}
+	if len(in) == 0 {
+		return []byte{}
+	}
+	return encodePositions(in)
+}
+
+// attach registers a session's subscription and returns the last event
+// fanned out: every later event is queued to the session.
+func (h *Hub) attach(s *Session, sub SubscribeRequest) int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.omu.Lock()
+	s.queue = s.queue[:0]
+	s.omu.Unlock()
+	s.sub = sub
+	h.sessions[s] = struct{}{}
+	return h.last
+}
+
+func (h *Hub) detach(s *Session) {
+	h.mu.Lock()
+	delete(h.sessions, s)
+	h.mu.Unlock()
+}
+
+func (h *Hub) closeAll(r CloseReason) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closeAllLocked(r)
+}
+
+func (h *Hub) closeAllLocked(r CloseReason) {
+	for s := range h.sessions {
+		s.close(r)
+		delete(h.sessions, s)
+	}
+}
+
+// Open starts a session for an authenticated actor on a new connection.
+func (h *Hub) Open(a dispatchd.Actor) *Session {
+	return &Session{hub: h, actor: a, wake: make(chan struct{}, 1)}
+}
+
+// readerRoles may subscribe; reporterRoles may send positions.
+var (
+	readerRoles   = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead, dispatchd.RoleDepotManager}
+	reporterRoles = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker}
+)
+
+// stateQuery is what a snapshot for actor a may hold.
+func stateQuery(a dispatchd.Actor, sub SubscribeRequest) StateQuery {
+	q := StateQuery{Topics: sub.Topics, BBox: sub.BBox}
+	if a.Is(dispatchd.RoleTeamLead) {
+		team := a.Team
+		q.Team = &team
+	}
+	if a.Is(dispatchd.RoleDepotManager) {
+		q.Depots = slices.Clone(a.Depots)
+		if q.Depots == nil {
+			q.Depots = []string{}
+		}
+	}
+	return q
+}

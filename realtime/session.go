@@ -1,0 +1,359 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dispatchd"
+)
+
+// Writer is the transport under a session: one connection's outgoing side.
+// Each call sets its own write deadline.
+type Writer interface {
+	Write(frame []byte) error
+	Ping() error
+}
+
+// maxReplies bounds the answers (acks, errors) waiting for one client: a
+// client that sends faster than it reads is closed.
+const maxReplies = 64
+
+// Session is one websocket connection's place in the hub. The transport
+// runs one reader goroutine that calls Handle and Close, and one writer
+// goroutine in Run.
+type Session struct {
+	hub   *Hub
+	actor dispatchd.Actor
+	sub   SubscribeRequest // written by the writer under hub.mu
+
+	omu        sync.Mutex
+	queue      []queued
+	spare      []queued
+	replies    [][]byte
+	pendingSub *SubscribeRequest
+	posPending bool
+	closing    *CloseReason
+	wake       chan struct{}
+
+	lastSent atomic.Int64 // the last event id written, for the close reason
+
+	// The writer's own.
+	subscribed bool
+	skipTo     int64
+	lastFlush  uint64
+}
+
+type queued struct {
+	id    int64
+	frame []byte
+}
+
+func (s *Session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// push queues an event frame; a session whose queue is full is closed as
+// slow, and push reports false.
+func (s *Session) push(id int64, frame []byte, limit int) bool {
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	if s.closing != nil {
+		return true
+	}
+	if len(s.queue) >= limit {
+		s.closing = &CloseReason{CloseSlow, fmt.Sprintf("too slow for the event stream: resume with since=%d", s.lastSent.Load())}
+		s.signal()
+		return false
+	}
+	s.queue = append(s.queue, queued{id, frame})
+	s.signal()
+	return true
+}
+
+func (s *Session) wakePositions() {
+	s.omu.Lock()
+	s.posPending = true
+	s.omu.Unlock()
+	s.signal()
+}
+
+// Close ends the session with a reason; the writer sends it and returns.
+func (s *Session) Close(r CloseReason) { s.close(r) }
+
+func (s *Session) close(r CloseReason) {
+	s.omu.Lock()
+	if s.closing == nil {
+		s.closing = &r
+	}
+	s.omu.Unlock()
+	s.signal()
+}
+
+func (s *Session) reply(frame []byte) {
+	s.omu.Lock()
+	if len(s.replies) >= maxReplies {
+		if s.closing == nil {
+			s.closing = &CloseReason{ClosePolicy, "too many messages unanswered: read the answers"}
+		}
+	} else {
+		s.replies = append(s.replies, frame)
+	}
+	s.omu.Unlock()
+	s.signal()
+}
+
+// errorFrame is the answer to a message the server refused.
+type errorFrame struct {
+	Type    string                 `json:"type"`
+	Code    string                 `json:"code"`
+	Message string                 `json:"message"`
+	Errors  []dispatchd.FieldError `json:"errors,omitempty"`
+}
+
+func encodeError(err error) []byte {
+	f := errorFrame{Type: "error", Code: dispatchd.ErrorCode(err), Message: dispatchd.ErrorMessage(err)}
+	var e *dispatchd.Error
+	if errors.As(err, &e) {
+		f.Errors = e.Fields
+	}
+	b, _ := json.Marshal(f)
+	return b
+}
+
+// ackFrame answers a tracker's batch of positions.
+type ackFrame struct {
+	Type string `json:"type"`
+	Result
+}
+
+var pongFrame = []byte(`{"type":"pong"}`)
+
+// Handle takes one message from the client.
+func (s *Session) Handle(b []byte) {
+	m, err := DecodeMessage(b)
+	if err != nil {
+		s.hub.bad.Add(1)
+		s.reply(encodeError(err))
+		return
+	}
+	switch m.Op {
+	case OpPing:
+		s.reply(pongFrame)
+	case OpSubscribe:
+		if !s.actor.Is(readerRoles...) {
+			s.hub.bad.Add(1)
+			s.reply(encodeError(dispatchd.Errorf(dispatchd.EFORBIDDEN, "a %s may send positions, not subscribe", s.actor.Role)))
+			return
+		}
+		sub, err := m.Subscribe()
+		if err != nil {
+			s.hub.bad.Add(1)
+			s.reply(encodeError(err))
+			return
+		}
+		s.omu.Lock()
+		s.pendingSub = &sub
+		s.omu.Unlock()
+		s.signal()
+	case OpPositions:
+		if !s.actor.Is(reporterRoles...) {
+			s.hub.bad.Add(1)
+			s.reply(encodeError(dispatchd.Errorf(dispatchd.EFORBIDDEN, "a %s may not send positions", s.actor.Role)))
+			return
+		}
+		b, _ := json.Marshal(ackFrame{"ack", s.hub.accept(s.actor, m.Positions)})
+		s.reply(b)
+	}
+}
+
+// Run writes to the client until the session closes, and returns why. It
+// pings the client every PingEvery.
+func (s *Session) Run(w Writer) CloseReason {
+	defer s.hub.detach(s)
+	ping := time.NewTicker(s.hub.cfg.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-s.hub.done:
+			return CloseReason{CloseGoingAway, "server shutting down"}
+		case <-ping.C:
+			if err := w.Ping(); err != nil {
+				return CloseReason{CloseGoingAway, "ping failed"}
+			}
+			continue
+		case <-s.wake:
+		}
+		s.omu.Lock()
+		sub, replies, q, pos, closing := s.pendingSub, s.replies, s.queue, s.posPending, s.closing
+		s.pendingSub, s.replies, s.posPending = nil, nil, false
+		s.queue, s.spare = s.spare[:0], nil
+		s.omu.Unlock()
+		for _, r := range replies {
+			if err := w.Write(r); err != nil {
+				return CloseReason{CloseGoingAway, "write failed"}
+			}
+		}
+		if closing != nil {
+			return *closing
+		}
+		if sub != nil {
+			// Events queued before this subscription belong to the old
+			// one; the new one starts from its own since.
+			if r, ok := s.subscribe(w, *sub); !ok {
+				return r
+			}
+			s.spare = q[:0]
+			s.signal()
+			continue
+		}
+		for i, e := range q {
+			if e.id > s.skipTo {
+				if err := w.Write(e.frame); err != nil {
+					return CloseReason{CloseGoingAway, "write failed"}
+				}
+				s.lastSent.Store(e.id)
+			}
+			q[i] = queued{}
+		}
+		s.spare = q[:0]
+		if pos && s.subscribed && s.sub.Topics.Has(TopicPositions) {
+			frame, seq := s.hub.positionsSince(s.lastFlush, s.sub.BBox)
+			s.lastFlush = seq
+			if len(frame) > 0 {
+				if err := w.Write(frame); err != nil {
+					return CloseReason{CloseGoingAway, "write failed"}
+				}
+				s.hub.frames.Add(1)
+			}
+		}
+	}
+}
+
+// snapshotFrame is the snapshot message.
+type snapshotFrame struct {
+	Type string `json:"type"`
+	*State
+}
+
+// subscribe attaches the session and brings the client up to date: the
+// events it missed since its last one, or a snapshot when it asked for
+// none or is too far behind; then every unit's latest position.
+func (s *Session) subscribe(w Writer, sub SubscribeRequest) (CloseReason, bool) {
+	h := s.hub
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	unavailable := CloseReason{CloseUnavailable, "the store did not answer: retry"}
+	select {
+	case <-h.ready:
+	case <-h.done:
+		return CloseReason{CloseGoingAway, "server shutting down"}, false
+	case <-ctx.Done():
+		return CloseReason{CloseUnavailable, "the event feed is not running: retry"}, false
+	}
+	last := h.attach(s, sub)
+	s.subscribed = true
+	since := sub.Since
+	if since != nil && *since > last {
+		// Another node may be ahead of this one: wait for its events
+		// here, unless the client comes from another database.
+		stored, err := h.src.LastEventID(ctx)
+		if err != nil {
+			return unavailable, false
+		}
+		if *since > stored {
+			since = nil
+		}
+	}
+	switch {
+	case since != nil && *since >= last:
+		s.skipTo = *since
+		if err := w.Write(resumedFrame(*since)); err != nil {
+			return CloseReason{CloseGoingAway, "write failed"}, false
+		}
+	case since != nil && last-*since <= int64(h.cfg.CatchUp):
+		if err := s.catchUp(ctx, w, *since, last); err != nil {
+			if errors.Is(err, errWrite) {
+				return CloseReason{CloseGoingAway, "write failed"}, false
+			}
+			return unavailable, false
+		}
+		s.skipTo = last
+		h.catchups.Add(1)
+	default:
+		st, err := h.src.State(ctx, stateQuery(s.actor, sub))
+		if err != nil {
+			return unavailable, false
+		}
+		b, err := json.Marshal(snapshotFrame{"snapshot", st})
+		if err != nil {
+			return CloseReason{CloseUnavailable, "could not encode the snapshot"}, false
+		}
+		if err := w.Write(b); err != nil {
+			return CloseReason{CloseGoingAway, "write failed"}, false
+		}
+		s.skipTo = st.EventID
+		s.lastSent.Store(st.EventID)
+		h.snapshots.Add(1)
+	}
+	if sub.Topics.Has(TopicPositions) {
+		s.lastFlush = h.seq.Load()
+		if err := w.Write(encodePositions(h.Latest(sub.BBox))); err != nil {
+			return CloseReason{CloseGoingAway, "write failed"}, false
+		}
+	}
+	return CloseReason{}, true
+}
+
+// resumedFrame tells a client that resumes with since that nothing was
+// missed: the events after since follow.
+func resumedFrame(since int64) []byte {
+	return fmt.Appendf(nil, `{"type":"resumed","event_id":%d}`, since)
+}
+
+var errWrite = errors.New("write failed")
+
+// catchUp writes the events after since up to last that the session may
+// see, then a resumed message.
+func (s *Session) catchUp(ctx context.Context, w Writer, since, last int64) error {
+	from := since
+	for from < last {
+		evs, err := s.hub.src.ListEvents(ctx, from, 500)
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, ev := range evs {
+			if ev.ID > last {
+				return s.resumed(w, last)
+			}
+			from = ev.ID
+			topic, team, depot := classify(ev)
+			if topic == "" || !s.sub.Topics.Has(topic) || !mayReceive(s.actor, topic, team, depot) {
+				continue
+			}
+			if err := w.Write(encodeEvent(ev)); err != nil {
+				return errWrite
+			}
+			s.lastSent.Store(ev.ID)
+		}
+	}
+	return s.resumed(w, last)
+}
+
+func (s *Session) resumed(w Writer, last int64) error {
+	s.lastSent.Store(last)
+	if err := w.Write(resumedFrame(last)); err != nil {
+		return errWrite
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"dispatchd/realtime"
+)
+
+var positionCols = []string{"team_id", "ts", "lon", "lat", "speed", "heading", "accuracy", "altitude", "battery", "received_at"}
+
+// AppendPositions writes positions to the history in one transaction, with
+// COPY where the database has it. Every position is kept, duplicates and
+// late ones included: the filter has already decided what to take. It
+// tells no OnCommit function, since positions are not events.
+func (s *Store) AppendPositions(ctx context.Context, ps []realtime.Position) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	row := func(i int) []any {
+		p := &ps[i]
+		return []any{p.Team, p.TS.UTC(), p.Lon, p.Lat, nullable(p.Speed), nullable(p.Heading),
+			nullable(p.Accuracy), nullable(p.Altitude), nullable(p.Battery), now}
+	}
+	err := s.db.Tx(ctx, func(q Querier) error {
+		if c, ok := q.(Copier); ok {
+			rows := make([][]any, len(ps))
+			for i := range ps {
+				rows[i] = row(i)
+			}
+			_, err := c.CopyFrom(ctx, "positions", positionCols, rows)
+			return err
+		}
+		return s.insertMany(ctx, q, `INSERT INTO positions (team_id, ts, lon, lat, speed, heading, accuracy, altitude, battery, received_at) VALUES`,
+			len(positionCols), len(ps), "", row)
+	})
+	if err != nil {
+		return fmt.Errorf("append %d positions: %w", len(ps), err)
+	}
+	return nil
+}
+
+// Track returns up to limit positions of team with device times from from
+// (inclusive) to to (exclusive), oldest first; none when limit is not
+// positive. Times are in UTC.
+func (s *Store) Track(ctx context.Context, team string, from, to time.Time, limit int) ([]realtime.Position, error) {
+	out := []realtime.Position{}
+	if limit <= 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT ts, lon, lat, speed, heading, accuracy, altitude, battery FROM positions
+		WHERE team_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT $4`, team, from.UTC(), to.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read track of team %s: %w", team, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := realtime.Position{Team: team}
+		if err := rows.Scan(&p.TS, &p.Lon, &p.Lat, &p.Speed, &p.Heading, &p.Accuracy, &p.Altitude, &p.Battery); err != nil {
+			return nil, fmt.Errorf("read track of team %s: %w", team, err)
+		}
+		p.TS = p.TS.UTC()
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read track of team %s: %w", team, err)
+	}
+	return out, nil
+}
+
+// DeletePositionsBefore removes the positions with device times before t
+// and returns how many.
+func (s *Store) DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error) {
+	n, err := s.db.Exec(ctx, `DELETE FROM positions WHERE ts < $1`, t.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("delete positions before %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+// nullable returns the value of v, or nil (SQL NULL) when v is nil, so that
+// every driver binds it the same way.
+func nullable(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}

@@ -1,0 +1,89 @@
+package sqldb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"dispatchd/dispatch"
+	"dispatchd/realtime"
+	"dispatchd/resources"
+)
+
+// viewConn is a Conn over one read-only transaction: every read sees the
+// same snapshot of the database.
+type viewConn struct{ Querier }
+
+func (viewConn) Tx(context.Context, func(q Querier) error) error {
+	return errors.New("a read view cannot write")
+}
+
+func (v viewConn) View(_ context.Context, fn func(q Querier) error) error { return fn(v.Querier) }
+
+// State implements realtime.StateSource: the incidents, tasks and orders
+// still open, and the teams and depots in the box, with the last event id,
+// all from one consistent read.
+func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.State, error) {
+	st := &realtime.State{}
+	err := s.db.View(ctx, func(tx Querier) error {
+		v := &Store{db: viewConn{tx}, d: s.d}
+		var err error
+		if st.EventID, err = v.LastEventID(ctx); err != nil {
+			return err
+		}
+		if q.Topics.Has(realtime.TopicIncidents) {
+			f := dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Reported, dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized}}
+			if st.Incidents, err = orEmpty(v.ListIncidents(ctx, f)); err != nil {
+				return err
+			}
+		}
+		if q.Topics.Has(realtime.TopicTasks) {
+			f := dispatch.TaskFilter{Status: []dispatch.TaskStatus{dispatch.Assigned, dispatch.Acknowledged, dispatch.EnRoute, dispatch.OnScene}}
+			if q.Team != nil {
+				if *q.Team == "" {
+					return nil
+				}
+				f.Team = *q.Team
+			}
+			if st.Tasks, err = orEmpty(v.ListTasks(ctx, f)); err != nil {
+				return err
+			}
+		}
+		if q.Topics.Has(realtime.TopicOrders) {
+			f := dispatch.OrderFilter{Depots: q.Depots, Status: []dispatch.OrderStatus{dispatch.Requested, dispatch.OrderConfirmed, dispatch.Shipped}}
+			if st.Orders, err = orEmpty(v.ListOrders(ctx, f)); err != nil {
+				return err
+			}
+		}
+		if q.Topics.Has(realtime.TopicTeams) {
+			if st.Teams, err = orEmpty(v.ListTeams(ctx, resources.TeamFilter{BBox: q.BBox, Limit: maxState})); err != nil {
+				return err
+			}
+		}
+		if q.Topics.Has(realtime.TopicDepots) {
+			if st.Depots, err = orEmpty(v.ListDepots(ctx, resources.DepotFilter{BBox: q.BBox, Limit: maxState})); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read a snapshot: %w", err)
+	}
+	return st, nil
+}
+
+// maxState bounds each list of a snapshot, far above a national
+// deployment's registry.
+const maxState = 10_000_000
+
+// orEmpty makes a nil list an empty one, so that a snapshot says "none"
+// rather than leaving the topic out.
+func orEmpty[T any](list []T, err error) ([]T, error) {
+	if list == nil && err == nil {
+		list = []T{}
+	}
+	return list, err
+}
+
+var _ realtime.StateSource = (*Store)(nil)

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"dispatchd"
+	"dispatchd/realtime"
+)
+
+// TrackReader reads the position history.
+type TrackReader interface {
+	// Track returns up to limit positions of team with device times from
+	// from (inclusive) to to (exclusive), oldest first.
+	Track(ctx context.Context, team string, from, to time.Time, limit int) ([]realtime.Position, error)
+}
+
+// Bounds of a track request.
+const (
+	defaultTrackLimit = 10_000
+	maxTrackLimit     = 100_000
+	defaultTrackSpan  = 24 * time.Hour
+	maxTrackSpan      = 31 * 24 * time.Hour
+)
+
+// track is a team's track as an RFC 7946 Feature with a LineString
+// geometry. The properties run parallel to the coordinates: times[i] and
+// speeds[i] belong to coordinates[i]. A track of fewer than two fixes keeps
+// its LineString shape, with zero or one position, so that clients read
+// every answer the same way.
+type track struct {
+	Type       string          `json:"type"`
+	Geometry   lineGeometry    `json:"geometry"`
+	Properties trackProperties `json:"properties"`
+}
+
+type lineGeometry struct {
+	Type        string       `json:"type"`
+	Coordinates [][2]float64 `json:"coordinates"`
+}
+
+type trackProperties struct {
+	Team   string      `json:"team"`
+	Times  []time.Time `json:"times"`
+	Speeds []*float64  `json:"speeds"`
+	Count  int         `json:"count"`
+	// Truncated says that the range holds more fixes than limit: the
+	// oldest are returned; ask again from just after the last time.
+	Truncated bool `json:"truncated"`
+}
+
+// getTrack handles GET /api/v1/teams/:id/track.
+func (s *Server) getTrack(c echo.Context) error {
+	q := newQuery(c)
+	to := queryTime(q, "to", time.Now().UTC())
+	from := queryTime(q, "from", to.Add(-defaultTrackSpan))
+	limit := int(q.int("limit", 1, maxTrackLimit))
+	if limit == 0 {
+		limit = defaultTrackLimit
+	}
+	switch {
+	case len(q.errs) > 0: // a bad time; the range says nothing more
+	case !from.Before(to):
+		q.errs.Add("from", "must be before to")
+	case to.Sub(from) > maxTrackSpan:
+		q.errs.Add("from", "must be at most 31 days before to")
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	if s.d.Track == nil {
+		return dispatchd.Errorf(dispatchd.EUNAVAILABLE, "this server keeps no position history")
+	}
+	ctx, team := c.Request().Context(), c.Param("id")
+	if _, err := s.d.Registry.Team(ctx, team); err != nil {
+		return err
+	}
+	ps, err := s.d.Track.Track(ctx, team, from, to, limit+1)
+	if err != nil {
+		return err
+	}
+	return replyTrack(c, team, ps, limit)
+}
+
+func replyTrack(c echo.Context, team string, ps []realtime.Position, limit int) error {
+	truncated := len(ps) > limit
+	ps = ps[:min(len(ps), limit)]
+	out := track{Type: "Feature",
+		Geometry: lineGeometry{Type: "LineString", Coordinates: make([][2]float64, len(ps))},
+		Properties: trackProperties{Team: team, Times: make([]time.Time, len(ps)), Speeds: make([]*float64, len(ps)),
+			Count: len(ps), Truncated: truncated}}
+	for i, p := range ps {
+		out.Geometry.Coordinates[i] = [2]float64{p.Lon, p.Lat}
+		out.Properties.Times[i] = p.TS.UTC()
+		out.Properties.Speeds[i] = p.Speed
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
+	c.Response().WriteHeader(http.StatusOK)
+	return encodeJSON(c.Response(), out)
+}
+
+// queryTime reads an RFC 3339 time parameter, def when it is absent.
+func queryTime(q *query, name string, def time.Time) time.Time {
+	s := q.str(name)
+	if s == "" {
+		return def
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		q.errs.Add(name, "must be an RFC 3339 time such as 2026-07-01T08:00:00Z")
+		return def
+	}
+	return t.UTC()
+}
