@@ -37,6 +37,10 @@ type teamState struct {
 	at geo.Point
 	// indexed reports whether the team is in the availability indexes.
 	indexed bool
+	// wokeFresh reports that the team is marked stale (Team.PositionStale)
+	// and the watcher was woken for a recent fix since, so that a team's
+	// every fix does not wake it again.
+	wokeFresh bool
 }
 
 type depotState struct {
@@ -70,6 +74,9 @@ type Projection struct {
 	// fresh holds teams with a position, oldest first, to find the stale.
 	fresh  posHeap
 	caught *sync.Cond
+	// wake tells the stale-position watcher that a team marked stale has
+	// reported again.
+	wake chan struct{}
 }
 
 // ProjectionConfig tunes a projection.
@@ -89,7 +96,7 @@ func NewProjection(cfg ProjectionConfig) *Projection {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = DefaultStaleAfter
 	}
-	p := &Projection{cfg: cfg}
+	p := &Projection{cfg: cfg, wake: make(chan struct{}, 1)}
 	p.caught = sync.NewCond(&p.mu)
 	p.reset()
 	return p
@@ -227,6 +234,13 @@ func (p *Projection) Apply(ev dispatchd.Event) (reload []string) {
 		}
 	case typ == "team.deleted":
 		p.removeTeam(ev.Subject)
+	case typ == "team.stale" || typ == "team.fresh":
+		var d PositionStaleEvent
+		if json.Unmarshal(ev.Data, &d) == nil {
+			if t, ok := p.teams[d.Team]; ok {
+				p.setStaleFlag(t, typ == "team.stale", d.PositionTS)
+			}
+		}
 	case typ == "team.status":
 		var d TeamStatusEvent
 		if json.Unmarshal(ev.Data, &d) == nil {
@@ -291,7 +305,9 @@ func (p *Projection) ReloadStock(ctx context.Context, src Source, depots []strin
 }
 
 // SetPosition records a team's latest position at device time ts. An
-// older fix than the one held is ignored.
+// older fix than the one held is ignored. It never waits on the store: for
+// a team marked stale it only notes that team.fresh may be due and wakes
+// the watcher (RunStaleWatch).
 func (p *Projection) SetPosition(team string, at geo.Point, ts time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -306,6 +322,9 @@ func (p *Projection) setPosition(team string, at geo.Point, ts time.Time) {
 	t.pos, t.posTS, t.hasPos = at, ts, true
 	heap.Push(&p.fresh, posEntry{team, ts})
 	p.place(t, time.Now())
+	if t.PositionStale && !t.wokeFresh && time.Since(ts) <= p.cfg.StaleAfter {
+		p.wakeFresh(t)
+	}
 }
 
 // expire moves teams whose position went stale back to their base.
@@ -361,6 +380,9 @@ func (p *Projection) putTeam(t resources.Team) {
 	if ok {
 		p.unindexTeam(old)
 		st.pos, st.posTS, st.hasPos = old.pos, old.posTS, old.hasPos
+		// Only team.stale and team.fresh move the flag: the data of an
+		// import does not carry the row's.
+		st.PositionStale, st.wokeFresh = old.PositionStale, old.wokeFresh
 	}
 	p.teams[t.ID] = st
 	for _, c := range t.Capabilities {

@@ -67,6 +67,12 @@ func (s *Service) apply(ctx context.Context, lock Lock, decide func(*Snapshot) (
 	if err != nil {
 		return err
 	}
+	s.noteWritten(evs...)
+	return nil
+}
+
+// noteWritten remembers events this node wrote.
+func (s *Service) noteWritten(evs ...*dispatchd.Event) {
 	for _, ev := range evs {
 		for {
 			cur := s.wrote.Load()
@@ -75,7 +81,6 @@ func (s *Service) apply(ctx context.Context, lock Lock, decide func(*Snapshot) (
 			}
 		}
 	}
-	return nil
 }
 
 func (s *Service) event(typ string, actor dispatchd.Actor, subject string, v any, now time.Time) *dispatchd.Event {

@@ -80,4 +80,9 @@ type Store interface {
 	// IncidentEvents returns every event about the incident, its tasks and
 	// its orders, in id order.
 	IncidentEvents(ctx context.Context, incident string) ([]dispatchd.Event, error)
+	// SetPositionStale sets the team's position_stale flag to stale and
+	// appends ev, in one transaction, unless the flag already is so or the
+	// team does not exist; it reports whether it changed the team. When
+	// several callers make the same change at once, one of them writes it.
+	SetPositionStale(ctx context.Context, team string, stale bool, ev *dispatchd.Event) (bool, error)
 }

@@ -99,6 +99,8 @@ func (s *Service) importTeams(ctx context.Context, actor dispatchd.Actor, b *Bat
 				errs.add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
 			}
 		}
+		// A new team starts fresh; the store keeps an existing team's flag.
+		t.PositionStale = false
 		t.CreatedAt, t.UpdatedAt = now, now
 		evs[i] = *s.event("team.imported", actor, t.ID, t)
 	}

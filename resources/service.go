@@ -135,6 +135,7 @@ func (s *Service) CreateTeam(ctx context.Context, actor dispatchd.Actor, t Team)
 	if err := s.checkItemsExist(ctx, "equipment", t.Equipment); err != nil {
 		return nil, err
 	}
+	t.PositionStale = false // the server's to set, once the team has reported
 	t.CreatedAt, t.UpdatedAt = s.now(), s.now()
 	if err := s.store.CreateTeam(ctx, &t, s.event("team.created", actor, t.ID, t)); err != nil {
 		return nil, err

@@ -81,8 +81,12 @@ type Team struct {
 	Region       string     `json:"region"`
 	Equipment    []ItemQty  `json:"equipment"`
 	Status       TeamStatus `json:"status"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// PositionStale reports that the team has had a position but sent none
+	// for the server's stale-after time. Only the server sets it, with the
+	// events team.stale and team.fresh; input leaves it alone.
+	PositionStale bool      `json:"position_stale"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // TeamPatch is a partial update of a team; nil fields are left alone.

@@ -51,7 +51,9 @@ func (w wsConn) Ping() error {
 }
 
 // websocket handles GET /api/v1/ws: the subscribe protocol of DESIGN.md.
-// One goroutine reads the client's messages, the handler's own writes.
+// The handler returns once the connection is upgraded, so that its deep
+// stack is not held for the connection's life: one new goroutine reads the
+// client's messages, another writes.
 func (s *Server) websocket(c echo.Context) error {
 	if !websocket.IsWebSocketUpgrade(c.Request()) {
 		return errUpgradeRequired
@@ -60,39 +62,45 @@ func (s *Server) websocket(c echo.Context) error {
 	if err != nil {
 		return nil // the upgrader has answered
 	}
-	defer conn.Close()
 	sess := s.d.Hub.Open(actor(c))
 	conn.SetReadLimit(realtime.MaxFrame)
 	_ = conn.SetReadDeadline(time.Now().Add(readWait))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(readWait)) })
+	go s.wsRead(conn, sess)
 	go func() {
-		for {
-			typ, msg, err := conn.ReadMessage()
-			if err != nil {
-				var ce *websocket.CloseError
-				switch {
-				case errors.Is(err, websocket.ErrReadLimit):
-					s.metrics.wsRefused.WithLabelValues("too_large").Inc()
-					sess.Close(realtime.CloseReason{Code: websocket.CloseMessageTooBig, Reason: "message larger than 512 KiB"})
-				case errors.As(err, &ce):
-					sess.Close(realtime.CloseReason{Code: websocket.CloseNormalClosure, Reason: "bye"})
-				default:
-					sess.Close(realtime.CloseReason{Code: websocket.CloseGoingAway, Reason: "read failed"})
-				}
-				return
-			}
-			_ = conn.SetReadDeadline(time.Now().Add(readWait))
-			if typ != websocket.TextMessage {
-				s.metrics.wsRefused.WithLabelValues("binary").Inc()
-				sess.Close(realtime.CloseReason{Code: websocket.CloseUnsupportedData, Reason: "send JSON text messages"})
-				return
-			}
-			sess.Handle(msg)
-		}
+		defer conn.Close()
+		r := sess.Run(wsConn{conn})
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(r.Code, r.Reason), time.Now().Add(time.Second))
 	}()
-	r := sess.Run(wsConn{conn})
-	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(r.Code, r.Reason), time.Now().Add(time.Second))
 	return nil
+}
+
+// wsRead hands the client's messages to its session until the connection
+// fails or the client breaks the protocol; then it closes the session.
+func (s *Server) wsRead(conn *websocket.Conn, sess *realtime.Session) {
+	for {
+		typ, msg, err := conn.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				s.metrics.wsRefused.WithLabelValues("too_large").Inc()
+				sess.Close(realtime.CloseReason{Code: websocket.CloseMessageTooBig, Reason: "message larger than 512 KiB"})
+			case errors.As(err, &ce):
+				sess.Close(realtime.CloseReason{Code: websocket.CloseNormalClosure, Reason: "bye"})
+			default:
+				sess.Close(realtime.CloseReason{Code: websocket.CloseGoingAway, Reason: "read failed"})
+			}
+			return
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(readWait))
+		if typ != websocket.TextMessage {
+			s.metrics.wsRefused.WithLabelValues("binary").Inc()
+			sess.Close(realtime.CloseReason{Code: websocket.CloseUnsupportedData, Reason: "send JSON text messages"})
+			return
+		}
+		sess.Handle(msg)
+	}
 }
 
 var errUpgradeRequired = dispatchd.Errorf(dispatchd.EINVALID, "this route speaks the websocket protocol: connect with a websocket client")

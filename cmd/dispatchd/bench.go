@@ -12,9 +12,19 @@ import (
 	"dispatchd/dispatch"
 )
 
-func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "live":
+			return cmdBenchLive(ctx, args[1:], stdout, stderr)
+		case "live-screens": // started by bench live
+			return benchScreens(ctx, args[1:], stdin, stdout, stderr)
+		case "live-baseline": // started by bench live
+			return benchBaseline(ctx, stdout)
+		}
+	}
 	if len(args) == 0 || args[0] != "suggest" {
-		fmt.Fprintln(stderr, "usage: dispatchd bench suggest [flags]")
+		fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live [flags]")
 		return errUsage
 	}
 	fs := newFlagSet("bench suggest", "bench suggest [--teams 600] [--n 20000] [--runs 5]", stderr)

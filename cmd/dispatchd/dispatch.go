@@ -18,6 +18,7 @@ type dispatchFlags struct {
 	staleAfter    time.Duration
 	agreementLead time.Duration
 	escalateEvery time.Duration
+	staleEvery    time.Duration
 	detour        float64
 	speeds        string
 }
@@ -26,11 +27,13 @@ func (f *dispatchFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.ackWithin, "ack-within", durationEnv("DISPATCH_ACK_WITHIN", dispatch.DefaultAckWithin),
 		"time a team has to acknowledge a task before it is escalated (env DISPATCH_ACK_WITHIN)")
 	fs.DurationVar(&f.staleAfter, "stale-after", durationEnv("DISPATCH_STALE_AFTER", dispatch.DefaultStaleAfter),
-		"age past which a team's last position is stale and it is ranked from its base (env DISPATCH_STALE_AFTER)")
+		"age past which a team's last position is stale: it is ranked from its base and marked stale with the event team.stale (env DISPATCH_STALE_AFTER)")
 	fs.DurationVar(&f.agreementLead, "agreement-lead", durationEnv("DISPATCH_AGREEMENT_LEAD", dispatch.DefaultAgreementLead),
 		"extra lead time of agreement reserves held by suppliers (env DISPATCH_AGREEMENT_LEAD)")
 	fs.DurationVar(&f.escalateEvery, "escalate-every", durationEnv("DISPATCH_ESCALATE_EVERY", time.Second),
 		"how often unanswered tasks are checked for escalation (env DISPATCH_ESCALATE_EVERY)")
+	fs.DurationVar(&f.staleEvery, "stale-check-every", durationEnv("DISPATCH_STALE_CHECK_EVERY", 0),
+		"how often teams are checked for stale positions; 0 means a tenth of stale-after, from 1s to 30s (env DISPATCH_STALE_CHECK_EVERY)")
 	fs.Float64Var(&f.detour, "detour", floatEnv("DISPATCH_DETOUR", 1.3),
 		"road distance over great-circle distance, for ETAs (env DISPATCH_DETOUR)")
 	fs.StringVar(&f.speeds, "speeds", envOr("DISPATCH_SPEEDS", ""),

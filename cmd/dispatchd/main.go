@@ -32,13 +32,15 @@ Usage:
   dispatchd user add --username NAME --role ROLE [--team ID] [--depots ID,ID] [--password PW]
   dispatchd import  --kind items|teams|depots|stock [--format csv|geojson] FILE
   dispatchd bench   suggest [--teams 600] [--n 20000] [--runs 5]
+  dispatchd bench   live [--units 5000] [--rate 10000] [--screens 200] [--duration 10s] [--runs 3] [--idle 5000]
   dispatchd version
 
 Configuration (flags override the environment):
   DISPATCH_ADDR        listen address (default :8080)
   DISPATCH_DATA_DIR    directory of the embedded SQLite store (default ./data)
   DATABASE_URL         postgres://... to use PostgreSQL instead of SQLite
-  REDIS_URL            redis://... to share positions between nodes (reserved; not used yet)
+  REDIS_URL            redis://... to share positions between nodes
+  REDIS_PREFIX         prefix of the Redis channel and keys (default dispatchd)
   DISPATCH_LOG_LEVEL   debug, info (default), warn, error
   DISPATCH_LOG_FORMAT  text (default) or json
   DISPATCH_TOKEN_TTL   how long a login lasts (default 24h)
@@ -90,7 +92,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "import":
 		return cmdImport(ctx, rest, stdout, stderr)
 	case "bench":
-		return cmdBench(ctx, rest, stdout, stderr)
+		return cmdBench(ctx, rest, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "dispatchd", version)
 		return nil

@@ -30,10 +30,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
 	ttl := fs.Duration("token-ttl", durationEnv("DISPATCH_TOKEN_TTL", auth.DefaultTokenTTL), "how long a login lasts (env DISPATCH_TOKEN_TTL)")
 	redisURL := fs.String("redis-url", envOr("REDIS_URL", ""), "Redis URL: several nodes share positions over it; empty means one node (env REDIS_URL)")
+	redisPrefix := fs.String("redis-prefix", envOr("REDIS_PREFIX", redisbus.DefaultPrefix), "prefix of the Redis channel and keys; nodes of one deployment share it (env REDIS_PREFIX)")
 	var hcfg realtime.HubConfig
 	fs.DurationVar(&hcfg.Flush, "ws-flush", durationEnv("DISPATCH_WS_FLUSH", realtime.DefaultFlush), "how often moved units are sent to screens (env DISPATCH_WS_FLUSH)")
 	fs.DurationVar(&hcfg.UnitEvery, "ws-unit-every", durationEnv("DISPATCH_WS_UNIT_EVERY", realtime.DefaultUnitEvery), "shortest time between two positions of one unit on a screen (env DISPATCH_WS_UNIT_EVERY)")
 	retention := fs.Duration("position-retention", durationEnv("POSITION_RETENTION", realtime.DefaultHistoryRetention), "how long position history is kept (env POSITION_RETENTION)")
+	debugAddr := fs.String("debug-addr", envOr("DISPATCH_DEBUG_ADDR", ""), "address of the Go profiler (net/http/pprof), e.g. 127.0.0.1:6060; empty means off; never expose it (env DISPATCH_DEBUG_ADDR)")
 	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,6 +87,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		log.Warn("tasks escalated: no acknowledgement in time", "count", n)
 	})
+	go board.RunStaleWatch(ctx, df.staleEvery, func(stale, fresh int, err error) {
+		if err != nil {
+			log.Warn("mark stale positions", "error", err)
+			return
+		}
+		log.Info("team positions marked stale or fresh again", "stale", stale, "fresh", fresh)
+	})
 	// Positions: ingest -> bus (every node) -> hub and dispatch view, and
 	// every accepted fix -> history. The history writer outlives the HTTP
 	// server, so that what was accepted is written before the store closes.
@@ -112,7 +121,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	bus = realtime.LocalBus(deliver)
 	if *redisURL != "" {
-		rb, err := redisbus.Open(ctx, *redisURL, deliver)
+		rb, err := redisbus.Open(ctx, *redisURL, *redisPrefix, deliver)
 		if err != nil {
 			return err
 		}
@@ -133,6 +142,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr, stdout); err != nil {
+			return err
+		}
 	}
 	hs := srv.HTTPServer(*addr)
 	errc := make(chan error, 1)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,11 +18,9 @@ import (
 	"dispatchd/realtime"
 )
 
-// The Redis keys.
-const (
-	Channel   = "dispatchd:positions"
-	LatestKey = "dispatchd:positions:latest"
-)
+// DefaultPrefix starts the names of the channel and the hash, so that
+// several deployments (or test runs) may share one Redis.
+const DefaultPrefix = "dispatchd"
 
 // queue is how many batches may wait for Redis before new ones are dropped
 // (delivered here, not to the other nodes).
@@ -31,6 +30,8 @@ const queue = 4096
 type Bus struct {
 	rdb     *redis.Client
 	node    string
+	channel string // where batches are published
+	latest  string // the hash of the newest position per unit
 	deliver func([]realtime.Position)
 	out     chan []realtime.Position
 
@@ -44,8 +45,13 @@ type message struct {
 }
 
 // Open connects to Redis at url; deliver receives every batch, this node's
-// at once and the other nodes' as they arrive.
-func Open(ctx context.Context, url string, deliver func([]realtime.Position)) (*Bus, error) {
+// at once and the other nodes' as they arrive. The channel and the hash are
+// named prefix+":positions" and prefix+":positions:latest"; an empty prefix
+// is DefaultPrefix.
+func Open(ctx context.Context, url, prefix string, deliver func([]realtime.Position)) (*Bus, error) {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
@@ -55,7 +61,8 @@ func Open(ctx context.Context, url string, deliver func([]realtime.Position)) (*
 		rdb.Close()
 		return nil, fmt.Errorf("connect to Redis at %s: %w", opt.Addr, err)
 	}
-	return &Bus{rdb: rdb, node: dispatchd.NewID(), deliver: deliver, out: make(chan []realtime.Position, queue)}, nil
+	return &Bus{rdb: rdb, node: dispatchd.NewID(), channel: prefix + ":positions", latest: prefix + ":positions:latest",
+		deliver: deliver, out: make(chan []realtime.Position, queue)}, nil
 }
 
 // Close closes the connection.
@@ -80,16 +87,18 @@ func (b *Bus) Stats() Stats {
 	return Stats{b.published.Load(), b.dropped.Load(), b.failed.Load(), b.received.Load()}
 }
 
-// Latest returns the newest position of every unit that Redis holds.
+// Latest returns the newest position of every unit that Redis holds, by
+// device time; values it cannot read are left out.
 func (b *Bus) Latest(ctx context.Context) ([]realtime.Position, error) {
-	m, err := b.rdb.HGetAll(ctx, LatestKey).Result()
+	m, err := b.rdb.HGetAll(ctx, b.latest).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read the latest positions: %w", err)
 	}
 	out := make([]realtime.Position, 0, len(m))
-	for _, v := range m {
-		var p realtime.Position
-		if json.Unmarshal([]byte(v), &p) == nil && p.Team != "" {
+	for team, v := range m {
+		// A value that does not parse is skipped, not an error: one bad
+		// entry must not keep a node from every other unit.
+		if p, ok := parseValue(team, v); ok {
 			out = append(out, p)
 		}
 	}
@@ -144,7 +153,7 @@ func (b *Bus) publish(ctx context.Context, report func(error)) {
 func (b *Bus) send(ctx context.Context, batch []realtime.Position) error {
 	msg, err := json.Marshal(message{b.node, batch})
 	if err != nil {
-		return err
+		return fmt.Errorf("encode positions: %w", err)
 	}
 	latest := make(map[string]realtime.Position, len(batch))
 	for _, p := range batch {
@@ -152,27 +161,118 @@ func (b *Bus) send(ctx context.Context, batch []realtime.Position) error {
 			latest[p.Team] = p
 		}
 	}
-	fields := make([]any, 0, 2*len(latest))
+	args := make([]any, 0, 2*len(latest))
 	for team, p := range latest {
-		v, _ := json.Marshal(p)
-		fields = append(fields, team, v)
+		v, err := value(p)
+		if err != nil {
+			return err
+		}
+		args = append(args, team, v)
 	}
+	keys := []string{b.latest}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	// The hash is written before the message is published, in one round
+	// trip, so that a node which hears the message and then reloads the
+	// hash finds the fix there.
+	var write *redis.Cmd
+	var pub *redis.IntCmd
 	_, err = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, LatestKey, fields...)
-		p.Publish(ctx, Channel, msg)
+		write = writeLatest.EvalSha(ctx, p, keys, args...)
+		pub = p.Publish(ctx, b.channel, msg)
 		return nil
 	})
+	if redis.HasErrorPrefix(write.Err(), "NOSCRIPT") {
+		// Redis restarted or flushed its scripts: the message went out, the
+		// hash write did not. EVAL sends the source, which also caches it
+		// for the next batch's EVALSHA.
+		if err = writeLatest.Eval(ctx, b.rdb, keys, args...).Err(); err == nil {
+			err = pub.Err()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("publish positions to Redis: %w", err)
 	}
 	return nil
 }
 
+// stampLen is the length of a hash value's device time: the UTC time as
+// YYYYMMDDhhmmss and nine digits of nanoseconds.
+const stampLen = 23
+
+// value is how a position is stored in the hash: its device time as
+// stampLen digits, "|", and its JSON. Digits of one width sort as the times
+// do, so the script compares them as strings; only digits, because Lua
+// compares strings by the server's locale collation.
+func value(p realtime.Position) (string, error) {
+	js, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode the position of %s: %w", p.Team, err)
+	}
+	t := p.TS.UTC()
+	v := make([]byte, 0, stampLen+1+len(js))
+	switch {
+	case t.Year() < 0: // before year 0 Format would write a sign
+		v = append(v, strings.Repeat("0", stampLen)...)
+	case t.Year() > 9999: // and after 9999 a fifth digit
+		v = append(v, strings.Repeat("9", stampLen)...)
+	default:
+		v = t.AppendFormat(v, "20060102150405")
+		v = fmt.Appendf(v, "%09d", t.Nanosecond())
+	}
+	v = append(v, '|')
+	return string(append(v, js...)), nil
+}
+
+// parseValue reads a hash value. A value without the time, written by a
+// node from before the time was stored, is taken as the bare JSON it is.
+func parseValue(team, v string) (realtime.Position, bool) {
+	js := v
+	if len(v) > stampLen && v[stampLen] == '|' && digits(v[:stampLen]) {
+		js = v[stampLen+1:]
+	}
+	var p realtime.Position
+	if err := json.Unmarshal([]byte(js), &p); err != nil || p.Team != team {
+		return realtime.Position{}, false
+	}
+	return p, true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// writeLatest writes each unit's value to the hash KEYS[1] unless the value
+// there is as new or newer, so that fixes which two nodes publish out of
+// order never replace a unit's newest one. ARGV holds unit, value pairs,
+// values made by value. A stored value without a time (an older node's, or
+// garbage) is older than any. It returns how many units it wrote.
+var writeLatest = redis.NewScript(`
+local stamped = '^' .. string.rep('%d', 23) .. '|'
+local n = 0
+for i = 1, #ARGV, 2 do
+	local cur = redis.call('HGET', KEYS[1], ARGV[i])
+	if not cur or not string.find(cur, stamped)
+		or string.sub(cur, 1, 23) < string.sub(ARGV[i + 1], 1, 23) then
+		redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+		n = n + 1
+	end
+end
+return n
+`)
+
 func (b *Bus) receive(ctx context.Context, report func(error)) {
-	sub := b.rdb.Subscribe(ctx, Channel)
+	sub := b.rdb.Subscribe(ctx, b.channel)
 	defer sub.Close()
+	// Receive blocks in a read that ctx does not interrupt; closing the
+	// subscription does, so that Run returns when ctx ends.
+	stop := context.AfterFunc(ctx, func() { sub.Close() })
+	defer stop()
 	for ctx.Err() == nil {
 		m, err := sub.Receive(ctx)
 		if err != nil {

@@ -29,7 +29,7 @@ var items = &table[resources.Item]{
 var teams = &table[resources.Team]{
 	name: "teams", what: "team",
 	cols: []string{"id", "name", "kind", "capabilities", "headcount", "leader_name", "leader_phone", "duty_phone",
-		"lon", "lat", "address", "region", "equipment", "status", "created_at", "updated_at"},
+		"lon", "lat", "address", "region", "equipment", "status", "position_stale", "created_at", "updated_at"},
 	values: func(t *resources.Team) []any {
 		caps, eq := t.Capabilities, t.Equipment
 		if caps == nil {
@@ -39,13 +39,14 @@ var teams = &table[resources.Team]{
 			eq = []resources.ItemQty{}
 		}
 		return []any{t.ID, t.Name, string(t.Kind), jsonText(caps), t.Headcount, t.Leader.Name, t.Leader.Phone,
-			t.DutyPhone, t.Base.Lon, t.Base.Lat, t.Address, t.Region, jsonText(eq), string(t.Status), t.CreatedAt, t.UpdatedAt}
+			t.DutyPhone, t.Base.Lon, t.Base.Lat, t.Address, t.Region, jsonText(eq), string(t.Status), t.PositionStale,
+			t.CreatedAt, t.UpdatedAt}
 	},
 	scan: func(sc scanner) (resources.Team, error) {
 		var t resources.Team
 		var caps, eq []byte
 		err := sc.Scan(&t.ID, &t.Name, &t.Kind, &caps, &t.Headcount, &t.Leader.Name, &t.Leader.Phone, &t.DutyPhone,
-			&t.Base.Lon, &t.Base.Lat, &t.Address, &t.Region, &eq, &t.Status, &t.CreatedAt, &t.UpdatedAt)
+			&t.Base.Lon, &t.Base.Lat, &t.Address, &t.Region, &eq, &t.Status, &t.PositionStale, &t.CreatedAt, &t.UpdatedAt)
 		if err != nil {
 			return t, err
 		}
@@ -54,8 +55,10 @@ var teams = &table[resources.Team]{
 		}
 		return t, scanJSON(eq, &t.Equipment)
 	},
-	key:  func(t *resources.Team) string { return t.ID },
-	keep: []string{"created_at", "status"},
+	key: func(t *resources.Team) string { return t.ID },
+	// An import changes the registry fields, not what dispatch and the
+	// stale-position watcher keep.
+	keep: []string{"created_at", "status", "position_stale"},
 }
 
 var depots = &table[resources.Depot]{

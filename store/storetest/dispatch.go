@@ -253,13 +253,14 @@ func testTaskLifecycle(t *testing.T, s Store) {
 	_, err = b.svc.Decline(c, lead1, t1.ID, "too late")
 	wantCode(t, err, dispatchd.ECONFLICT)
 
-	// t2 declines; t3 is offered and takes over in one call.
+	// t2 declines; another team with the capability (t1, free again, or
+	// t3), never t2 itself, is offered and takes over in one call.
 	b.sync(t)
 	lead2 := dispatchd.Actor{Username: "lead2", Role: dispatchd.RoleTeamLead, Team: "t2"}
 	ok(b.svc.Decline(c, lead2, t2.ID, "车辆故障")).get(t)
 	b.sync(t)
 	rep := ok(b.svc.Replace(c, commander, t2.ID, dispatch.ReplaceRequest{})).get(t)
-	if rep.Task.Team != "t3" && rep.Task.Team != "t2" || rep.Task.Replaces != t2.ID || rep.Replaced.ReplacedBy != rep.Task.ID {
+	if rep.Task.Team != "t1" && rep.Task.Team != "t3" || rep.Task.Replaces != t2.ID || rep.Replaced.ReplacedBy != rep.Task.ID {
 		t.Fatalf("got replacement %+v", rep)
 	}
 	_, err = b.svc.Replace(c, commander, t2.ID, dispatch.ReplaceRequest{Team: "t1"})

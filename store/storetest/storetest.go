@@ -69,6 +69,8 @@ func Run(t *testing.T, open Open) {
 		{"CancelIncidentReleases", testCancelIncidentReleases},
 		{"IncidentFilters", testIncidentFilters},
 		{"Positions", testPositions},
+		{"PositionStaleOnce", testPositionStaleOnce},
+		{"StaleWatch", testStaleWatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,574 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dispatchd"
+	"dispatchd/auth"
+	"dispatchd/demo"
+	"dispatchd/resources"
+)
+
+// liveFlags configure `dispatchd bench live`.
+type liveFlags struct {
+	units, rate, screens, timed, idle, runs int
+	duration                                time.Duration
+	incidents                               float64
+}
+
+func cmdBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench live", "bench live [--units 5000] [--rate 10000] [--screens 200] [--duration 10s] [--runs 3] [--idle 5000]", stderr)
+	var f liveFlags
+	fs.IntVar(&f.units, "units", 5000, "tracked units (teams) registered and moved")
+	fs.IntVar(&f.rate, "rate", 10000, "positions posted per second")
+	fs.IntVar(&f.screens, "screens", 200, "websocket screens reading every topic")
+	fs.IntVar(&f.timed, "timed", 20, "screens of those that time every position (the others count frames and events)")
+	fs.IntVar(&f.idle, "idle", 5000, "idle field connections opened to measure memory per connection (0 to skip)")
+	fs.IntVar(&f.runs, "runs", 3, "runs; figures are medians over runs")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each run posts")
+	fs.Float64Var(&f.incidents, "incidents", 5, "incidents created per second during a run, whose events every screen must receive")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if f.units < 1 || f.rate < 1 || f.screens < 1 || f.runs < 1 || f.duration < time.Second || f.idle < 0 || f.incidents < 0 {
+		return fmt.Errorf("--units, --rate, --screens and --runs must be at least 1, --duration at least 1s, --idle and --incidents 0 or more")
+	}
+	f.timed = min(max(f.timed, 1), f.screens)
+	return benchLive(ctx, stdout, stderr, f)
+}
+
+// liveResult is what one run against one server measured.
+type liveResult struct {
+	accepted  float64 // positions accepted per second
+	latency   screensReport
+	events    int // events the store holds for the run
+	delivered int // of those, how many every screen received
+	bytes     int64
+}
+
+// benchLive seeds a store, starts dispatchd and a plain gorilla/websocket
+// broadcast server as processes, and for each run posts positions from this
+// process while a screens process reads them, first from one server and
+// then the other.
+func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
+	dir, err := os.MkdirTemp("", "dispatchd-bench-live-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(out, "live: seeding %d units into a new SQLite store\n", f.units)
+	teams, err := seedLive(ctx, dir, f.units)
+	if err != nil {
+		return err
+	}
+	srv, err := startChild(ctx, "dispatchd is up at ", "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--debug-addr", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	base, err := startChild(ctx, "baseline is up at ", "bench", "live-baseline")
+	if err != nil {
+		return err
+	}
+	defer base.stop()
+	token, err := liveLogin(ctx, srv.url)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "live: dispatchd pid %d at %s, baseline pid %d at %s; %d positions/s for %v, %d screens (%d timed), %g incidents/s\n",
+		srv.cmd.Process.Pid, srv.url, base.cmd.Process.Pid, base.url, f.rate, f.duration, f.screens, f.timed, f.incidents)
+	if f.idle > 0 {
+		if err := benchIdle(ctx, out, srv, token, f.idle); err != nil {
+			return err
+		}
+	}
+	var ours, theirs []liveResult
+	for r := range f.runs {
+		for _, target := range []*child{srv, base} {
+			res, err := liveRun(ctx, target, token, teams, f, target == srv)
+			if err != nil {
+				return fmt.Errorf("run %d against %s: %w", r+1, target.url, err)
+			}
+			name := "baseline "
+			if target == srv {
+				name = "dispatchd"
+				ours = append(ours, res)
+			} else {
+				theirs = append(theirs, res)
+			}
+			l := res.latency.Latency
+			fmt.Fprintf(out, "run %d %s: accepted %.0f/s | ingest to screen p50 %v p99 %v max %v (%d positions timed) | %.1f MB/s to screens | events %d of %d on every screen | closed %d\n",
+				r+1, name, res.accepted, l.P50, l.P99, l.Max, l.N, float64(res.bytes)/f.duration.Seconds()/1e6,
+				res.delivered, res.events, res.latency.Closed)
+		}
+	}
+	med := func(rs []liveResult, pick func(liveResult) time.Duration) time.Duration {
+		ds := make([]time.Duration, len(rs))
+		for i, r := range rs {
+			ds[i] = pick(r)
+		}
+		return median(ds)
+	}
+	p99 := func(r liveResult) time.Duration { return r.latency.Latency.P99 }
+	p50 := func(r liveResult) time.Duration { return r.latency.Latency.P50 }
+	mx := func(r liveResult) time.Duration { return r.latency.Latency.Max }
+	rate := func(r liveResult) time.Duration { return time.Duration(r.accepted) }
+	allEvents := true
+	for _, r := range ours {
+		allEvents = allEvents && r.delivered == r.events && r.latency.Closed == 0
+	}
+	fmt.Fprintf(out, "median of %d runs: dispatchd accepted %d/s, p50 %v p99 %v max %v | baseline p50 %v p99 %v max %v | p99 ratio %.2f | every event delivered: %v (goal: %d/s, p99 under 100ms, every event)\n",
+		f.runs, med(ours, rate), med(ours, p50), med(ours, p99), med(ours, mx), med(theirs, p50), med(theirs, p99), med(theirs, mx),
+		float64(med(ours, p99))/float64(max(med(theirs, p99), 1)), allEvents, f.rate)
+	_ = errw
+	return nil
+}
+
+// seedLive loads the demo province and enough extra teams for units into
+// a new SQLite store in dir, and returns the ids of the units.
+func seedLive(ctx context.Context, dir string, units int) ([]string, error) {
+	sf := storeFlags{dataDir: dir}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sf.open(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	registry := resources.NewService(st)
+	if err := seedDemo(ctx, st, registry, auth.NewService(st, st, 0), log, io.Discard); err != nil {
+		return nil, err
+	}
+	d := demo.Province()
+	all := d.StressTeams(max(units, len(d.Teams)))
+	if extra := all[len(d.Teams):]; len(extra) > 0 {
+		b := &resources.Batch{Kind: resources.ImportTeams, Teams: extra, Lines: lines(len(extra))}
+		if _, err := registry.Import(ctx, dispatchd.System, b, "bench"); err != nil {
+			return nil, fmt.Errorf("register the bench units: %w", err)
+		}
+	}
+	ids := make([]string, units)
+	for i := range ids {
+		ids[i] = all[i].ID
+	}
+	return ids, nil
+}
+
+// child is a process of this binary that the bench started.
+type child struct {
+	cmd  *exec.Cmd
+	url  string
+	in   io.WriteCloser
+	outc chan string // its stdout lines after the one with the URL
+	pre  []string    // and those before
+	errb *bytes.Buffer
+}
+
+// startChild runs this binary with args and waits for the line that starts
+// with ready, which ends with its URL (or is just the marker).
+func startChild(ctx context.Context, ready string, args ...string) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = append(os.Environ(), "DISPATCHD_RUN_MAIN=1", "DISPATCH_LOG_LEVEL=warn")
+	c := &child{cmd: cmd, outc: make(chan string, 16), errb: &bytes.Buffer{}}
+	cmd.Stderr = c.errb
+	if c.in, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 64<<20)
+		up := false
+		for sc.Scan() {
+			line := sc.Text()
+			if rest, ok := strings.CutPrefix(line, ready); ok && !up {
+				up = true
+				found <- strings.Join(strings.Fields(rest)[:min(1, len(strings.Fields(rest)))], "")
+				continue
+			}
+			if up {
+				c.outc <- line
+			} else {
+				c.pre = append(c.pre, line)
+			}
+		}
+		close(c.outc)
+		if !up {
+			close(found)
+		}
+	}()
+	select {
+	case u, ok := <-found:
+		if !ok {
+			_ = cmd.Wait()
+			return nil, fmt.Errorf("%s exited: %s", strings.Join(args[:min(2, len(args))], " "), strings.TrimSpace(c.errb.String()))
+		}
+		c.url = u
+		return c, nil
+	case <-time.After(2 * time.Minute):
+		c.stop()
+		return nil, fmt.Errorf("%s did not start in time: %s", args[0], c.errb.String())
+	}
+}
+
+// result waits for the child's next output line.
+func (c *child) result(timeout time.Duration) (string, error) {
+	select {
+	case line, ok := <-c.outc:
+		if !ok {
+			_ = c.cmd.Wait()
+			return "", fmt.Errorf("child exited: %s", strings.TrimSpace(c.errb.String()))
+		}
+		return line, nil
+	case <-time.After(timeout):
+		return "", errors.New("child did not answer in time")
+	}
+}
+
+// stop ends the child: SIGTERM, then a kill if it lingers.
+func (c *child) stop() {
+	if c.cmd.ProcessState != nil {
+		return
+	}
+	_ = c.in.Close()
+	_ = c.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func liveLogin(ctx context.Context, url string) (string, error) {
+	var res struct{ Token string }
+	err := postJSON(ctx, http.DefaultClient, url+"/api/v1/auth/login", "", map[string]string{"username": "commander", "password": demoPassword}, &res)
+	return res.Token, err
+}
+
+// postJSON posts body and decodes a 2xx answer into v.
+func postJSON(ctx context.Context, hc *http.Client, url, token string, body, v any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("POST %s: %s: %s", url, resp.Status, bytes.TrimSpace(data))
+	}
+	if v == nil {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+func getJSON(ctx context.Context, url, token string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	if v == nil {
+		_, err := io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// benchIdle opens n idle field connections (team-lead style: tasks only)
+// to a fresh server and reports the memory each one costs it.
+func benchIdle(ctx context.Context, out io.Writer, srv *child, token string, n int) error {
+	before, err := serverMemory(ctx, srv)
+	if err != nil {
+		return err
+	}
+	sc, err := startChild(ctx, "screens ready", "bench", "live-screens", "--url", srv.url, "--token", token,
+		"--n", strconv.Itoa(n), "--topics", "tasks", "--timed", "0")
+	if err != nil {
+		return err
+	}
+	defer sc.stop()
+	time.Sleep(2 * time.Second) // let the sessions settle after their snapshots
+	after, err := serverMemory(ctx, srv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "idle: %d field connections cost dispatchd %.1f KiB each in RSS, %.1f KiB in Go heap and stacks (goal: under 50 KiB)\n",
+		n, float64(after.rss-before.rss)/1024/float64(n), float64(after.goMem-before.goMem)/1024/float64(n))
+	return nil
+}
+
+type memory struct{ rss, goMem int64 }
+
+// serverMemory reads the server's resident set from /proc and its Go heap
+// and stacks in use from /metrics.
+func serverMemory(ctx context.Context, srv *child) (memory, error) {
+	var m memory
+	// Collect the garbage first, so that what is counted is held.
+	for _, l := range srv.pre {
+		if u, ok := strings.CutPrefix(l, "profiler at "); ok {
+			if err := getJSON(ctx, strings.TrimSpace(u)+"heap?gc=1", "", nil); err != nil {
+				return m, err
+			}
+		}
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid))
+	if err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+				m.rss = kb * 1024
+			}
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.url+"/metrics", nil)
+	if err != nil {
+		return m, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return m, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		for _, name := range []string{"go_memstats_heap_inuse_bytes ", "go_memstats_stack_inuse_bytes "} {
+			if rest, ok := strings.CutPrefix(sc.Text(), name); ok {
+				v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+				m.goMem += int64(v)
+			}
+		}
+	}
+	return m, sc.Err()
+}
+
+// liveRun posts positions at the rate for the duration while a screens
+// process reads target; against dispatchd it also creates incidents and
+// checks that every screen received every event.
+func liveRun(ctx context.Context, target *child, token string, teams []string, f liveFlags, events bool) (liveResult, error) {
+	var res liveResult
+	var firstEvent int64
+	if events {
+		last, err := lastEventID(ctx, target.url, token)
+		if err != nil {
+			return res, err
+		}
+		firstEvent = last
+	}
+	sc, err := startChild(ctx, "screens ready", "bench", "live-screens", "--url", target.url, "--token", token,
+		"--n", strconv.Itoa(f.screens), "--timed", strconv.Itoa(f.timed), "--topics", "incidents,teams,positions,tasks,orders,depots")
+	if err != nil {
+		return res, err
+	}
+	defer sc.stop()
+	path := "/api/v1/positions"
+	if !events {
+		path = "/positions"
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	var incidentErr atomic.Value
+	if events && f.incidents > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(time.Duration(float64(time.Second) / f.incidents))
+			defer t.Stop()
+			for i := 0; ; i++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				body := map[string]any{"type": "flood", "level": 3, "title": fmt.Sprintf("压测 %d", i), "location": map[string]float64{"lon": 120.2, "lat": 30.3}, "exercise": true}
+				if err := postJSON(context.WithoutCancel(ctx), http.DefaultClient, target.url+"/api/v1/incidents", token, body, nil); err != nil {
+					incidentErr.Store(err)
+				}
+			}
+		}()
+	}
+	accepted, elapsed, err := postPositions(ctx, target.url+path, token, teams, f.rate)
+	wg.Wait()
+	if err != nil {
+		return res, err
+	}
+	if err, _ := incidentErr.Load().(error); err != nil {
+		return res, fmt.Errorf("create incident: %w", err)
+	}
+	res.accepted = float64(accepted) / elapsed.Seconds()
+	var want []int64
+	if events {
+		last, err := lastEventID(context.WithoutCancel(ctx), target.url, token)
+		if err != nil {
+			return res, err
+		}
+		for id := firstEvent + 1; id <= last; id++ {
+			want = append(want, id)
+		}
+	}
+	// Give the last flush time to arrive, then ask for the report.
+	time.Sleep(time.Second)
+	if err := json.NewEncoder(sc.in).Encode(want); err != nil {
+		return res, err
+	}
+	line, err := sc.result(time.Minute)
+	if err != nil {
+		return res, err
+	}
+	if err := json.Unmarshal([]byte(line), &res.latency); err != nil {
+		return res, fmt.Errorf("screens report %q: %w", line, err)
+	}
+	res.events, res.delivered, res.bytes = len(want), res.latency.Delivered, res.latency.Bytes
+	return res, nil
+}
+
+func lastEventID(ctx context.Context, url, token string) (int64, error) {
+	var since int64
+	for {
+		var page struct {
+			Items []struct{ ID int64 } `json:"items"`
+		}
+		if err := getJSON(ctx, fmt.Sprintf("%s/api/v1/events?since=%d&limit=1000", url, since), token, &page); err != nil {
+			return 0, err
+		}
+		if len(page.Items) == 0 {
+			return since, nil
+		}
+		since = page.Items[len(page.Items)-1].ID
+	}
+}
+
+// postPositions posts every unit in turn, rate positions a second in
+// batches every 10 ms, with the device time set to the moment the batch is
+// made, until ctx ends. It returns how many were accepted and over what
+// time.
+func postPositions(ctx context.Context, url, token string, teams []string, rate int) (int64, time.Duration, error) {
+	per := max(rate/100, 1) // a batch every 10 ms, or one position at a time when slower
+	every := time.Second * time.Duration(per) / time.Duration(rate)
+	batches := make(chan []map[string]any, 64)
+	var accepted atomic.Int64
+	var failed atomic.Value
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				var ack struct{ Accepted int64 }
+				if err := postJSON(context.WithoutCancel(ctx), hc, url, token, map[string]any{"positions": b}, &ack); err != nil {
+					failed.Store(err)
+					continue
+				}
+				accepted.Add(ack.Accepted)
+			}
+		}()
+	}
+	r := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	lon, lat := make([]float64, len(teams)), make([]float64, len(teams))
+	for i := range teams {
+		lon[i], lat[i] = 119+r.Float64()*3, 28+r.Float64()*3
+	}
+	start := time.Now()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	next := 0
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-t.C:
+		}
+		now := time.Now().UTC()
+		b := make([]map[string]any, per)
+		for i := range b {
+			u := next % len(teams)
+			next++
+			lon[u] += (r.Float64() - 0.5) * 1e-4
+			lat[u] += (r.Float64() - 0.5) * 1e-4
+			b[i] = map[string]any{"team": teams[u], "lon": lon[u], "lat": lat[u], "ts": now}
+		}
+		select {
+		case batches <- b:
+		default: // the server is behind: this batch is not sent
+		}
+	}
+	close(batches)
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err, _ := failed.Load().(error); err != nil {
+		return 0, 0, err
+	}
+	return accepted.Load(), elapsed, nil
+}
+
+// latencies summarises sorted durations.
+type latencies struct {
+	N             int
+	P50, P99, Max time.Duration
+}
+
+func summarize(ds []time.Duration) latencies {
+	if len(ds) == 0 {
+		return latencies{}
+	}
+	slices.Sort(ds)
+	return latencies{N: len(ds), P50: pct(ds, 50), P99: pct(ds, 99), Max: ds[len(ds)-1]}
+}
