@@ -99,10 +99,11 @@ func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
 			return err
 		}
 	}
+	units := newFleet(teams)
 	var ours, theirs []liveResult
 	for r := range f.runs {
 		for _, target := range []*child{srv, base} {
-			res, err := liveRun(ctx, target, token, teams, f, target == srv)
+			res, err := liveRun(ctx, target, token, units, f, target == srv)
 			if err != nil {
 				return fmt.Errorf("run %d against %s: %w", r+1, target.url, err)
 			}
@@ -115,7 +116,7 @@ func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
 			}
 			l := res.latency.Latency
 			fmt.Fprintf(out, "run %d %s: accepted %.0f/s | ingest to screen p50 %v p99 %v max %v (%d positions timed) | %.1f MB/s to screens | events %d of %d on every screen | closed %d\n",
-				r+1, name, res.accepted, l.P50, l.P99, l.Max, l.N, float64(res.bytes)/f.duration.Seconds()/1e6,
+				r+1, name, res.accepted, round(l.P50), round(l.P99), round(l.Max), l.N, float64(res.bytes)/f.duration.Seconds()/1e6,
 				res.delivered, res.events, res.latency.Closed)
 		}
 	}
@@ -126,9 +127,9 @@ func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
 		}
 		return median(ds)
 	}
-	p99 := func(r liveResult) time.Duration { return r.latency.Latency.P99 }
-	p50 := func(r liveResult) time.Duration { return r.latency.Latency.P50 }
-	mx := func(r liveResult) time.Duration { return r.latency.Latency.Max }
+	p99 := func(r liveResult) time.Duration { return round(r.latency.Latency.P99) }
+	p50 := func(r liveResult) time.Duration { return round(r.latency.Latency.P50) }
+	mx := func(r liveResult) time.Duration { return round(r.latency.Latency.Max) }
 	rate := func(r liveResult) time.Duration { return time.Duration(r.accepted) }
 	allEvents := true
 	for _, r := range ours {
@@ -400,7 +401,7 @@ func serverMemory(ctx context.Context, srv *child) (memory, error) {
 // liveRun posts positions at the rate for the duration while a screens
 // process reads target; against dispatchd it also creates incidents and
 // checks that every screen received every event.
-func liveRun(ctx context.Context, target *child, token string, teams []string, f liveFlags, events bool) (liveResult, error) {
+func liveRun(ctx context.Context, target *child, token string, units *fleet, f liveFlags, events bool) (liveResult, error) {
 	var res liveResult
 	var firstEvent int64
 	if events {
@@ -443,7 +444,7 @@ func liveRun(ctx context.Context, target *child, token string, teams []string, f
 			}
 		}()
 	}
-	accepted, elapsed, err := postPositions(ctx, target.url+path, token, teams, f.rate)
+	accepted, elapsed, err := postPositions(ctx, target.url+path, token, units, f.rate)
 	wg.Wait()
 	if err != nil {
 		return res, err
@@ -494,11 +495,42 @@ func lastEventID(ctx context.Context, url, token string) (int64, error) {
 	}
 }
 
-// postPositions posts every unit in turn, rate positions a second in
+// fleet is the units the bench moves: each wanders a few metres per fix,
+// from run to run, so that the server's filter passes every fix.
+type fleet struct {
+	teams    []string
+	lon, lat []float64
+	r        *rand.Rand
+	next     int
+}
+
+func newFleet(teams []string) *fleet {
+	r := rand.New(rand.NewPCG(7, 11))
+	f := &fleet{teams: teams, lon: make([]float64, len(teams)), lat: make([]float64, len(teams)), r: r}
+	for i := range teams {
+		f.lon[i], f.lat[i] = 119+r.Float64()*3, 28+r.Float64()*3
+	}
+	return f
+}
+
+// batch moves the next n units in turn and returns their fixes at ts.
+func (f *fleet) batch(n int, ts time.Time) []map[string]any {
+	b := make([]map[string]any, n)
+	for i := range b {
+		u := f.next % len(f.teams)
+		f.next++
+		f.lon[u] += (f.r.Float64() - 0.5) * 1e-4
+		f.lat[u] += (f.r.Float64() - 0.5) * 1e-4
+		b[i] = map[string]any{"team": f.teams[u], "lon": f.lon[u], "lat": f.lat[u], "ts": ts}
+	}
+	return b
+}
+
+// postPositions posts the fleet's units in turn, rate positions a second in
 // batches every 10 ms, with the device time set to the moment the batch is
 // made, until ctx ends. It returns how many were accepted and over what
 // time.
-func postPositions(ctx context.Context, url, token string, teams []string, rate int) (int64, time.Duration, error) {
+func postPositions(ctx context.Context, url, token string, units *fleet, rate int) (int64, time.Duration, error) {
 	per := max(rate/100, 1) // a batch every 10 ms, or one position at a time when slower
 	every := time.Second * time.Duration(per) / time.Duration(rate)
 	batches := make(chan []map[string]any, 64)
@@ -520,15 +552,9 @@ func postPositions(ctx context.Context, url, token string, teams []string, rate 
 			}
 		}()
 	}
-	r := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
-	lon, lat := make([]float64, len(teams)), make([]float64, len(teams))
-	for i := range teams {
-		lon[i], lat[i] = 119+r.Float64()*3, 28+r.Float64()*3
-	}
 	start := time.Now()
 	t := time.NewTicker(every)
 	defer t.Stop()
-	next := 0
 loop:
 	for {
 		select {
@@ -536,15 +562,7 @@ loop:
 			break loop
 		case <-t.C:
 		}
-		now := time.Now().UTC()
-		b := make([]map[string]any, per)
-		for i := range b {
-			u := next % len(teams)
-			next++
-			lon[u] += (r.Float64() - 0.5) * 1e-4
-			lat[u] += (r.Float64() - 0.5) * 1e-4
-			b[i] = map[string]any{"team": teams[u], "lon": lon[u], "lat": lat[u], "ts": now}
-		}
+		b := units.batch(per, time.Now().UTC())
 		select {
 		case batches <- b:
 		default: // the server is behind: this batch is not sent
@@ -557,6 +575,14 @@ loop:
 		return 0, 0, err
 	}
 	return accepted.Load(), elapsed, nil
+}
+
+// round keeps a latency readable: 34.4ms, not 34.42402ms.
+func round(d time.Duration) time.Duration {
+	if d > 10*time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
 }
 
 // latencies summarises sorted durations.

@@ -49,6 +49,7 @@ func benchScreens(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	dialer := &websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096}
 	sub, _ := json.Marshal(map[string]any{"op": "subscribe", "topics": strings.Split(*topics, ",")})
 	screens := make([]*benchScreen, *n)
+	start := time.Now()
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
 	sem := make(chan struct{}, 64)
@@ -75,7 +76,7 @@ func benchScreens(ctx context.Context, args []string, stdin io.Reader, stdout, s
 				}
 				return
 			}
-			screens[i] = &benchScreen{c: c, timed: i < *timed}
+			screens[i] = &benchScreen{c: c, timed: i < *timed, since: start}
 		}()
 	}
 	wg.Wait()
@@ -108,6 +109,9 @@ func benchScreens(ctx context.Context, args []string, stdin io.Reader, stdout, s
 type benchScreen struct {
 	c     *websocket.Conn
 	timed bool
+	// since is when the screens connected: positions from before are the
+	// state every subscriber gets, not moves to time.
+	since time.Time
 
 	mu      sync.Mutex
 	lat     []time.Duration
@@ -159,7 +163,9 @@ func (s *benchScreen) read() {
 			s.events = append(s.events, m.ID)
 		}
 		for _, it := range m.Items {
-			s.lat = append(s.lat, now.Sub(it.TS))
+			if it.TS.After(s.since) {
+				s.lat = append(s.lat, now.Sub(it.TS))
+			}
 		}
 		s.mu.Unlock()
 	}
