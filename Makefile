@@ -2,10 +2,15 @@ SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
-.PHONY: build run test lint bench fuzz clean
+.PHONY: build ui run test lint bench fuzz clean
 
-build:
+build: ui
 	$(GO) build -o bin/dispatchd ./cmd/dispatchd
+
+# ui builds the pages (web/ui) with Node.js into web/ui/dist, which the
+# binary embeds.
+ui:
+	bash scripts/ui.sh
 
 # run starts the server on the embedded default (SQLite under ./data), loading
 # the demo province into an empty store. DISPATCH_ADDR, DISPATCH_DATA_DIR and
@@ -13,8 +18,9 @@ build:
 run: build
 	./bin/dispatchd serve --demo
 
-# test runs every test with -race against a throwaway PostgreSQL and Redis.
-test:
+# test runs every test with -race against a throwaway PostgreSQL and Redis,
+# and the pages' tests in headless Chromium.
+test: ui
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	bash scripts/testenv.sh $(GO) test -race -count=1 -timeout 15m ./...
@@ -33,4 +39,5 @@ fuzz:
 	bash scripts/fuzz.sh $(or $(FUZZTIME),1m)
 
 clean:
-	rm -rf bin
+	rm -rf bin web/ui/node_modules
+	find web/ui/dist -mindepth 1 ! -name .gitkeep -delete

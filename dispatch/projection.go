@@ -468,6 +468,20 @@ func (p *Projection) Available(depot, item string) int64 {
 	return 0
 }
 
+// AvailableByDepot returns what each depot can still promise of an item,
+// for the depots that have any.
+func (p *Projection) AvailableByDepot(item string) map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int64{}
+	for id, d := range p.depots {
+		if n := d.avail[item]; n > 0 {
+			out[id] = n
+		}
+	}
+	return out
+}
+
 // HasTeam reports whether the team is in the registry.
 func (p *Projection) HasTeam(id string) bool {
 	_, ok := p.TeamStatus(id)

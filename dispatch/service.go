@@ -342,6 +342,19 @@ func (s *Service) covered(ctx context.Context, id string) (Open, []Task, []Order
 	return o, tasks, orders, nil
 }
 
+// Availability returns what each depot can still promise of an item, as
+// dispatch sees it: on hand less what open orders hold. It returns
+// not_found for an unknown item.
+func (s *Service) Availability(item string) (map[string]int64, error) {
+	s.proj.mu.Lock()
+	_, ok := s.proj.items[item]
+	s.proj.mu.Unlock()
+	if !ok {
+		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "no item %q", item)
+	}
+	return s.proj.AvailableByDepot(item), nil
+}
+
 // Suggest returns the ranked plan for what the incident still needs.
 func (s *Service) Suggest(ctx context.Context, id string) (*Suggestion, error) {
 	in, err := s.store.GetIncident(ctx, id)

@@ -508,7 +508,7 @@ func (h *Hub) Open(a dispatchd.Actor) *Session {
 // readerRoles may subscribe; reporterRoles may send positions.
 var (
 	readerRoles   = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead, dispatchd.RoleDepotManager}
-	reporterRoles = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker}
+	reporterRoles = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker, dispatchd.RoleTeamLead}
 )
 
 // stateQuery is what a snapshot for actor a may hold.

@@ -23,7 +23,7 @@ type Result struct {
 
 // The reasons a position is refused before the filter.
 const (
-	RefuseOtherTeam = "other_team" // a tracker may report only its own team
+	RefuseOtherTeam = "other_team" // a tracker or team lead may report only its own team
 )
 
 // Ingest takes positions from trackers and commanders, drops the bad ones
@@ -46,7 +46,7 @@ func NewIngest(f *Filter, known func(team string) bool, out func(live, accepted 
 // Filter returns the ingest's filter, for its counts.
 func (in *Ingest) Filter() *Filter { return in.filter }
 
-// Accept takes a batch from an actor. A tracker reports for its own team
+// Accept takes a batch from an actor. A tracker or team lead reports for its own team
 // (a position that names no team is its team's); the command center may
 // report for any team.
 func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
@@ -55,7 +55,7 @@ func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
 	var live, accepted []Position
 	for i := range ps {
 		p := ps[i]
-		if actor.Is(dispatchd.RoleTracker) {
+		if actor.Is(dispatchd.RoleTracker, dispatchd.RoleTeamLead) {
 			if p.Team == "" {
 				p.Team = actor.Team
 			}

@@ -2,7 +2,8 @@
 # testenv.sh CMD...: start a throwaway PostgreSQL and Redis on free loopback
 # ports, run CMD with TEST_DATABASE_URL and TEST_REDIS_URL pointing at them,
 # then stop both and remove their files. It never touches the machine's own
-# databases. Exit status is CMD's.
+# databases. It also finds Chromium for the browser tests (TEST_CHROMIUM).
+# Exit status is CMD's.
 set -euo pipefail
 
 log() { echo "testenv: $*" >&2; }
@@ -17,20 +18,37 @@ find_pg_bin() {
 	if command -v initdb >/dev/null && command -v postgres >/dev/null; then dirname "$(command -v initdb)"; fi
 }
 
+find_chromium() {
+	local c
+	for c in chromium chromium-browser google-chrome; do
+		if command -v "$c" >/dev/null; then command -v "$c"; return; fi
+	done
+}
+# CJK fonts, so that the pages' screenshots show Chinese rather than boxes.
+have_cjk_font() { fc-list :lang=zh 2>/dev/null | grep -q .; }
+
 PG_BIN=$(find_pg_bin)
 REDIS=$(command -v redis-server || true)
-if [ -z "$PG_BIN" ] || [ -z "$REDIS" ]; then
+CHROMIUM=${TEST_CHROMIUM:-$(find_chromium)}
+missing=()
+[ -n "$PG_BIN" ] || missing+=(postgresql)
+[ -n "$REDIS" ] || missing+=(redis-server)
+[ -n "$CHROMIUM" ] || missing+=(chromium)
+have_cjk_font || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		log "installing postgresql and redis-server with apt-get"
+		log "installing ${missing[*]} with apt-get"
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq >&2
-		apt-get install -y -qq postgresql redis-server >&2
+		apt-get install -y -qq "${missing[@]}" >&2
 		PG_BIN=$(find_pg_bin)
 		REDIS=$(command -v redis-server || true)
+		CHROMIUM=$(find_chromium)
 	fi
-	[ -n "$PG_BIN" ] && [ -n "$REDIS" ] || die "PostgreSQL and Redis servers are needed; install them with:
-    sudo apt-get install -y postgresql redis-server"
+	[ -n "$PG_BIN" ] && [ -n "$REDIS" ] && [ -n "$CHROMIUM" ] || die "PostgreSQL, Redis and Chromium are needed; install them with:
+    sudo apt-get install -y ${missing[*]}"
 fi
+export TEST_CHROMIUM="$CHROMIUM"
 
 # free_port prints a TCP port on 127.0.0.1 that nothing listens on.
 free_port() {

@@ -61,7 +61,7 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, backend string) *env {
+func newEnv(t *testing.T, backend string, opts ...func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	var st store
@@ -146,7 +146,11 @@ func newEnv(t *testing.T, backend string) *env {
 	hubDone := make(chan struct{})
 	go func() { hub.Run(fctx, feed); close(hubDone) }()
 	t.Cleanup(func() { stop(); <-hubDone })
-	srv := web.New(web.Config{Logger: log}, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
+	cfg := web.Config{Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
 		Hub: hub, Events: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"dispatchd"
 	"dispatchd/resources"
 )
 
@@ -16,6 +17,20 @@ func (s *Server) getStock(c echo.Context) error {
 		return err
 	}
 	return reply(c, http.StatusOK, map[string]any{"depot": c.Param("id"), "items": st})
+}
+
+// getItemStock handles GET /api/v1/stock?item=CODE: what each depot can
+// still promise of one item, for the map.
+func (s *Server) getItemStock(c echo.Context) error {
+	item := c.QueryParam("item")
+	if item == "" {
+		return dispatchd.Invalid(dispatchd.FieldError{Field: "item", Message: "required: an item code"})
+	}
+	avail, err := s.d.Dispatch.Availability(item)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, map[string]any{"item": item, "available": avail})
 }
 
 // adjustStock handles POST /api/v1/depots/:id/stock/adjustments.

@@ -24,8 +24,8 @@ var (
 	// teamMovers may move a task; the service lets a lead move only its
 	// own team's.
 	teamMovers = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTeamLead}
-	// reporters send positions: trackers for their own team.
-	reporters = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker}
+	// reporters send positions: trackers and team leads for their own team.
+	reporters = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker, dispatchd.RoleTeamLead}
 	// depotManagers confirm, reject and ship orders, each only for its own
 	// depots.
 	depotManagers = []dispatchd.Role{dispatchd.RoleDepotManager}
@@ -51,6 +51,16 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"GET", "/readyz", public, s.readyz},
 		{"GET", "/metrics", public, echo.WrapHandler(metricsHandler)},
 		{"GET", "/api/v1/openapi.json", public, s.openapi},
+
+		// The pages log in by themselves, over the API.
+		{"GET", "/", public, s.home},
+		{"GET", "/screen", public, s.page("screen")},
+		{"GET", "/lead", public, s.page("lead")},
+		{"GET", "/depot", public, s.page("depot")},
+		{"GET", "/ui/*", public, s.uiAsset},
+		{"GET", "/map/boundaries.geojson", public, s.boundaries},
+		{"GET", "/map/boundaries.pmtiles", public, s.boundaries},
+		{"GET", "/api/v1/map", readers, s.mapConfig},
 
 		{"POST", "/api/v1/auth/login", public, s.login},
 		{"POST", "/api/v1/auth/logout", loggedIn, s.logout},
@@ -82,6 +92,7 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"GET", "/api/v1/depots/:id/stock", readers, s.getStock},
 		{"POST", "/api/v1/depots/:id/stock/adjustments", stockKeeper, s.adjustStock},
 		{"GET", "/api/v1/depots/:id/stock/ledger", readers, s.getLedger},
+		{"GET", "/api/v1/stock", readers, s.getItemStock},
 
 		{"POST", "/api/v1/import/:kind", command, s.importFile},
 
@@ -91,7 +102,7 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"PATCH", "/api/v1/incidents/:id", command, s.updateIncident},
 		{"POST", "/api/v1/incidents/:id/status", command, s.setIncidentStatus},
 		{"GET", "/api/v1/incidents/:id/timeline", auditors, s.getTimeline},
-		{"GET", "/api/v1/incidents/:id/suggestions", command, s.getSuggestions},
+		{"GET", "/api/v1/incidents/:id/suggestions", auditors, s.getSuggestions},
 		{"POST", "/api/v1/incidents/:id/dispatch", command, s.dispatchPlan},
 		{"GET", "/api/v1/incidents/:id/tasks", readers, s.listIncidentTasks},
 		{"POST", "/api/v1/incidents/:id/tasks", command, s.createTask},

@@ -60,6 +60,8 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Registry collects metrics; nil means a new registry.
 	Metrics *prometheus.Registry
+	// Map configures the pages' map.
+	Map MapConfig
 }
 
 // Server is the HTTP server.
@@ -69,6 +71,8 @@ type Server struct {
 	d       Deps
 	metrics *metrics
 	routes  []route
+	ui      *assets
+	mapCfg  MapConfig
 }
 
 // New builds the server and registers every route.
@@ -81,7 +85,7 @@ func New(cfg Config, d Deps) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics)}
+	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's

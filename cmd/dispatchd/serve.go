@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -36,12 +37,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&hcfg.UnitEvery, "ws-unit-every", durationEnv("DISPATCH_WS_UNIT_EVERY", realtime.DefaultUnitEvery), "shortest time between two positions of one unit on a screen (env DISPATCH_WS_UNIT_EVERY)")
 	retention := fs.Duration("position-retention", durationEnv("POSITION_RETENTION", realtime.DefaultHistoryRetention), "how long position history is kept (env POSITION_RETENTION)")
 	debugAddr := fs.String("debug-addr", envOr("DISPATCH_DEBUG_ADDR", ""), "address of the Go profiler (net/http/pprof), e.g. 127.0.0.1:6060; empty means off; never expose it (env DISPATCH_DEBUG_ADDR)")
+	var mcfg web.MapConfig
+	fs.StringVar(&mcfg.Boundaries, "map-boundaries", envOr("DISPATCH_MAP_BOUNDARIES", ""), "authoritative boundaries for the map: a GeoJSON file or a PMTiles archive (.pmtiles); empty means the demo boundaries (env DISPATCH_MAP_BOUNDARIES)")
+	fs.StringVar(&mcfg.BoundariesLayer, "map-boundaries-layer", envOr("DISPATCH_MAP_BOUNDARIES_LAYER", "boundaries"), "the layer of a PMTiles archive to draw (env DISPATCH_MAP_BOUNDARIES_LAYER)")
+	fs.StringVar(&mcfg.Tiles, "map-tiles", envOr("DISPATCH_MAP_TILES", ""), "raster tile URL template drawn beneath the boundaries, e.g. http://tiles.local/{z}/{x}/{y}.png (env DISPATCH_MAP_TILES)")
+	fs.StringVar(&mcfg.TilesAttribution, "map-attribution", envOr("DISPATCH_MAP_ATTRIBUTION", ""), "credit shown for the tiles (env DISPATCH_MAP_ATTRIBUTION)")
 	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	trusted, err := parseCIDRs(*proxies)
 	if err != nil {
+		return err
+	}
+	if err := checkMap(mcfg); err != nil {
 		return err
 	}
 	dcfg, pcfg, err := df.config()
@@ -136,7 +145,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("positions shared over Redis")
 	}
 	go hub.Run(ctx, feed)
-	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted}, web.Deps{
+	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg}, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)
@@ -225,4 +234,20 @@ func durationEnv(key string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// checkMap refuses a boundaries file that cannot be read or a tile URL
+// without its {z}/{x}/{y}, at start rather than on a screen.
+func checkMap(m web.MapConfig) error {
+	if m.Boundaries != "" {
+		f, err := os.Open(m.Boundaries)
+		if err != nil {
+			return fmt.Errorf("--map-boundaries: %w", err)
+		}
+		f.Close()
+	}
+	if m.Tiles != "" && !(strings.Contains(m.Tiles, "{z}") && strings.Contains(m.Tiles, "{x}") && strings.Contains(m.Tiles, "{y}")) {
+		return fmt.Errorf("--map-tiles %q: want a URL template with {z}, {x} and {y}", m.Tiles)
+	}
+	return nil
 }

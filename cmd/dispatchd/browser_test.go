@@ -1,0 +1,428 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium returns the browser the page tests drive: TEST_CHROMIUM (set by
+// scripts/testenv.sh) or chromium on the PATH. Under CI it must be there.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("TEST_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium: run the tests with `make test`, which installs it")
+	}
+	t.Skip("no Chromium (install it with apt-get install chromium, or run make test)")
+	return ""
+}
+
+// artifacts is where the page tests leave their screenshots.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("DISPATCH_ARTIFACTS")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "artifacts", "pages")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// browser starts headless Chromium; each tab is a page a user has open.
+type browser struct {
+	t     *testing.T
+	exec  string
+	base  string
+	dir   string
+	mu    sync.Mutex
+	sizes map[string]int64 // bytes transferred per page, by tab name
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	return &browser{t: t, exec: chromium(t), base: base, dir: artifacts(t), sizes: map[string]int64{}}
+}
+
+// tab is one page, logged in as one user.
+type tab struct {
+	b    *browser
+	name string
+	ctx  context.Context
+	mu   sync.Mutex
+	logs []string
+}
+
+// open logs user in on path in a new tab of the given size.
+func (b *browser) open(name, path, user string, w, h int64) *tab {
+	b.t.Helper()
+	tb := b.login(name, path, user, w, h)
+	tb.run(chromedp.WaitNotPresent("#login", chromedp.ByQuery))
+	return tb
+}
+
+// login opens path in a new tab of the given size and submits the login.
+func (b *browser) login(name, path, user string, w, h int64) *tab {
+	b.t.Helper()
+	// Each user has a Chromium of their own: their own storage, as on
+	// their own device, and a window in front, which is never throttled.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(b.exec),
+		chromedp.NoSandbox,
+		chromedp.Flag("headless", "new"),
+		// WebGL through SwiftShader, in software: MapLibre needs it.
+		chromedp.Flag("enable-unsafe-swiftshader", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(b.t.TempDir()),
+	)
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	b.t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(alloc)
+	b.t.Cleanup(cancel)
+	tb := &tab{b: b, name: name, ctx: ctx}
+	// The first Run starts the tab, which lives as long as the context it
+	// is given: this one, not a step's timeout.
+	if err := chromedp.Run(ctx); err != nil {
+		b.t.Fatalf("open a tab: %v", err)
+	}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *cdpruntime.EventExceptionThrown:
+			tb.log("exception: " + e.ExceptionDetails.Error())
+		case *cdpruntime.EventConsoleAPICalled:
+			var parts []string
+			for _, a := range e.Args {
+				parts = append(parts, strings.Trim(string(a.Value), `"`)+a.Description)
+			}
+			tb.log(string(e.Type) + ": " + strings.Join(parts, " "))
+		case *network.EventLoadingFinished:
+			b.mu.Lock()
+			b.sizes[name] += int64(e.EncodedDataLength)
+			b.mu.Unlock()
+		case *network.EventWebSocketFrameReceived:
+			b.mu.Lock()
+			b.sizes[name+" (websocket)"] += int64(len(e.Response.PayloadData))
+			b.mu.Unlock()
+		}
+	})
+	tb.run(network.Enable(), chromedp.EmulateViewport(w, h),
+		chromedp.Navigate(b.base+path),
+		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
+		chromedp.SendKeys("#login-user", user, chromedp.ByQuery),
+		chromedp.SendKeys("#login-pass", "demo", chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery))
+	return tb
+}
+
+func (tb *tab) log(s string) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.logs = append(tb.logs, s)
+}
+
+// run runs actions with a bound, and on failure says what the page logged.
+func (tb *tab) run(actions ...chromedp.Action) {
+	tb.b.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		tb.mu.Lock()
+		logs := strings.Join(tb.logs, "\n")
+		tb.mu.Unlock()
+		tb.shot("failed")
+		tb.b.t.Fatalf("%s: %v\npage log:\n%s", tb.name, err, logs)
+	}
+}
+
+// wait waits until the JavaScript expression is true.
+func (tb *tab) wait(expr string) {
+	tb.b.t.Helper()
+	tb.run(chromedp.Poll(expr, nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
+}
+
+func (tb *tab) visible(sel string) {
+	tb.b.t.Helper()
+	tb.run(chromedp.WaitVisible(sel, chromedp.ByQuery))
+}
+
+func (tb *tab) click(sel string) {
+	tb.b.t.Helper()
+	tb.run(chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Click(sel, chromedp.ByQuery))
+}
+
+func (tb *tab) eval(expr string, v any) {
+	tb.b.t.Helper()
+	tb.run(chromedp.Evaluate(expr, v))
+}
+
+// shot saves a screenshot of the tab as a test artifact.
+func (tb *tab) shot(label string) {
+	var png []byte
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+		tb.b.t.Logf("screenshot %s: %v", label, err)
+		return
+	}
+	name := filepath.Join(tb.b.dir, tb.name+"-"+label+".png")
+	if err := os.WriteFile(name, png, 0o644); err != nil {
+		tb.b.t.Logf("screenshot %s: %v", label, err)
+	}
+}
+
+// TestPages drives the pages in real Chromium against a real dispatchd
+// with the demo province: the large screen with the commander's plan, the
+// team lead's page with its offline outbox, the depot manager's page, and
+// the screen's recovery after the server restarts.
+func TestPages(t *testing.T) {
+	addr := freeAddr(t)
+	env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}
+	p := start(t, env, "serve", "--addr", addr, "--demo")
+	base := "http://" + addr
+	token := p.login("commander")
+	b := newBrowser(t, base)
+
+	// Each role logs in on its page; the large screen loads the province.
+	screen := b.open("screen", "/screen", "commander", 1920, 1080)
+	screen.wait(`window.dispatchdState && dispatchdState.snapshots >= 1 && dispatchdState.teams.size > 500 && dispatchdState.depots.size > 3000`)
+	screen.wait(`document.querySelector('#conn').dataset.state === 'live'`)
+	screen.wait(`dispatchdMap.loaded() && dispatchdMap.getSource('teams') && dispatchdMap.querySourceFeatures('teams').length > 0 && dispatchdMap.getLayer('b-cities-33-line') !== undefined`)
+
+	// An incident created over the API appears on the screen.
+	var inc struct{ ID string }
+	body := map[string]any{"type": "flood", "level": 1, "title": "钱塘江堤防管涌", "location": map[string]float64{"lon": 120.2, "lat": 30.25},
+		"needs": map[string]any{"teams": []map[string]any{{"capability": "water_rescue", "count": 1}},
+			"items": []map[string]any{{"item": "1010101", "qty": 50}}}}
+	if code := p.call("POST", "/api/v1/incidents", token, body, &inc); code != 201 {
+		t.Fatalf("create incident: got %d", code)
+	}
+	screen.visible(fmt.Sprintf(`li.incident[data-id="%s"]`, inc.ID))
+
+	// Positions move a team on the map.
+	var moved struct{ Accepted int }
+	fix := map[string]any{"positions": []map[string]any{{"team": "team-0005", "lon": 120.31, "lat": 30.31, "ts": time.Now().UTC().Format(time.RFC3339)}}}
+	if code := p.call("POST", "/api/v1/positions", token, fix, &moved); code != 200 || moved.Accepted != 1 {
+		t.Fatalf("post position: got %d %+v", code, moved)
+	}
+	screen.wait(`(() => { const f = dispatchdMap.querySourceFeatures('teams', {filter: ['==', ['get', 'id'], 'team-0005']})[0];
+		return f && Math.abs(f.geometry.coordinates[0] - 120.31) < 1e-4 && Math.abs(f.geometry.coordinates[1] - 30.31) < 1e-4; })()`)
+
+	// The commander opens the incident: the plan is drawn, then dispatched.
+	screen.click(fmt.Sprintf(`li.incident[data-id="%s"]`, inc.ID))
+	screen.visible(`#plan label.pick[data-team] input:checked`)
+	screen.wait(`dispatchdState.planLines >= 2`)
+	var planned struct {
+		Team  string
+		Depot string
+	}
+	screen.eval(`({team: document.querySelector('#plan label.pick[data-team] input:checked').parentElement.dataset.team,
+		depot: document.querySelector('#plan label.pick[data-depot]').dataset.depot})`, &planned)
+	screen.shot("plan")
+	screen.click(`#dispatch`)
+	screen.visible(`#dispatch-result`)
+	var task struct{ ID, Team string }
+	screen.eval(`[...dispatchdState.tasks.values()].find(k => k.incident === '`+inc.ID+`')`, &task)
+	if task.Team != planned.Team {
+		t.Fatalf("dispatched team %q, the plan showed %q", task.Team, planned.Team)
+	}
+	var order struct{ ID, Depot string }
+	screen.eval(`[...dispatchdState.orders.values()].find(o => o.incident === '`+inc.ID+`')`, &order)
+	screen.visible(fmt.Sprintf(`li.answer[data-task="%s"][data-status="assigned"]`, task.ID))
+	screen.visible(fmt.Sprintf(`#acks li.task[data-id="%s"] .countdown`, task.ID))
+
+	// The team lead gets the task live, with an alert, and acknowledges it.
+	lead := b.open("lead", "/lead", "lead-"+task.Team, 412, 915)
+	lead.visible(fmt.Sprintf(`article.task[data-id="%s"] button.ack`, task.ID))
+	lead.shot("task")
+	lead.click(fmt.Sprintf(`article.task[data-id="%s"] button.ack`, task.ID))
+	screen.visible(fmt.Sprintf(`li.answer[data-task="%s"][data-status="acknowledged"]`, task.ID))
+	lead.visible(fmt.Sprintf(`article.task[data-id="%s"][data-status="acknowledged"] button.next`, task.ID))
+
+	var since int64
+	screen.eval(`dispatchdLive.since`, &since)
+
+	// Offline, the lead's next step waits in the outbox and is sent once
+	// when the network returns.
+	lead.run(offline(true)...)
+	lead.click(fmt.Sprintf(`article.task[data-id="%s"] button.next[data-to="en_route"]`, task.ID))
+	lead.visible(`#queue:not([hidden])`)
+	lead.shot("offline")
+	if st := taskStatus(t, p, token, task.ID); st != "acknowledged" {
+		t.Fatalf("while offline the task became %q", st)
+	}
+	lead.run(offline(false)...)
+	lead.wait(`document.querySelector('#queue').hidden`)
+	screen.visible(fmt.Sprintf(`li.answer[data-task="%s"][data-status="en_route"]`, task.ID))
+	if n := countEvents(t, p, token, since, "task.en_route", task.ID); n != 1 {
+		t.Fatalf("task.en_route events: got %d, want 1", n)
+	}
+
+	// The depot manager confirms the order; the screen shows it.
+	depot := b.open("depot", "/depot", "mgr-"+order.Depot, 1280, 800)
+	depot.visible(fmt.Sprintf(`article.order[data-id="%s"] button.confirm`, order.ID))
+	depot.visible(`table.stock tr[data-item="1010101"]`)
+	depot.click(fmt.Sprintf(`article.order[data-id="%s"] button.confirm`, order.ID))
+	depot.visible(fmt.Sprintf(`article.order[data-id="%s"][data-status="confirmed"] button.ship`, order.ID))
+	screen.visible(fmt.Sprintf(`li.answer[data-order="%s"][data-status="confirmed"]`, order.ID))
+	depot.shot("orders")
+
+	// A new incident recorded by clicking the map.
+	var rect struct{ X, Y float64 }
+	screen.eval(`(() => { const r = document.querySelector('#map').getBoundingClientRect(); return {x: r.left + 60, y: r.top + 60}; })()`, &rect)
+	screen.run(chromedp.MouseClickXY(rect.X, rect.Y))
+	screen.visible(`#new-incident input[name=title]`)
+	screen.run(chromedp.SendKeys(`#new-incident input[name=title]`, "山体滑坡", chromedp.ByQuery),
+		chromedp.SendKeys(`#new-incident input[name=teams]`, "geological_hazard×1", chromedp.ByQuery),
+		chromedp.Click(`#new-incident button[type=submit]`, chromedp.ByQuery))
+	screen.wait(`[...document.querySelectorAll('li.incident .title')].some(e => e.textContent === '山体滑坡')`)
+
+	// English on request.
+	screen.click(`#lang`)
+	screen.wait(`document.querySelector('#incidents h2').textContent === 'Open incidents'`)
+	screen.click(`#lang`)
+	screen.wait(`document.querySelector('#incidents h2').textContent === '当前事件'`)
+	screen.click(`#close-plan`)
+	screen.shot("live")
+
+	// A viewer sees the screen but no plan; a team lead may not use it.
+	viewer := b.open("viewer", "/screen", "viewer", 1920, 1080)
+	viewer.visible(fmt.Sprintf(`li.incident[data-id="%s"]`, inc.ID))
+	viewer.wait(`!document.body.classList.contains('commander')`)
+	refused := b.login("refused", "/lead", "viewer", 412, 915)
+	refused.wait(`document.querySelector('#login-error').textContent === '此页面不适用于该角色'`)
+
+	// The province at a glance, for the README: a large incident short of
+	// boats, a task waiting for its acknowledgement.
+	big := map[string]any{"type": "typhoon", "level": 2, "title": "台风“海葵”温州登陆", "location": map[string]float64{"lon": 120.69, "lat": 27.99},
+		"needs": map[string]any{"teams": []map[string]any{{"capability": "water_rescue", "count": 3}},
+			"items": []map[string]any{{"item": "2020302", "qty": 5000}}}}
+	var typhoon struct{ ID string }
+	if code := p.call("POST", "/api/v1/incidents", token, big, &typhoon); code != 201 {
+		t.Fatalf("create incident: got %d", code)
+	}
+	var sent struct {
+		Tasks []struct{ ID string } `json:"tasks"`
+	}
+	req := map[string]any{"tasks": []map[string]any{{"team": "team-0003", "need": "water_rescue", "ack_within_s": 600}}}
+	if code := p.call("POST", "/api/v1/incidents/"+typhoon.ID+"/dispatch", token, req, &sent); code != 201 {
+		t.Fatalf("dispatch: got %d", code)
+	}
+	screen.visible(fmt.Sprintf(`#acks li.task[data-id="%s"] .countdown`, sent.Tasks[0].ID))
+	screen.visible(`#shortfalls li.short`)
+	if screenHasPlan(screen) {
+		screen.click(`#close-plan`)
+	}
+	screen.wait(`document.querySelector('#plan').hidden`)
+	screen.run(chromedp.Evaluate(`dispatchdFit()`, nil))
+	screen.wait(`!dispatchdMap.isMoving() && dispatchdMap.loaded()`)
+	screen.shot("overview")
+
+	// The server restarts: the screen says so, reconnects by itself, and
+	// resumes from the last event.
+	_ = p.signal(syscall.SIGKILL)
+	screen.visible(`#conn[data-state="offline"]`)
+	screen.shot("offline")
+	p = start(t, env, "serve", "--addr", addr)
+	token = p.login("commander")
+	body["title"] = "重启后的事件"
+	var after struct{ ID string }
+	if code := p.call("POST", "/api/v1/incidents", token, body, &after); code != 201 {
+		t.Fatalf("create incident after restart: got %d", code)
+	}
+	screen.visible(fmt.Sprintf(`li.incident[data-id="%s"]`, after.ID))
+	screen.visible(`#conn[data-state="live"]`)
+	var snapshots int
+	screen.eval(`dispatchdState.snapshots`, &snapshots)
+	if snapshots != 1 {
+		t.Errorf("the screen took %d snapshots; it should have resumed from its last event", snapshots)
+	}
+	screen.shot("resumed")
+
+	names := make([]string, 0, len(b.sizes))
+	for n := range b.sizes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Logf("transferred by %s: %d KiB", n, b.sizes[n]/1024)
+	}
+}
+
+// offline cuts the tab off the network, or restores it, as a phone losing
+// its signal: requests fail and navigator.onLine follows.
+func offline(off bool) []chromedp.Action {
+	return []chromedp.Action{
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := network.EmulateNetworkConditionsByRule([]*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}).Do(ctx)
+			return err
+		}),
+		network.OverrideNetworkState(off, 0, -1, -1),
+	}
+}
+
+func screenHasPlan(tb *tab) bool {
+	var open bool
+	tb.eval(`!document.querySelector('#plan').hidden`, &open)
+	return open
+}
+
+func taskStatus(t *testing.T, p *proc, token, id string) string {
+	t.Helper()
+	var k struct{ Status string }
+	if code := p.call("GET", "/api/v1/tasks/"+id, token, nil, &k); code != 200 {
+		t.Fatalf("get task: got %d", code)
+	}
+	return k.Status
+}
+
+func countEvents(t *testing.T, p *proc, token string, since int64, typ, subject string) int {
+	t.Helper()
+	var res struct {
+		Items []struct{ Type, Subject string }
+	}
+	if code := p.call("GET", fmt.Sprintf("/api/v1/events?since=%d&limit=1000", since), token, nil, &res); code != 200 {
+		t.Fatalf("events: got %d", code)
+	}
+	n := 0
+	for _, e := range res.Items {
+		if e.Type == typ && e.Subject == subject {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,617 @@
+// screen.js: the command center's large screen, and the commander's view of
+// it: one live map of every incident, team and depot, with side panels;
+// a commander clicks an incident to see, adjust and dispatch its plan, and
+// clicks the map to record a new incident.
+import { Map as MapLibre, Popup, addProtocol } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { Protocol } from 'pmtiles';
+import './screen.css';
+import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, t } from './common.js';
+
+const openIncident = (i) => i.status !== 'closed' && i.status !== 'cancelled';
+const openTask = (k) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(k.status);
+const levelColor = ['#888', '#e5383b', '#f77f00', '#fcbf49', '#4ea8de'];
+const statusColor = {
+  available: '#2ec4b6', assigned: '#fcbf49', en_route: '#f77f00', on_scene: '#e5383b',
+  returning: '#8ecae6', off_duty: '#6c757d', unavailable: '#495057',
+};
+const kinds = ['fire_rescue', 'professional', 'social', 'aviation', 'militia', 'medical'];
+
+const state = {
+  incidents: new Map(), teams: new Map(), tasks: new Map(), orders: new Map(), depots: new Map(),
+  stockItem: localStorage.getItem('dispatchd.stockItem') || '', stock: {},
+  selected: null, plan: null, commander: false, placing: null,
+};
+window.dispatchdState = state; // for the tests and for operators at the console
+
+const s = await login(['admin', 'commander', 'viewer']);
+state.commander = s.user.role !== 'viewer';
+document.body.classList.toggle('commander', state.commander);
+
+// ---- layout -------------------------------------------------------------
+
+const { bar, badge } = header('appTitle', s);
+const panels = {
+  incidents: h('section.panel#incidents', {}, h('h2', { 'data-t': 'incidents' }, t('incidents')), h('ol.list')),
+  acks: h('section.panel#acks', {}, h('h2', { 'data-t': 'waitingAck' }, t('waitingAck')), h('ol.list')),
+  teams: h('section.panel#team-status', {}, h('h2', { 'data-t': 'teamStatus' }, t('teamStatus')), h('div.counts')),
+  short: h('section.panel#shortfalls', {}, h('h2', { 'data-t': 'shortfalls' }, t('shortfalls')), h('ol.list')),
+  plan: h('section.panel#plan', { hidden: true }),
+};
+const stockPick = h('select#stock-item', {
+  onchange: (e) => { state.stockItem = e.target.value; localStorage.setItem('dispatchd.stockItem', state.stockItem); loadStock(); },
+}, h('option', { value: '' }, '—'));
+const mapEl = h('div#map');
+document.body.append(bar,
+  h('main.screen', {},
+    h('aside.left', {}, panels.incidents, panels.acks),
+    h('div.mapwrap', {}, mapEl,
+      h('div.legend', {}, h('label', {}, h('span', { 'data-t': 'stockOf' }, t('stockOf')), stockPick))),
+    h('aside.right', {}, panels.plan, panels.teams, panels.short)));
+
+// ---- the map ------------------------------------------------------------
+
+const mapCfg = await api('GET', '/api/v1/map');
+addProtocol('pmtiles', new Protocol().tile);
+const sources = {}, layers = [];
+if (mapCfg.tiles) {
+  sources.tiles = { type: 'raster', tiles: [mapCfg.tiles.url], tileSize: 256, attribution: mapCfg.attribution || '' };
+  layers.push({ id: 'tiles', type: 'raster', source: 'tiles', paint: { 'raster-brightness-max': 0.6, 'raster-saturation': -0.5 } });
+}
+const perProvince = mapCfg.boundaries.filter((b) => b.url.includes('{province}'));
+function boundaryLayers(b, id) {
+  const out = [];
+  const common = b.kind === 'pmtiles' ? { 'source-layer': b.layer } : {};
+  sources[id] = b.kind === 'pmtiles'
+    ? { type: 'vector', url: `pmtiles://${location.origin}${b.url}`, attribution: mapCfg.attribution || '' }
+    : { type: 'geojson', data: b.url, attribution: mapCfg.tiles ? '' : mapCfg.attribution || '' };
+  const major = b.layer !== 'cities';
+  if (!mapCfg.tiles && major) {
+    out.push({ id: `${id}-fill`, type: 'fill', source: id, ...common,
+      paint: { 'fill-color': '#13233a' } });
+  }
+  out.push({ id: `${id}-line`, type: 'line', source: id, ...common,
+    paint: { 'line-color': major ? '#4f83c2' : '#2d4d73', 'line-width': major ? 1.4 : 0.7 } });
+  return out;
+}
+for (const b of mapCfg.boundaries) {
+  if (b.url.includes('{province}')) continue;
+  layers.push(...boundaryLayers(b, `b-${b.layer}`));
+}
+// addProvinceBoundaries loads the per-province files for the provinces the
+// depots are in, beneath the live layers.
+const provincesShown = new Set();
+async function addProvinceBoundaries() {
+  await mapReady;
+  const codes = new Set([...state.depots.values()].map((d) => String(d.region || '').slice(0, 2)).filter((c) => /^\d\d$/.test(c)));
+  for (const code of codes) {
+    if (provincesShown.has(code)) continue;
+    provincesShown.add(code);
+    for (const b of perProvince) {
+      const id = `b-${b.layer}-${code}`;
+      map.addSource(id, { type: 'geojson', data: b.url.replace('{province}', code) });
+      for (const l of boundaryLayers(b, id)) map.addLayer(l, 'depots');
+    }
+  }
+}
+const empty = () => ({ type: 'FeatureCollection', features: [] });
+Object.assign(sources, {
+  depots: { type: 'geojson', data: empty(), promoteId: 'id' },
+  teams: { type: 'geojson', data: empty(), promoteId: 'id' },
+  incidents: { type: 'geojson', data: empty(), promoteId: 'id' },
+  plan: { type: 'geojson', data: empty() },
+});
+layers.push(
+  { id: 'depots', type: 'circle', source: 'depots',
+    paint: {
+      'circle-radius': ['case', ['has', 'stock'], ['interpolate', ['linear'], ['sqrt', ['get', 'stock']], 0, 2, 100, 14],
+        ['match', ['get', 'tier'], 'national', 9, 'provincial', 8, 'municipal', 6, 'county', 4, 3]],
+      'circle-color': ['case', ['has', 'stock'], ['case', ['>', ['get', 'stock'], 0], '#a78bfa', '#3a3a4a'], '#7b6fd6'],
+      'circle-opacity': 0.8, 'circle-stroke-width': ['match', ['get', 'tier'], ['national', 'provincial', 'municipal'], 1.5, 0],
+      'circle-stroke-color': '#e0d7ff',
+    } },
+  { id: 'teams', type: 'symbol', source: 'teams',
+    layout: { 'icon-image': ['concat', 'kind-', ['get', 'kind']], 'icon-size': ['interpolate', ['linear'], ['zoom'], 5, 0.45, 10, 0.8],
+      'icon-allow-overlap': true, 'icon-ignore-placement': true },
+    paint: { 'icon-color': ['coalesce', ['get', 'color'], '#2ec4b6'], 'icon-opacity': ['case', ['get', 'stale'], 0.45, 1],
+      'icon-halo-color': '#0b1420', 'icon-halo-width': 1 } },
+  { id: 'plan-lines', type: 'line', source: 'plan', filter: ['==', ['geometry-type'], 'LineString'],
+    paint: { 'line-color': ['case', ['get', 'late'], '#e5383b', ['==', ['get', 'kind'], 'depot'], '#a78bfa', '#2ec4b6'],
+      'line-width': 2.5, 'line-dasharray': [2, 1] } },
+  { id: 'incidents-halo', type: 'circle', source: 'incidents',
+    paint: { 'circle-radius': ['match', ['get', 'level'], 1, 22, 2, 18, 3, 15, 12], 'circle-color': ['get', 'color'], 'circle-opacity': 0.25 } },
+  { id: 'incidents', type: 'circle', source: 'incidents',
+    paint: { 'circle-radius': 7, 'circle-color': ['get', 'color'], 'circle-stroke-width': ['case', ['get', 'selected'], 3, 1.5],
+      'circle-stroke-color': '#ffffff' } },
+  { id: 'plan-points', type: 'circle', source: 'plan', filter: ['==', ['geometry-type'], 'Point'],
+    paint: { 'circle-radius': 5, 'circle-color': '#ffffff', 'circle-stroke-width': 2, 'circle-stroke-color': '#2ec4b6' } },
+);
+
+const map = new MapLibre({
+  container: mapEl,
+  style: { version: 8, sources, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#070d16' } }, ...layers] },
+  center: [120.2, 29.2], zoom: 6.3, attributionControl: { compact: false }, maxPitch: 0, dragRotate: false,
+});
+window.dispatchdMap = map;
+addKindIcons(map);
+const mapReady = new Promise((resolve) => map.once('load', resolve));
+
+// addKindIcons draws one SDF symbol per team kind, so that the layer can
+// colour it by status.
+function addKindIcons(m) {
+  const size = 32;
+  const shapes = {
+    fire_rescue: (c) => { c.moveTo(16, 3); c.lineTo(29, 27); c.lineTo(3, 27); c.closePath(); },
+    professional: (c) => c.rect(5, 5, 22, 22),
+    social: (c) => c.arc(16, 16, 12, 0, Math.PI * 2),
+    aviation: (c) => { c.moveTo(16, 2); c.lineTo(30, 16); c.lineTo(16, 30); c.lineTo(2, 16); c.closePath(); },
+    militia: (c) => { for (let i = 0; i < 10; i++) { const r = i % 2 ? 6 : 14, a = -Math.PI / 2 + i * Math.PI / 5; c.lineTo(16 + r * Math.cos(a), 16 + r * Math.sin(a)); } c.closePath(); },
+    medical: (c) => { c.rect(12, 3, 8, 26); c.rect(3, 12, 26, 8); },
+  };
+  for (const k of kinds) {
+    const cv = document.createElement('canvas');
+    cv.width = cv.height = size;
+    const c = cv.getContext('2d');
+    c.fillStyle = '#fff';
+    c.beginPath();
+    shapes[k](c);
+    c.fill();
+    m.addImage(`kind-${k}`, c.getImageData(0, 0, size, size), { sdf: true });
+  }
+}
+
+// ---- state to map -------------------------------------------------------
+
+function teamFeature(tm) {
+  const p = tm.position || tm.base;
+  if (!p) return null;
+  return { type: 'Feature', id: tm.id, geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+    properties: { id: tm.id, kind: kinds.includes(tm.kind) ? tm.kind : 'social', color: statusColor[tm.status] || '#2ec4b6', stale: !!tm.position_stale } };
+}
+function depotFeature(d) {
+  const props = { id: d.id, tier: d.tier };
+  if (state.stockItem) props.stock = state.stock[d.id] || 0;
+  return { type: 'Feature', id: d.id, geometry: { type: 'Point', coordinates: [d.location.lon, d.location.lat] }, properties: props };
+}
+function incidentFeature(i) {
+  return { type: 'Feature', id: i.id, geometry: { type: 'Point', coordinates: [i.location.lon, i.location.lat] },
+    properties: { id: i.id, level: i.level, color: levelColor[i.level] || '#888', selected: i.id === state.selected } };
+}
+const collect = (m, f) => ({ type: 'FeatureCollection', features: [...m.values()].map(f).filter(Boolean) });
+
+let dirty = new Set();
+function markDirty(...what) { for (const w of what) dirty.add(w); scheduleDraw(); }
+let drawPending = false;
+function scheduleDraw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(async () => {
+    drawPending = false;
+    await mapReady;
+    const d = dirty;
+    dirty = new Set();
+    if (d.has('teams')) map.getSource('teams').setData(collect(state.teams, teamFeature));
+    if (d.has('depots')) map.getSource('depots').setData(collect(state.depots, depotFeature));
+    if (d.has('incidents')) {
+      const open = new Map([...state.incidents].filter(([, i]) => openIncident(i)));
+      map.getSource('incidents').setData(collect(open, incidentFeature));
+    }
+    if (d.has('plan')) drawPlanLines();
+    if (d.has('panels')) renderPanels();
+    else if (d.has('plan')) renderPlan();
+  });
+}
+
+// Positions arrive up to 20 times a second: moved units are batched and
+// sent to the map's worker as a diff at most five times a second.
+const moved = new Map();
+let moveTimer = null;
+function onPositions(items) {
+  for (const p of items) {
+    const tm = state.teams.get(p.team);
+    if (!tm) continue;
+    tm.position = { lon: p.lon, lat: p.lat };
+    tm.position_ts = p.ts;
+    if (tm.position_stale) { tm.position_stale = false; markDirty('teams'); }
+    moved.set(tm.id, tm);
+  }
+  if (!moveTimer) moveTimer = setTimeout(flushMoves, 200);
+}
+async function flushMoves() {
+  moveTimer = null;
+  await mapReady;
+  if (dirty.has('teams') || !moved.size) { moved.clear(); return; }
+  const update = [...moved.values()].map((tm) => ({ id: tm.id, newGeometry: { type: 'Point', coordinates: [tm.position.lon, tm.position.lat] } }));
+  moved.clear();
+  map.getSource('teams').updateData({ update }).catch(() => markDirty('teams'));
+  state.positionsDrawn = (state.positionsDrawn || 0) + update.length;
+}
+
+// ---- the live feed ------------------------------------------------------
+
+function onSnapshot(snap) {
+  const put = (m, list) => { m.clear(); for (const x of list || []) m.set(x.id, x); };
+  put(state.incidents, snap.incidents);
+  put(state.teams, snap.teams);
+  put(state.tasks, snap.tasks);
+  put(state.orders, snap.orders);
+  put(state.depots, snap.depots);
+  state.snapshots = (state.snapshots || 0) + 1;
+  if (state.snapshots === 1) fitToData();
+  addProvinceBoundaries();
+  markDirty('teams', 'depots', 'incidents', 'panels', 'plan');
+  loadStock();
+  loadShortfallsSoon();
+}
+
+function onEvent(ev) {
+  const [kind, verb] = ev.event.split('.');
+  const d = ev.data || {};
+  if (kind === 'incident' || kind === 'order' || kind === 'stock') loadShortfallsSoon();
+  switch (kind) {
+    case 'incident':
+      if (verb === 'status') {
+        const i = state.incidents.get(d.id);
+        if (i) i.status = d.to;
+      } else if (d.id) state.incidents.set(d.id, { ...state.incidents.get(d.id), ...d });
+      markDirty('incidents', 'panels');
+      if (state.selected === d.id && state.commander && openIncident(d)) refreshPlanSoon();
+      break;
+    case 'task':
+      if (d.id) state.tasks.set(d.id, d);
+      if (verb === 'escalated' || verb === 'declined') flash(d.id);
+      markDirty('panels', 'plan');
+      if (state.selected === d.incident) refreshPlanSoon();
+      break;
+    case 'order':
+      if (d.id) state.orders.set(d.id, d);
+      markDirty('panels');
+      if (state.stockItem && d.lines?.some((l) => l.item === state.stockItem)) loadStockSoon();
+      if (state.selected === d.incident) refreshPlanSoon();
+      break;
+    case 'team':
+      if (verb === 'status' || verb === 'stale' || verb === 'fresh') {
+        const tm = state.teams.get(d.team);
+        if (tm) {
+          if (verb === 'status') tm.status = d.status;
+          else tm.position_stale = verb === 'stale';
+        }
+      } else if (verb === 'deleted') state.teams.delete(ev.subject);
+      else if (d.id) state.teams.set(d.id, { ...state.teams.get(d.id), ...d });
+      markDirty('teams', 'panels');
+      break;
+    case 'depot':
+      if (verb === 'deleted') state.depots.delete(ev.subject);
+      else if (d.id) state.depots.set(d.id, d);
+      markDirty('depots');
+      break;
+    case 'stock':
+      if (state.stockItem) loadStockSoon();
+      break;
+  }
+}
+
+const live = new Live({
+  topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots'],
+  onSnapshot, onEvent, onPositions,
+  onStatus: (st, detail) => { badge.update(st, detail); document.body.dataset.conn = st; },
+});
+window.dispatchdLive = live;
+window.dispatchdFit = fitToData;
+
+function fitToData() {
+  const pts = [...state.depots.values()].map((d) => d.location).concat([...state.teams.values()].map((x) => x.base).filter(Boolean));
+  if (!pts.length) return;
+  const lons = pts.map((p) => p.lon).sort((a, b) => a - b), lats = pts.map((p) => p.lat).sort((a, b) => a - b);
+  // The 1st to 99th percentile: a stray unit far away does not shrink the province.
+  const q = (a, f) => a[Math.min(a.length - 1, Math.floor(a.length * f))];
+  map.fitBounds([[q(lons, 0.01), q(lats, 0.01)], [q(lons, 0.99), q(lats, 0.99)]], { padding: 40, animate: false });
+}
+
+// ---- stock of a chosen item --------------------------------------------
+
+api('GET', '/api/v1/items?limit=500').then((r) => {
+  for (const it of r.items) stockPick.append(h('option', { value: it.code, selected: it.code === state.stockItem }, `${it.name} (${it.code})`));
+}).catch(() => {});
+async function loadStock() {
+  if (!state.stockItem) { state.stock = {}; markDirty('depots'); return; }
+  try {
+    state.stock = (await api('GET', `/api/v1/stock?item=${encodeURIComponent(state.stockItem)}`)).available;
+  } catch { state.stock = {}; }
+  markDirty('depots');
+}
+let stockTimer = null;
+function loadStockSoon() { clearTimeout(stockTimer); stockTimer = setTimeout(loadStock, 1000); }
+
+// ---- shortfalls ---------------------------------------------------------
+
+// What no depot can cover, per open incident, from the same suggestions a
+// commander sees; refreshed when orders, stock or incidents change.
+state.short = {};
+async function loadShortfalls() {
+  const out = {};
+  for (const i of state.incidents.values()) {
+    if (!openIncident(i)) continue;
+    try {
+      const sug = await api('GET', `/api/v1/incidents/${i.id}/suggestions`);
+      out[i.id] = sug.items.filter((x) => x.shortfall > 0);
+    } catch { /* closed meanwhile */ }
+  }
+  state.short = out;
+  markDirty('panels');
+}
+let shortTimer = null;
+function loadShortfallsSoon() { clearTimeout(shortTimer); shortTimer = setTimeout(loadShortfalls, 2000); }
+setInterval(loadShortfalls, 60000);
+
+// ---- side panels --------------------------------------------------------
+
+function renderPanels() {
+  const inc = [...state.incidents.values()].filter(openIncident).sort((a, b) => a.level - b.level || b.reported_at.localeCompare(a.reported_at));
+  panels.incidents.querySelector('.list').replaceChildren(...(inc.length ? inc.map((i) => h('li.incident', {
+    dataset: { id: i.id, level: i.level }, class: i.id === state.selected ? 'incident selected' : 'incident',
+    onclick: () => select(i.id),
+  }, h('span.lvl', { style: `background:${levelColor[i.level]}` }, t(`level.${i.level}`)),
+  h('span.title', {}, i.title),
+  h('span.meta', {}, `${t(`type.${i.type}`)} · ${t(`status.${i.status}`)} · ${fmtTime(i.reported_at)}`))) : [h('li.none', {}, t('noneOpen'))]));
+
+  const waiting = [...state.tasks.values()].filter((k) => k.status === 'assigned').sort((a, b) => a.ack_by.localeCompare(b.ack_by));
+  panels.acks.querySelector('.list').replaceChildren(...(waiting.length ? waiting.map((k) => h('li.task', {
+    dataset: { id: k.id, status: k.status }, class: k.escalated ? 'task escalated' : 'task',
+  }, h('span.title', {}, k.team_name || k.team),
+  h('span.countdown', { dataset: { ackBy: k.ack_by } }, ''),
+  h('span.meta', {}, `${state.incidents.get(k.incident)?.title || ''}${k.escalated ? ` · ${t('escalated')}` : ''}`))) : [h('li.none', {}, t('noneOpen'))]));
+  tickCountdowns();
+
+  const counts = {};
+  for (const tm of state.teams.values()) counts[tm.status] = (counts[tm.status] || 0) + 1;
+  panels.teams.querySelector('.counts').replaceChildren(...Object.keys(statusColor).map((st) => h('div.count', { dataset: { status: st } },
+    h('span.n', { style: `color:${statusColor[st]}` }, String(counts[st] || 0)), h('span.l', {}, t(`status.${st}`)))));
+
+  const shorts = [];
+  for (const i of inc) for (const need of state.short?.[i.id] || []) shorts.push(h('li.short', {}, h('span.title', {}, `${need.name || need.item}`),
+    h('span.n', {}, `${need.shortfall} ${need.unit || ''}`), h('span.meta', {}, i.title)));
+  panels.short.querySelector('.list').replaceChildren(...(shorts.length ? shorts : [h('li.none', {}, t('noneOpen'))]));
+  renderPlan();
+}
+onLang(() => markDirty('panels'));
+
+function tickCountdowns() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('.countdown')) {
+    const left = (new Date(el.dataset.ackBy) - now) / 1000;
+    el.textContent = left >= 0 ? fmtDuration(left) : `${t('overdue')} ${fmtDuration(-left)}`;
+    el.classList.toggle('late', left < 0);
+  }
+}
+setInterval(tickCountdowns, 1000);
+
+function flash(id) {
+  requestAnimationFrame(() => document.querySelector(`li.task[data-id="${id}"]`)?.classList.add('flash'));
+}
+
+// ---- the commander's plan ----------------------------------------------
+
+map.on('click', 'incidents', (e) => {
+  e.preventDefault();
+  select(e.features[0].properties.id);
+});
+map.on('mouseenter', 'incidents', () => { map.getCanvas().style.cursor = 'pointer'; });
+map.on('mouseleave', 'incidents', () => { map.getCanvas().style.cursor = ''; });
+
+async function select(id) {
+  state.selected = id;
+  markDirty('incidents', 'panels');
+  const i = state.incidents.get(id);
+  if (!state.commander && i) map.easeTo({ center: [i.location.lon, i.location.lat], zoom: Math.max(map.getZoom(), 9) });
+  if (state.commander) await loadPlan();
+}
+
+// The plan keeps the commander's choices across refreshes: which picks are
+// in, and quantities changed by hand.
+async function loadPlan() {
+  const id = state.selected;
+  if (!id) return;
+  try {
+    const sug = await api('GET', `/api/v1/incidents/${id}/suggestions`);
+    if (state.selected !== id) return;
+    const prev = state.plan?.incident === id ? state.plan : null;
+    state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted };
+    state.short = { ...state.short, [id]: sug.items.filter((x) => x.shortfall > 0) };
+  } catch (e) {
+    state.plan = { incident: id, sug: null, error: e.message, off: new Set(), on: new Set(), qty: {} };
+  }
+  markDirty('plan', 'panels');
+}
+let planTimer = null;
+function refreshPlanSoon() { clearTimeout(planTimer); planTimer = setTimeout(loadPlan, 500); }
+
+function planChoices() {
+  const p = state.plan, sug = p.sug;
+  const tasks = [], orders = new Map();
+  for (const need of sug.teams) {
+    for (const pick of [...need.picks, ...need.alternates]) {
+      const key = `t:${need.need}:${pick.team.id}`;
+      const isPick = need.picks.includes(pick);
+      if (isPick ? p.off.has(key) : !p.on.has(key)) continue;
+      tasks.push({ team: pick.team.id, need: need.need, pick });
+    }
+  }
+  for (const it of sug.items) {
+    for (const line of it.plan) {
+      const key = `o:${it.item}:${line.depot.id}`;
+      if (p.off.has(key)) continue;
+      const qty = p.qty[key] ?? line.qty;
+      if (!(qty > 0)) continue;
+      if (!orders.has(line.depot.id)) orders.set(line.depot.id, { depot: line.depot.id, lines: [], line });
+      orders.get(line.depot.id).lines.push({ item: it.item, qty });
+    }
+  }
+  return { tasks, orders: [...orders.values()] };
+}
+
+function renderPlan() {
+  const p = state.plan, el = panels.plan;
+  el.hidden = !p;
+  if (!p) return;
+  const i = state.incidents.get(p.incident);
+  const rows = [h('h2', {}, `${t('plan')} · ${i?.title || ''}`)];
+  if (p.error) rows.push(h('p.error', {}, p.error));
+  if (p.sug) {
+    const toggle = (key, isPick) => (e) => {
+      const set = isPick ? p.off : p.on;
+      if ((isPick && !e.target.checked) || (!isPick && e.target.checked)) set.add(key); else set.delete(key);
+      markDirty('plan');
+    };
+    for (const need of p.sug.teams) {
+      rows.push(h('h3', {}, `${t(`cap.${need.need}`)} × ${need.count}`));
+      const pickRow = (pick, isPick) => {
+        const key = `t:${need.need}:${pick.team.id}`;
+        const checked = isPick ? !p.off.has(key) : p.on.has(key);
+        return h('label.pick', { class: `pick${pick.meets_deadline ? '' : ' late'}${isPick ? '' : ' alt'}`, dataset: { team: pick.team.id } },
+          h('input', { type: 'checkbox', checked, onchange: toggle(key, isPick) }),
+          h('span.name', {}, pick.team.name),
+          h('span.eta', {}, `${(pick.distance_m / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(pick.eta_s / 60)} ${t('min')}`),
+          pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')));
+      };
+      for (const pick of need.picks) rows.push(pickRow(pick, true));
+      if (need.shortfall > 0) rows.push(h('p.warn', {}, `${t('shortfall')}: ${need.shortfall}`));
+      if (need.alternates.length) rows.push(h('details', {}, h('summary', {}, t('alternates')), need.alternates.map((a) => pickRow(a, false))));
+    }
+    for (const it of p.sug.items) {
+      rows.push(h('h3', {}, `${it.name || it.item} × ${it.needed} ${it.unit || ''}`));
+      for (const line of it.plan) {
+        const key = `o:${it.item}:${line.depot.id}`;
+        rows.push(h('label.pick', { class: `pick${line.meets_deadline ? '' : ' late'}`, dataset: { depot: line.depot.id } },
+          h('input', { type: 'checkbox', checked: !p.off.has(key), onchange: (e) => { if (e.target.checked) p.off.delete(key); else p.off.add(key); markDirty('plan'); } }),
+          h('span.name', {}, line.depot.name),
+          h('input.qty', { type: 'number', min: 1, max: line.available, value: p.qty[key] ?? line.qty,
+            onchange: (e) => { p.qty[key] = Math.max(0, Math.min(line.available, Math.floor(+e.target.value || 0))); } }),
+          h('span.eta', {}, `${t('eta')} ${Math.round(line.eta_s / 60)} ${t('min')}`),
+          line.meets_deadline ? null : h('span.warn', {}, t('missesDeadline'))));
+      }
+      if (it.shortfall > 0) rows.push(h('p.warn.shortfall', {}, `${t('shortfall')}: ${it.shortfall} ${it.unit || ''}`));
+    }
+    rows.push(h('div.actions', {},
+      h('button.primary#dispatch', { onclick: dispatchPlan, disabled: p.sending }, t('dispatch')),
+      h('button#close-plan', { onclick: () => { state.selected = null; state.plan = null; markDirty('plan', 'panels', 'incidents'); } }, t('cancel'))));
+    if (p.result) rows.push(h('p.ok#dispatch-result', {}, p.result));
+  }
+  // The answers: every task and order of this incident, live.
+  const tasks = [...state.tasks.values()].filter((k) => k.incident === p.incident);
+  const orders = [...state.orders.values()].filter((o) => o.incident === p.incident);
+  if (tasks.length || orders.length) {
+    rows.push(h('h3', {}, t('answers')));
+    rows.push(h('ol.answers', {},
+      tasks.map((k) => h('li.answer', { dataset: { task: k.id, status: k.status } }, h('span.name', {}, k.team_name || k.team),
+        h('span.status', { class: `status s-${k.status}` }, t(`status.${k.status}`)))),
+      orders.map((o) => h('li.answer', { dataset: { order: o.id, status: o.status } }, h('span.name', {}, o.depot_name || o.depot),
+        h('span.status', { class: `status s-${o.status}` }, t(`status.${o.status}`))))));
+  }
+  el.replaceChildren(...rows);
+}
+
+async function dispatchPlan() {
+  const p = state.plan;
+  const { tasks, orders } = planChoices();
+  if (!tasks.length && !orders.length) return;
+  p.sending = true;
+  p.error = '';
+  markDirty('plan', 'panels');
+  p.key ||= crypto.randomUUID ? crypto.randomUUID() : String(Date.now());
+  try {
+    const r = await api('POST', `/api/v1/incidents/${p.incident}/dispatch`, {
+      tasks: tasks.map((x) => ({ team: x.team, need: x.need })),
+      orders: orders.map((o) => ({ depot: o.depot, lines: o.lines })),
+    }, { key: p.key });
+    for (const k of r.tasks) state.tasks.set(k.id, k);
+    for (const o of r.orders) state.orders.set(o.id, o);
+    p.result = `${t('dispatched')}: ${r.tasks.length} + ${r.orders.length}`;
+    p.key = null;
+    p.off = new Set(); p.on = new Set(); p.qty = {};
+    await loadPlan();
+    state.plan.result = p.result;
+  } catch (e) {
+    state.plan.error = e.message;
+    p.key = null;
+  } finally {
+    state.plan.sending = false;
+    markDirty('plan', 'panels');
+  }
+}
+
+function drawPlanLines() {
+  const src = map.getSource('plan');
+  if (!src) return;
+  const p = state.plan, i = p && state.incidents.get(p.incident);
+  if (!p?.sug || !i) { src.setData(empty()); return; }
+  const to = [i.location.lon, i.location.lat];
+  const fs = [];
+  const { tasks, orders } = planChoices();
+  for (const x of tasks) {
+    const tm = state.teams.get(x.team), at = tm && (tm.position || tm.base);
+    if (at) fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[at.lon, at.lat], to] }, properties: { kind: 'team', late: !x.pick.meets_deadline } });
+  }
+  for (const o of orders) {
+    const d = state.depots.get(o.depot);
+    if (d) fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[d.location.lon, d.location.lat], to] }, properties: { kind: 'depot', late: !o.line.meets_deadline } });
+  }
+  fs.push({ type: 'Feature', geometry: { type: 'Point', coordinates: to }, properties: {} });
+  src.setData({ type: 'FeatureCollection', features: fs });
+  state.planLines = fs.length - 1;
+  if (p.fitted !== p.incident) {
+    // Frame the plan once: the incident and every team and depot in it.
+    p.fitted = p.incident;
+    const pts = fs.flatMap((f) => (f.geometry.type === 'Point' ? [f.geometry.coordinates] : f.geometry.coordinates));
+    const lons = pts.map((c) => c[0]), lats = pts.map((c) => c[1]);
+    map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 120, maxZoom: 13, duration: 600 });
+  }
+}
+
+// ---- a new incident, placed on the map ----------------------------------
+
+map.on('click', (e) => {
+  if (!state.commander || e.defaultPrevented) return;
+  newIncidentForm(e.lngLat);
+});
+
+let popup = null;
+function newIncidentForm(at) {
+  popup?.remove();
+  const types = Object.keys({ flood: 1, typhoon: 1, forest_fire: 1, fire: 1, hazmat: 1, building_collapse: 1, earthquake: 1,
+    mine_accident: 1, geological_hazard: 1, traffic_accident: 1, drowning: 1, power_outage: 1, epidemic: 1, other: 1 });
+  const err = h('p.error');
+  const form = h('form.new-incident#new-incident', {
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const f = new FormData(form);
+      const pairs = (s, k1, k2) => String(s || '').split(/[,，\s]+/).filter(Boolean).map((x) => {
+        const [a, b] = x.split(/[×x*:]/);
+        return { [k1]: a, [k2]: Number(b || 1) };
+      });
+      try {
+        const inc = await api('POST', '/api/v1/incidents', {
+          type: f.get('type'), level: Number(f.get('level')), title: f.get('title'),
+          location: { lon: +at.lng.toFixed(6), lat: +at.lat.toFixed(6) },
+          needs: { teams: pairs(f.get('teams'), 'capability', 'count'), items: pairs(f.get('items'), 'item', 'qty') },
+          deadline_s: Math.round(Number(f.get('deadline') || 180) * 60),
+        }, { key: form.dataset.key });
+        popup.remove();
+        state.incidents.set(inc.id, inc);
+        select(inc.id);
+      } catch (e2) {
+        err.textContent = e2.message;
+      }
+    },
+    dataset: { key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) },
+  },
+  h('h3', {}, t('newIncident')),
+  h('label', {}, t('title'), h('input', { name: 'title', required: true })),
+  h('label', {}, t('type_'), h('select', { name: 'type' }, types.map((x) => h('option', { value: x }, t(`type.${x}`))))),
+  h('label', {}, t('level_'), h('select', { name: 'level' }, [1, 2, 3, 4].map((l) => h('option', { value: l, selected: l === 3 }, t(`level.${l}`))))),
+  h('label', {}, t('needsTeams'), h('input', { name: 'teams', placeholder: 'water_rescue×2' })),
+  h('label', {}, t('needsItems'), h('input', { name: 'items', placeholder: '2020301×10' })),
+  h('label', {}, t('deadline'), h('input', { name: 'deadline', type: 'number', min: 1, value: 180 })),
+  h('button.primary', { type: 'submit' }, t('create')), err);
+  popup = new Popup({ closeOnClick: false, maxWidth: '360px' }).setLngLat(at).setDOMContent(form).addTo(map);
+}
