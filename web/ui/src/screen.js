@@ -416,7 +416,7 @@ async function loadPlan() {
     const sug = await api('GET', `/api/v1/incidents/${id}/suggestions`);
     if (state.selected !== id) return;
     const prev = state.plan?.incident === id ? state.plan : null;
-    state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted };
+    state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted, result: prev?.result };
     state.short = { ...state.short, [id]: sug.items.filter((x) => x.shortfall > 0) };
   } catch (e) {
     state.plan = { incident: id, sug: null, error: e.message, off: new Set(), on: new Set(), qty: {} };
