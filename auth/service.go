@@ -112,6 +112,30 @@ func (s *Service) Authenticate(ctx context.Context, token string) (dispatchd.Act
 	return u.Actor(), nil
 }
 
+// Refresh exchanges a valid token for a new one with a full lifetime and
+// revokes the old one, so that a screen left running for days stays
+// logged in while it runs. It returns unauthorized for a token that is
+// invalid, expired or revoked, or whose user is disabled.
+func (s *Service) Refresh(ctx context.Context, token string) (*Login, error) {
+	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
+	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the token is invalid, expired or revoked; log in again")
+	} else if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
+	}
+	fresh, sess, err := s.openSession(ctx, u, s.ttl)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.RevokeSession(ctx, hashToken(token), s.now()); err != nil {
+		return nil, err
+	}
+	return &Login{Token: fresh, ExpiresAt: sess.ExpiresAt, User: u}, nil
+}
+
 // Logout revokes the token.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.store.RevokeSession(ctx, hashToken(token), s.now())

@@ -40,6 +40,22 @@ func TestAuth(t *testing.T) {
 		e.mustProblem(e.as("viewer", "POST", "/api/v1/teams", map[string]any{}), 403)
 		e.mustProblem(e.as("tracker", "GET", "/api/v1/teams", nil), 403)
 		e.mustProblem(e.as("commander", "GET", "/api/v1/users", nil), 403)
+		// Refresh gives a new token with a full life and revokes the old.
+		var fresh struct {
+			Token     string `json:"token"`
+			ExpiresAt string `json:"expires_at"`
+			User      struct {
+				Username string `json:"username"`
+			} `json:"user"`
+		}
+		e.mustJSON(e.call("POST", "/api/v1/auth/refresh", login.Token, nil), 200, &fresh)
+		if fresh.Token == "" || fresh.Token == login.Token || fresh.User.Username != "manager" || fresh.ExpiresAt < login.ExpiresAt {
+			t.Fatalf("refresh: got %+v after %+v", fresh, login)
+		}
+		e.mustProblem(e.call("GET", "/api/v1/auth/me", login.Token, nil), 401)
+		e.mustProblem(e.call("POST", "/api/v1/auth/refresh", login.Token, nil), 401)
+		e.mustProblem(e.as("tracker", "POST", "/api/v1/auth/refresh", nil), 403)
+		login.Token = fresh.Token
 		// Logout revokes the token.
 		e.mustJSON(e.call("POST", "/api/v1/auth/logout", login.Token, nil), 204, nil)
 		e.mustProblem(e.call("GET", "/api/v1/auth/me", login.Token, nil), 401)

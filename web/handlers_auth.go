@@ -44,6 +44,17 @@ func (s *Server) logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// refresh handles POST /api/v1/auth/refresh: a new token for the caller's,
+// which is revoked.
+func (s *Server) refresh(c echo.Context) error {
+	token, _ := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
+	l, err := s.d.Auth.Refresh(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, l)
+}
+
 // me handles GET /api/v1/auth/me.
 func (s *Server) me(c echo.Context) error {
 	u, err := s.d.Auth.User(c.Request().Context(), actor(c).UserID)

@@ -64,6 +64,7 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 
 		{"POST", "/api/v1/auth/login", public, s.login},
 		{"POST", "/api/v1/auth/logout", loggedIn, s.logout},
+		{"POST", "/api/v1/auth/refresh", readers, s.refresh},
 		{"GET", "/api/v1/auth/me", loggedIn, s.me},
 
 		{"GET", "/api/v1/users", admins, s.listUsers},

@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -76,6 +79,20 @@ type browser struct {
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	return &browser{t: t, exec: chromium(t), base: base, dir: artifacts(t), sizes: map[string]int64{}}
+}
+
+// logSizes reports what each page has transferred so far.
+func (b *browser) logSizes() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	names := make([]string, 0, len(b.sizes))
+	for n := range b.sizes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b.t.Logf("transferred by %s: %d KiB", n, b.sizes[n]/1024)
+	}
 }
 
 // tab is one page, logged in as one user.
@@ -245,33 +262,78 @@ func TestPages(t *testing.T) {
 	// The commander opens the incident: the plan is drawn, then dispatched.
 	screen.click(fmt.Sprintf(`li.incident[data-id="%s"]`, inc.ID))
 	screen.visible(`#plan label.pick[data-team] input:checked`)
-	screen.wait(`dispatchdState.planLines >= 2`)
-	var planned struct {
-		Team  string
-		Depot string
-	}
-	screen.eval(`({team: document.querySelector('#plan label.pick[data-team] input:checked').parentElement.dataset.team,
-		depot: document.querySelector('#plan label.pick[data-depot]').dataset.depot})`, &planned)
+	screen.wait(`dispatchdState.planLines >= 2 && document.querySelectorAll('.eta-tag').length === dispatchdState.planLines`)
 	screen.shot("plan")
+
+	// The commander adjusts it: the first alternate instead of the pick,
+	// and fewer tents from the first depot.
+	var planned struct {
+		Pick, Alt string
+		Depots    []string
+	}
+	screen.eval(`({pick: document.querySelector('#plan label.pick[data-team]:not(.alt)').dataset.team,
+		alt: document.querySelector('#plan label.pick.alt[data-team]').dataset.team,
+		depots: [...document.querySelectorAll('#plan label.pick[data-depot]')].map(e => e.dataset.depot)})`, &planned)
+	if planned.Alt == "" || planned.Alt == planned.Pick || len(planned.Depots) < 2 {
+		t.Fatalf("the plan offers no alternate or too few depots: %+v", planned)
+	}
+	screen.click(fmt.Sprintf(`#plan label.pick[data-team="%s"]:not(.alt) input`, planned.Pick))
+	screen.wait(`dispatchdState.plan.off.size === 1`)
+	screen.click(`#plan details summary`)
+	screen.wait(`document.querySelector('#plan details').open`)
+	screen.click(fmt.Sprintf(`#plan label.pick.alt[data-team="%s"] input`, planned.Alt))
+	screen.wait(`dispatchdState.plan.on.size === 1`)
+	screen.run(chromedp.Evaluate(`(() => { const q = document.querySelector('#plan label.pick[data-depot] input.qty');
+		q.value = 5; q.dispatchEvent(new Event('change')); })()`, nil))
+	screen.wait(`dispatchdState.planLines >= 2 && document.querySelector('#plan label.pick[data-depot] input.qty').value === '5'`)
+
+	// The alternate's lead has the page open: the task arrives live, with
+	// an alert.
+	lead := b.open("lead", "/lead", "lead-"+planned.Alt, 412, 915)
+	lead.visible(`p.none`)
 	screen.click(`#dispatch`)
 	screen.visible(`#dispatch-result`)
 	var task struct{ ID, Team string }
 	screen.eval(`[...dispatchdState.tasks.values()].find(k => k.incident === '`+inc.ID+`')`, &task)
-	if task.Team != planned.Team {
-		t.Fatalf("dispatched team %q, the plan showed %q", task.Team, planned.Team)
+	if task.Team != planned.Alt {
+		t.Fatalf("dispatched team %q, the commander chose %q", task.Team, planned.Alt)
 	}
-	var order struct{ ID, Depot string }
-	screen.eval(`[...dispatchdState.orders.values()].find(o => o.incident === '`+inc.ID+`')`, &order)
+	var orders []struct {
+		ID, Depot string
+		Lines     []struct {
+			Item string
+			Qty  int
+		}
+	}
+	screen.eval(`[...dispatchdState.orders.values()].filter(o => o.incident === '`+inc.ID+`')`, &orders)
+	first := -1
+	for i, o := range orders {
+		if o.Depot == planned.Depots[0] {
+			first = i
+		}
+	}
+	if len(orders) != len(planned.Depots) || first < 0 || orders[first].Lines[0].Qty != 5 {
+		t.Fatalf("orders: got %+v, want one per planned depot %v and 5 tents from the first", orders, planned.Depots)
+	}
+	order, other := orders[first], orders[(first+1)%len(orders)]
 	screen.visible(fmt.Sprintf(`li.answer[data-task="%s"][data-status="assigned"]`, task.ID))
 	screen.visible(fmt.Sprintf(`#acks li.task[data-id="%s"] .countdown`, task.ID))
 
-	// The team lead gets the task live, with an alert, and acknowledges it.
-	lead := b.open("lead", "/lead", "lead-"+task.Team, 412, 915)
+	// The team lead acknowledges it.
 	lead.visible(fmt.Sprintf(`article.task[data-id="%s"] button.ack`, task.ID))
+	lead.wait(`window.dispatchdAlerts === 1`)
 	lead.shot("task")
 	lead.click(fmt.Sprintf(`article.task[data-id="%s"] button.ack`, task.ID))
 	screen.visible(fmt.Sprintf(`li.answer[data-task="%s"][data-status="acknowledged"]`, task.ID))
 	lead.visible(fmt.Sprintf(`article.task[data-id="%s"][data-status="acknowledged"] button.next`, task.ID))
+
+	// The lead's phone shares its location: the team moves on the screen.
+	lead.run(cdpbrowser.SetPermission(&cdpbrowser.PermissionDescriptor{Name: "geolocation"}, cdpbrowser.PermissionSettingGranted).WithOrigin(base),
+		emulation.SetGeolocationOverride().WithLatitude(30.2612).WithLongitude(120.1877).WithAccuracy(8))
+	lead.click(`#share`)
+	lead.visible(`#share.on`)
+	screen.wait(`(() => { const tm = dispatchdState.teams.get('` + task.Team + `');
+		return tm && tm.position && Math.abs(tm.position.lon - 120.1877) < 1e-4 && Math.abs(tm.position.lat - 30.2612) < 1e-4; })()`)
 
 	var since int64
 	screen.eval(`dispatchdLive.since`, &since)
@@ -292,14 +354,32 @@ func TestPages(t *testing.T) {
 		t.Fatalf("task.en_route events: got %d, want 1", n)
 	}
 
-	// The depot manager confirms the order; the screen shows it.
+	// The depot manager confirms the order and ships it; the screen shows
+	// each step, and the stock leaves the depot.
 	depot := b.open("depot", "/depot", "mgr-"+order.Depot, 1280, 800)
 	depot.visible(fmt.Sprintf(`article.order[data-id="%s"] button.confirm`, order.ID))
-	depot.visible(`table.stock tr[data-item="1010101"]`)
+	stockRow := `table.stock tr[data-item="1010101"]`
+	depot.visible(stockRow)
+	var before []string
+	depot.eval(`[...document.querySelectorAll('`+stockRow+` td')].map(td => td.textContent)`, &before)
 	depot.click(fmt.Sprintf(`article.order[data-id="%s"] button.confirm`, order.ID))
 	depot.visible(fmt.Sprintf(`article.order[data-id="%s"][data-status="confirmed"] button.ship`, order.ID))
 	screen.visible(fmt.Sprintf(`li.answer[data-order="%s"][data-status="confirmed"]`, order.ID))
 	depot.shot("orders")
+	depot.click(fmt.Sprintf(`article.order[data-id="%s"] button.ship`, order.ID))
+	screen.visible(fmt.Sprintf(`li.answer[data-order="%s"][data-status="shipped"]`, order.ID))
+	onHand, err := strconv.Atoi(before[1])
+	if err != nil {
+		t.Fatalf("stock row %q: %v", before, err)
+	}
+	depot.wait(fmt.Sprintf(`document.querySelector('%s td:nth-child(2)').textContent === '%d'`, stockRow, onHand-5))
+
+	// Another depot's manager rejects theirs, with a reason.
+	depot2 := b.open("depot2", "/depot", "mgr-"+other.Depot, 1280, 800)
+	depot2.visible(fmt.Sprintf(`article.order[data-id="%s"] form.reject input`, other.ID))
+	depot2.run(chromedp.SendKeys(fmt.Sprintf(`article.order[data-id="%s"] form.reject input`, other.ID), "库房进水，帐篷受潮", chromedp.ByQuery),
+		chromedp.Click(fmt.Sprintf(`article.order[data-id="%s"] form.reject button`, other.ID), chromedp.ByQuery))
+	screen.visible(fmt.Sprintf(`li.answer[data-order="%s"][data-status="rejected"]`, other.ID))
 
 	// A new incident recorded by clicking the map.
 	var rect struct{ X, Y float64 }
@@ -373,14 +453,7 @@ func TestPages(t *testing.T) {
 	}
 	screen.shot("resumed")
 
-	names := make([]string, 0, len(b.sizes))
-	for n := range b.sizes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		t.Logf("transferred by %s: %d KiB", n, b.sizes[n]/1024)
-	}
+	b.logSizes()
 }
 
 // offline cuts the tab off the network, or restores it, as a phone losing
@@ -425,4 +498,37 @@ func countEvents(t *testing.T, p *proc, token string, since int64, typ, subject 
 		}
 	}
 	return n
+}
+
+// TestScreenKeepsItsLogin leaves a screen running past its token's life:
+// it exchanges the token at half its life, so that it still reconnects
+// and shows what happens after the first token has expired.
+func TestScreenKeepsItsLogin(t *testing.T) {
+	addr := freeAddr(t)
+	ttl := 12 * time.Second
+	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", addr, "--demo", "--token-ttl", ttl.String())
+	b := newBrowser(t, "http://"+addr)
+	screen := b.open("screen-login", "/screen", "viewer", 1280, 720)
+	screen.wait(`window.dispatchdState && dispatchdState.snapshots === 1`)
+	var first string
+	screen.eval(`JSON.parse(localStorage.getItem('dispatchd.session')).token`, &first)
+	started := time.Now()
+	screen.wait(`window.dispatchdRefreshes >= 2`)
+	if time.Since(started) < ttl/2 {
+		t.Fatalf("refreshed twice in %v, before half the token's life", time.Since(started))
+	}
+	// Past the first token's life, the screen reconnects with its new one.
+	screen.wait(fmt.Sprintf(`Date.now() > %d`, started.Add(ttl+time.Second).UnixMilli()))
+	if code := p.call("GET", "/api/v1/auth/me", first, nil, nil); code != 401 {
+		t.Fatalf("the first token: got %d, want 401", code)
+	}
+	screen.run(chromedp.Evaluate(`dispatchdLive.reconnect(0)`, nil))
+	token := p.login("commander")
+	var inc struct{ ID string }
+	body := map[string]any{"type": "fire", "level": 3, "title": "仓库火情", "location": map[string]float64{"lon": 120.3, "lat": 30.3}}
+	if code := p.call("POST", "/api/v1/incidents", token, body, &inc); code != 201 {
+		t.Fatalf("create incident: got %d", code)
+	}
+	screen.visible(fmt.Sprintf(`li.incident[data-id="%s"]`, inc.ID))
+	screen.visible(`#conn[data-state="live"]`)
 }

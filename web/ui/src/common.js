@@ -169,7 +169,10 @@ export async function api(method, path, body, { key, token } = {}) {
 // roles lists the roles the page is for.
 export function login(roles) {
   const s = session();
-  if (s && roles.includes(s.user.role)) return Promise.resolve(s);
+  if (s && roles.includes(s.user.role)) {
+    keepSession();
+    return Promise.resolve(s);
+  }
   return new Promise((resolve) => {
     const err = h('p.error#login-error');
     const user = h('input#login-user', { name: 'username', autocomplete: 'username', required: true });
@@ -185,8 +188,9 @@ export function login(roles) {
             err.textContent = t('roleRefused');
             return;
           }
-          localStorage.setItem(sessionKey, JSON.stringify(r));
+          localStorage.setItem(sessionKey, JSON.stringify({ ...r, login_at: new Date().toISOString() }));
           form.remove();
+          keepSession();
           resolve(r);
         } catch (e2) {
           err.textContent = `${t('loginFailed')}: ${e2.message}`;
@@ -201,6 +205,31 @@ export function login(roles) {
     document.body.append(form);
     user.focus();
   });
+}
+
+// keepSession exchanges the token for a new one at half its life, so that
+// a page left running for days stays logged in while it runs. Tabs of one
+// user share the session: whichever refreshes first, the others read the
+// new token from storage.
+let keeping = false;
+function keepSession() {
+  if (keeping) return;
+  keeping = true;
+  const check = async () => {
+    const s = session();
+    if (!s) return;
+    const from = new Date(s.login_at || Date.now()), to = new Date(s.expires_at);
+    const life = to - from;
+    if (Date.now() < from.getTime() + life / 2) return;
+    try {
+      const r = await api('POST', '/api/v1/auth/refresh', undefined, { token: s.token });
+      localStorage.setItem(sessionKey, JSON.stringify({ ...r, login_at: new Date().toISOString() }));
+      window.dispatchdRefreshes = (window.dispatchdRefreshes || 0) + 1;
+    } catch { /* offline, or another tab refreshed first: try again later */ }
+  };
+  const s = session();
+  const every = s ? Math.max(1000, Math.min(60000, (new Date(s.expires_at) - new Date(s.login_at || Date.now())) / 10)) : 60000;
+  setInterval(check, every);
 }
 
 export async function logout() {
@@ -236,7 +265,11 @@ export class Live {
   connect() {
     clearTimeout(this.timer);
     const s = session();
-    if (!s) return;
+    if (!s) {
+      // The login ran out while the page was away: ask for it again.
+      location.reload();
+      return;
+    }
     this.setStatus(this.since == null ? 'connecting' : 'offline');
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const ws = new WebSocket(`${proto}://${location.host}/api/v1/ws?access_token=${encodeURIComponent(s.token)}`);

@@ -2,7 +2,7 @@
 // it: one live map of every incident, team and depot, with side panels;
 // a commander clicks an incident to see, adjust and dispatch its plan, and
 // clicks the map to record a new incident.
-import { Map as MapLibre, Popup, addProtocol } from 'maplibre-gl';
+import { Map as MapLibre, Marker, Popup, addProtocol } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
 import './screen.css';
@@ -416,7 +416,7 @@ async function loadPlan() {
     const sug = await api('GET', `/api/v1/incidents/${id}/suggestions`);
     if (state.selected !== id) return;
     const prev = state.plan?.incident === id ? state.plan : null;
-    state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted, result: prev?.result };
+    state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted, result: prev?.result, showAlt: prev?.showAlt };
     state.short = { ...state.short, [id]: sug.items.filter((x) => x.shortfall > 0) };
   } catch (e) {
     state.plan = { incident: id, sug: null, error: e.message, off: new Set(), on: new Set(), qty: {} };
@@ -450,11 +450,19 @@ function planChoices() {
   return { tasks, orders: [...orders.values()] };
 }
 
+// renderPlan redraws the plan only when what it shows has changed, so
+// that a commander's click or typing is not lost to a redraw.
+let planShown = '';
 function renderPlan() {
   const p = state.plan, el = panels.plan;
   el.hidden = !p;
-  if (!p) return;
+  if (!p) { planShown = ''; return; }
   const i = state.incidents.get(p.incident);
+  const answers = [...state.tasks.values()].filter((k) => k.incident === p.incident).map((k) => k.id + k.status)
+    .concat([...state.orders.values()].filter((o) => o.incident === p.incident).map((o) => o.id + o.status));
+  const shown = JSON.stringify([p.incident, i?.title, p.sug?.computed_at, [...p.off], [...p.on], p.qty, p.error, p.result, p.sending, answers, document.documentElement.lang]);
+  if (shown === planShown) return;
+  planShown = shown;
   const rows = [h('h2', {}, `${t('plan')} · ${i?.title || ''}`)];
   if (p.error) rows.push(h('p.error', {}, p.error));
   if (p.sug) {
@@ -476,7 +484,12 @@ function renderPlan() {
       };
       for (const pick of need.picks) rows.push(pickRow(pick, true));
       if (need.shortfall > 0) rows.push(h('p.warn', {}, `${t('shortfall')}: ${need.shortfall}`));
-      if (need.alternates.length) rows.push(h('details', {}, h('summary', {}, t('alternates')), need.alternates.map((a) => pickRow(a, false))));
+      if (need.alternates.length) {
+        // Open alternates stay open across redraws.
+        p.showAlt ||= new Set();
+        rows.push(h('details', { open: p.showAlt.has(need.need), ontoggle: (e) => { if (e.target.open) p.showAlt.add(need.need); else p.showAlt.delete(need.need); } },
+          h('summary', {}, t('alternates')), need.alternates.map((a) => pickRow(a, false))));
+      }
     }
     for (const it of p.sug.items) {
       rows.push(h('h3', {}, `${it.name || it.item} × ${it.needed} ${it.unit || ''}`));
@@ -540,9 +553,19 @@ async function dispatchPlan() {
   }
 }
 
+// ETA tags at the far end of each plan line: HTML markers, a handful at
+// most, so that the map needs no glyph server.
+let etaTags = [];
+function tag(at, text, late) {
+  const el = h('div.eta-tag', { class: late ? 'eta-tag late' : 'eta-tag' }, text);
+  etaTags.push(new Marker({ element: el, anchor: 'bottom', offset: [0, -8] }).setLngLat(at).addTo(map));
+}
+
 function drawPlanLines() {
   const src = map.getSource('plan');
   if (!src) return;
+  for (const m of etaTags) m.remove();
+  etaTags = [];
   const p = state.plan, i = p && state.incidents.get(p.incident);
   if (!p?.sug || !i) { src.setData(empty()); return; }
   const to = [i.location.lon, i.location.lat];
@@ -550,11 +573,15 @@ function drawPlanLines() {
   const { tasks, orders } = planChoices();
   for (const x of tasks) {
     const tm = state.teams.get(x.team), at = tm && (tm.position || tm.base);
-    if (at) fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[at.lon, at.lat], to] }, properties: { kind: 'team', late: !x.pick.meets_deadline } });
+    if (!at) continue;
+    fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[at.lon, at.lat], to] }, properties: { kind: 'team', late: !x.pick.meets_deadline } });
+    tag([at.lon, at.lat], `${x.pick.team.name.slice(0, 12)} · ${Math.round(x.pick.eta_s / 60)} ${t('min')}`, !x.pick.meets_deadline);
   }
   for (const o of orders) {
     const d = state.depots.get(o.depot);
-    if (d) fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[d.location.lon, d.location.lat], to] }, properties: { kind: 'depot', late: !o.line.meets_deadline } });
+    if (!d) continue;
+    fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[d.location.lon, d.location.lat], to] }, properties: { kind: 'depot', late: !o.line.meets_deadline } });
+    tag([d.location.lon, d.location.lat], `${o.lines.map((l) => l.qty).join('+')} · ${Math.round(o.line.eta_s / 60)} ${t('min')}`, !o.line.meets_deadline);
   }
   fs.push({ type: 'Feature', geometry: { type: 'Point', coordinates: to }, properties: {} });
   src.setData({ type: 'FeatureCollection', features: fs });
