@@ -30,14 +30,14 @@ func TestMain(m *testing.M) {
 }
 
 type proc struct {
-	t   *testing.T
+	t   testing.TB
 	cmd *exec.Cmd
 	url string
 	out *bytes.Buffer
 }
 
 // start runs dispatchd with args and waits until it says where it listens.
-func start(t *testing.T, env []string, args ...string) *proc {
+func start(t testing.TB, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), append([]string{"DISPATCHD_RUN_MAIN=1", "DISPATCH_LOG_LEVEL=warn"}, env...)...)
