@@ -32,6 +32,7 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummy     string
+	throttle  *throttle
 }
 
 // NewService returns an auth service. ttl 0 means DefaultTokenTTL.
@@ -39,9 +40,13 @@ func NewService(store Store, registry Registry, ttl time.Duration) *Service {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
-	return &Service{store: store, registry: registry, ttl: ttl,
+	return &Service{store: store, registry: registry, ttl: ttl, throttle: newThrottle(ThrottleConfig{}),
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
+
+// SetThrottle sets how many failed logins are tolerated; call it before
+// the service is used.
+func (s *Service) SetThrottle(cfg ThrottleConfig) { s.throttle = newThrottle(cfg) }
 
 // Login is the answer to a successful login.
 type Login struct {
@@ -55,24 +60,37 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-// Login checks a username and password and opens a session. A wrong
-// username and a wrong password fail alike, in about the same time.
-func (s *Service) Login(ctx context.Context, username, password string) (*Login, error) {
-	fail := dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "wrong username or password")
-	u, err := s.store.GetUserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+// Login checks a username and password from an address and opens a
+// session. A wrong username and a wrong password fail alike, in about the
+// same time. After too many failures for the username, or from the
+// address, it returns rate_limited until the lockout ends, even for the
+// right password.
+func (s *Service) Login(ctx context.Context, username, password, addr string) (*Login, error) {
+	name := strings.ToLower(strings.TrimSpace(username))
+	now := s.now()
+	if wait := s.throttle.locked(name, addr, now); wait > 0 {
+		return nil, &dispatchd.Error{Code: dispatchd.ERATELIMITED, Err: LockedOut{wait},
+			Message: fmt.Sprintf("too many failed logins for this user or from this address: try again in %d min", int(wait.Minutes())+1)}
+	}
+	fail := func() error {
+		s.throttle.fail(name, addr, now)
+		return dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "wrong username or password")
+	}
+	u, err := s.store.GetUserByUsername(ctx, name)
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("dummy password") })
 		CheckPassword(s.dummy, password)
-		return nil, fail
+		return nil, fail()
 	} else if err != nil {
 		return nil, err
 	}
 	if !CheckPassword(u.PasswordHash, password) {
-		return nil, fail
+		return nil, fail()
 	}
 	if u.Disabled {
 		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
 	}
+	s.throttle.succeed(name)
 	token, sess, err := s.openSession(ctx, u, s.ttl)
 	if err != nil {
 		return nil, err

@@ -146,7 +146,9 @@ func newEnv(t *testing.T, backend string, opts ...func(*web.Config)) *env {
 	hubDone := make(chan struct{})
 	go func() { hub.Run(fctx, feed); close(hubDone) }()
 	t.Cleanup(func() { stop(); <-hubDone })
-	cfg := web.Config{Logger: log}
+	// Tests make changes faster than people do: the limits are off unless
+	// a test sets them.
+	cfg := web.Config{Logger: log, Limits: web.Limits{WriteRate: 1e6, WriteBurst: 1e6, IngestRate: 1e6, IngestBurst: 1e6}}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -2,7 +2,10 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,6 +30,7 @@ var codeStatus = map[string]int{
 	dispatchd.EUNAUTHORIZED: http.StatusUnauthorized,
 	dispatchd.EFORBIDDEN:    http.StatusForbidden,
 	dispatchd.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	dispatchd.ERATELIMITED:  http.StatusTooManyRequests,
 	dispatchd.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	dispatchd.EINTERNAL:     http.StatusInternalServerError,
 }
@@ -38,10 +42,10 @@ var statusCode = map[int]string{
 	http.StatusNotFound:              dispatchd.ENOTFOUND,
 	http.StatusMethodNotAllowed:      "method_not_allowed",
 	http.StatusRequestEntityTooLarge: dispatchd.ETOOLARGE,
+	http.StatusTooManyRequests:       dispatchd.ERATELIMITED,
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusUnauthorized:          dispatchd.EUNAUTHORIZED,
 	http.StatusForbidden:             dispatchd.EFORBIDDEN,
-	http.StatusTooManyRequests:       "too_many_requests",
 	http.StatusServiceUnavailable:    dispatchd.EUNAVAILABLE,
 }
 
@@ -52,6 +56,11 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	p := problem{Instance: c.Request().URL.Path, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	// A caller over a limit is told when to come back.
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(ra.RetryAfter().Seconds())), 1)))
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) && dispatchd.ErrorCode(err) == dispatchd.EINTERNAL {
 		p.Status = he.Code

@@ -28,7 +28,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	res, err := s.d.Auth.Login(c.Request().Context(), in.Username, in.Password)
+	res, err := s.d.Auth.Login(c.Request().Context(), in.Username, in.Password, c.RealIP())
 	if err != nil {
 		return err
 	}

@@ -142,6 +142,9 @@ func (s *Server) register(reg *prometheus.Registry) {
 	s.routes = s.table(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, r := range s.routes {
 		mw := []echo.MiddlewareFunc{s.policy(r.roles)}
+		if r.roles != nil || r.path == "/osmand" {
+			mw = append(mw, s.limit(r.path))
+		}
 		if r.method == http.MethodPost && r.roles != nil {
 			mw = append(mw, s.idempotent)
 		}

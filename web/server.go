@@ -62,6 +62,8 @@ type Config struct {
 	Metrics *prometheus.Registry
 	// Map configures the pages' map.
 	Map MapConfig
+	// Limits bounds what one caller may ask for.
+	Limits Limits
 }
 
 // Server is the HTTP server.
@@ -73,6 +75,8 @@ type Server struct {
 	routes  []route
 	ui      *assets
 	mapCfg  MapConfig
+
+	writeLimit, ingestLimit *limiter
 }
 
 // New builds the server and registers every route.
@@ -85,7 +89,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map}
+	lim := cfg.Limits.withDefaults()
+	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
+		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst)}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
@@ -105,6 +111,15 @@ func New(cfg Config, d Deps) *Server {
 		},
 	}))
 	e.Use(s.logRequests, s.metrics.middleware, s.recoverPanics, securityHeaders)
+	if len(lim.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  lim.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key"},
+			ExposeHeaders: []string{"Retry-After", echo.HeaderXRequestID},
+			MaxAge:        600,
+		}))
+	}
 	s.register(cfg.Metrics)
 	return s
 }

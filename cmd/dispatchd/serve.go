@@ -42,6 +42,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&mcfg.BoundariesLayer, "map-boundaries-layer", envOr("DISPATCH_MAP_BOUNDARIES_LAYER", "boundaries"), "the layer of a PMTiles archive to draw (env DISPATCH_MAP_BOUNDARIES_LAYER)")
 	fs.StringVar(&mcfg.Tiles, "map-tiles", envOr("DISPATCH_MAP_TILES", ""), "raster tile URL template drawn beneath the boundaries, e.g. http://tiles.local/{z}/{x}/{y}.png (env DISPATCH_MAP_TILES)")
 	fs.StringVar(&mcfg.TilesAttribution, "map-attribution", envOr("DISPATCH_MAP_ATTRIBUTION", ""), "credit shown for the tiles (env DISPATCH_MAP_ATTRIBUTION)")
+	var lim web.Limits
+	fs.Float64Var(&lim.WriteRate, "write-rate", floatEnv("DISPATCH_WRITE_RATE", 20), "changes one user may make per second, in bursts of twice that (env DISPATCH_WRITE_RATE)")
+	fs.Float64Var(&lim.IngestRate, "ingest-rate", floatEnv("DISPATCH_INGEST_RATE", 200), "position requests one tracker token, or one address on /osmand, may send per second, in bursts of twice that (env DISPATCH_INGEST_RATE)")
+	cors := fs.String("cors-origins", envOr("DISPATCH_CORS_ORIGINS", ""), "comma-separated origins whose pages may call the API, e.g. https://screen.example.org; empty means only dispatchd's own pages (env DISPATCH_CORS_ORIGINS)")
+	var thr auth.ThrottleConfig
+	fs.IntVar(&thr.PerUser, "login-failures", int(floatEnv("DISPATCH_LOGIN_FAILURES", 5)), "failed logins of one username within --login-window that lock it for --lockout (env DISPATCH_LOGIN_FAILURES); an address is locked after six times as many, on any usernames")
+	fs.DurationVar(&thr.Window, "login-window", durationEnv("DISPATCH_LOGIN_WINDOW", 15*time.Minute), "the window failed logins are counted in (env DISPATCH_LOGIN_WINDOW)")
+	fs.DurationVar(&thr.Lockout, "lockout", durationEnv("DISPATCH_LOCKOUT", 15*time.Minute), "how long a username or address stays locked (env DISPATCH_LOCKOUT)")
 	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -53,6 +61,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkMap(mcfg); err != nil {
 		return err
 	}
+	lim.WriteBurst, lim.IngestBurst = int(2*lim.WriteRate+0.5), int(2*lim.IngestRate+0.5)
+	if *cors != "" {
+		lim.CORSOrigins = strings.Split(*cors, ",")
+	}
+	thr.PerAddress = 6 * thr.PerUser
 	dcfg, pcfg, err := df.config()
 	if err != nil {
 		return err
@@ -65,6 +78,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer st.Close()
 	registry := resources.NewService(st)
 	authSvc := auth.NewService(st, st, *ttl)
+	authSvc.SetThrottle(thr)
 	if *demo {
 		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
 			return err
@@ -145,7 +159,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("positions shared over Redis")
 	}
 	go hub.Run(ctx, feed)
-	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg}, web.Deps{
+	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim}, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)

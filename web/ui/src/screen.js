@@ -468,7 +468,7 @@ function renderPlan() {
   const i = state.incidents.get(p.incident);
   const answers = [...state.tasks.values()].filter((k) => k.incident === p.incident).map((k) => k.id + k.status)
     .concat([...state.orders.values()].filter((o) => o.incident === p.incident).map((o) => o.id + o.status));
-  const shown = JSON.stringify([p.incident, i?.title, p.sug?.computed_at, [...p.off], [...p.on], p.qty, p.error, p.result, p.sending, answers, document.documentElement.lang]);
+  const shown = JSON.stringify([p.incident, i?.title, p.sug?.computed_at, [...p.off], [...p.on], [...(p.showAlt || [])], p.qty, p.error, p.result, p.sending, answers, document.documentElement.lang]);
   if (shown === planShown) return;
   planShown = shown;
   const rows = [h('h2', {}, `${t('plan')} · ${i?.title || ''}`)];
@@ -495,7 +495,13 @@ function renderPlan() {
       if (need.alternates.length) {
         // Open alternates stay open across redraws.
         p.showAlt ||= new Set();
-        rows.push(h('details', { open: p.showAlt.has(need.need), ontoggle: (e) => { if (e.target.open) p.showAlt.add(need.need); else p.showAlt.delete(need.need); } },
+        rows.push(h('details', { open: p.showAlt.has(need.need), ontoggle: (e) => {
+          // A redraw may have replaced this element meanwhile: keep the
+          // choice and draw it again.
+          const was = p.showAlt.has(need.need);
+          if (e.target.open) p.showAlt.add(need.need); else p.showAlt.delete(need.need);
+          if (was !== p.showAlt.has(need.need)) markDirty('plan');
+        } },
           h('summary', {}, t('alternates')), need.alternates.map((a) => pickRow(a, false))));
       }
     }
