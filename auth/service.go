@@ -68,38 +68,67 @@ func hashToken(token string) []byte {
 func (s *Service) Login(ctx context.Context, username, password, addr string) (*Login, error) {
 	name := strings.ToLower(strings.TrimSpace(username))
 	now := s.now()
+	// failed records why a login failed, for the audit, and returns err.
+	failed := func(reason string, err error) error {
+		ev := dispatchd.NewEvent("auth.login_failed", dispatchd.Actor{Username: truncateName(name)}, truncateName(name),
+			LoginEvent{Address: addr, Reason: reason})
+		ev.TS = now
+		if aerr := s.store.AppendEvent(ctx, &ev); aerr != nil {
+			return fmt.Errorf("record a failed login: %w", aerr)
+		}
+		return err
+	}
 	if wait := s.throttle.locked(name, addr, now); wait > 0 {
+		// Not recorded: the failures that caused the lockout are, and an
+		// attacker hammering a locked name must not fill the audit.
 		return nil, &dispatchd.Error{Code: dispatchd.ERATELIMITED, Err: LockedOut{wait},
 			Message: fmt.Sprintf("too many failed logins for this user or from this address: try again in %d min", int(wait.Minutes())+1)}
 	}
-	fail := func() error {
-		s.throttle.fail(name, addr, now)
-		return dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "wrong username or password")
-	}
+	wrong := dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "wrong username or password")
 	u, err := s.store.GetUserByUsername(ctx, name)
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("dummy password") })
 		CheckPassword(s.dummy, password)
-		return nil, fail()
+		s.throttle.fail(name, addr, now)
+		return nil, failed("unknown_user", wrong)
 	} else if err != nil {
 		return nil, err
 	}
 	if !CheckPassword(u.PasswordHash, password) {
-		return nil, fail()
+		s.throttle.fail(name, addr, now)
+		return nil, failed("wrong_password", wrong)
 	}
 	if u.Disabled {
-		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
+		return nil, failed("disabled", dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled"))
 	}
 	s.throttle.succeed(name)
-	token, sess, err := s.openSession(ctx, u, s.ttl)
+	ev := dispatchd.NewEvent("auth.login", u.Actor(), u.ID, LoginEvent{Address: addr})
+	ev.TS = now
+	token, sess, err := s.openSession(ctx, u, s.ttl, &ev)
 	if err != nil {
 		return nil, err
 	}
 	return &Login{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
 }
 
+// LoginEvent is the data of auth.login and auth.login_failed: where from,
+// and why it failed (unknown_user, wrong_password, disabled).
+type LoginEvent struct {
+	Address string `json:"address"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// truncateName keeps what a failed login names to the length of a
+// username: whatever was typed goes into the audit, but not a page of it.
+func truncateName(s string) string {
+	if len(s) > 64 {
+		return s[:64]
+	}
+	return s
+}
+
 // openSession gives the user a new token that lasts ttl.
-func (s *Service) openSession(ctx context.Context, u *User, ttl time.Duration) (string, *Session, error) {
+func (s *Service) openSession(ctx context.Context, u *User, ttl time.Duration, evs ...*dispatchd.Event) (string, *Session, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, fmt.Errorf("read token: %w", err)
@@ -107,7 +136,7 @@ func (s *Service) openSession(ctx context.Context, u *User, ttl time.Duration) (
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
 	sess := &Session{TokenHash: hashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if err := s.store.CreateSession(ctx, sess, evs...); err != nil {
 		return "", nil, err
 	}
 	return token, sess, nil

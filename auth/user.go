@@ -79,7 +79,11 @@ type Store interface {
 	// skips the others; one event per user inserted.
 	ImportUsers(ctx context.Context, users []User, evs []dispatchd.Event) (int, error)
 
-	CreateSession(ctx context.Context, s *Session) error
+	// CreateSession writes a session and its events in one transaction.
+	CreateSession(ctx context.Context, s *Session, evs ...*dispatchd.Event) error
+	// AppendEvent writes an event that changes nothing else: a failed
+	// login, for the audit.
+	AppendEvent(ctx context.Context, ev *dispatchd.Event) error
 	// GetSession returns a session that is neither revoked nor expired at
 	// now, with its user; ENOTFOUND otherwise.
 	GetSession(ctx context.Context, tokenHash []byte, now time.Time) (*Session, *User, error)

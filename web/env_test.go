@@ -31,6 +31,7 @@ type store interface {
 	dispatch.Source
 	OnCommit(fn func())
 	web.EventReader
+	web.AuditReader
 	web.IdempotencyStore
 	web.TrackReader
 	realtime.StateSource
@@ -153,7 +154,7 @@ func newEnv(t *testing.T, backend string, opts ...func(*web.Config)) *env {
 		o(&cfg)
 	}
 	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
-		Hub: hub, Events: st, Idempotency: st, Track: st, Ready: st.Ready})
+		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, proj: proj, tokens: map[string]string{}}

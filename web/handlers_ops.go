@@ -15,6 +15,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/resources"
+	"dispatchd/store/sqldb"
 )
 
 //go:embed openapi.json
@@ -126,4 +127,35 @@ func guessFormat(contentType string, data []byte) resources.Format {
 		return resources.GeoJSON
 	}
 	return resources.CSV
+}
+
+// getAudit handles GET /api/v1/audit: who did what, newest first; filters
+// actor, type (auth.login, or a family ending in a dot: auth.), from and to
+// (RFC 3339); pages with limit and cursor.
+func (s *Server) getAudit(c echo.Context) error {
+	q := newQuery(c)
+	f := sqldb.AuditFilter{Actor: q.str("actor"), Type: q.str("type"), Limit: int(q.int("limit", 1, 1000))}
+	f.From, f.To = q.time("from"), q.time("to")
+	if cur := q.cursor(); cur != "" {
+		n, err := strconv.ParseInt(cur, 10, 64)
+		if err != nil || n <= 0 {
+			return dispatchd.Invalid(dispatchd.FieldError{Field: "cursor", Message: "is not a cursor this list gave"})
+		}
+		f.Before = n
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
+	evs, err := s.d.Audit.ListAudit(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(evs) == f.Limit {
+		next = strconv.FormatInt(evs[len(evs)-1].ID, 10)
+	}
+	return reply(c, http.StatusOK, map[string]any{"items": evs, "next_cursor": encodeCursor(next)})
 }

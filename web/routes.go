@@ -134,6 +134,7 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 		{"POST", "/osmand", public, s.osmand},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
+		{"GET", "/api/v1/audit", admins, s.getAudit},
 		{"GET", wsPath, loggedIn, s.websocket},
 	}
 }

@@ -29,6 +29,11 @@ type EventReader interface {
 	LastEventID(ctx context.Context) (int64, error)
 }
 
+// AuditReader lists events for the audit.
+type AuditReader interface {
+	ListAudit(ctx context.Context, f sqldb.AuditFilter) ([]dispatchd.Event, error)
+}
+
 // IdempotencyStore remembers the answers to requests with an
 // Idempotency-Key.
 type IdempotencyStore interface {
@@ -47,6 +52,7 @@ type Deps struct {
 	Track       TrackReader
 	History     *realtime.History // for its counts in /metrics
 	Events      EventReader
+	Audit       AuditReader
 	Idempotency IdempotencyStore
 	// Ready reports whether the store answers and is migrated.
 	Ready func(ctx context.Context) error

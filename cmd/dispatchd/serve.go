@@ -160,7 +160,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	go hub.Run(ctx, feed)
 	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim}, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Idempotency: st, Ready: st.Ready,
+		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -25,6 +25,7 @@ type appStore interface {
 	dispatch.Source
 	OnCommit(fn func())
 	web.EventReader
+	web.AuditReader
 	web.IdempotencyStore
 	realtime.StateSource
 	realtime.HistoryStore

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"dispatchd"
@@ -85,4 +86,48 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, actor, key string) error 
 // DeleteIdempotentBefore removes answers older than t and returns how many.
 func (s *Store) DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error) {
 	return s.db.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, t)
+}
+
+// AuditFilter selects events for the audit, newest first.
+type AuditFilter struct {
+	Actor string
+	// Type is an event type (auth.login) or, ending in a dot, a family
+	// of them (auth.).
+	Type     string
+	From, To time.Time // zero means open
+	Before   int64     // the cursor: events older than this id; 0 means from the newest
+	Limit    int
+}
+
+// ListAudit lists events for the audit, newest first.
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]dispatchd.Event, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Actor != "" {
+		add("actor = $%d", f.Actor)
+	}
+	if strings.HasSuffix(f.Type, ".") {
+		add(`type LIKE $%d ESCAPE '\'`, strings.NewReplacer("%", `\%`, "_", `\_`).Replace(f.Type)+"%")
+	} else if f.Type != "" {
+		add("type = $%d", f.Type)
+	}
+	if !f.From.IsZero() {
+		add("ts >= $%d", f.From)
+	}
+	if !f.To.IsZero() {
+		add("ts < $%d", f.To)
+	}
+	if f.Before > 0 {
+		add("id < $%d", f.Before)
+	}
+	args = append(args, f.Limit)
+	q := fmt.Sprintf(`SELECT id, ts, type, actor, subject, data FROM events WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args))
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return scanEvents(rows)
 }

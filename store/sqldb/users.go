@@ -96,10 +96,19 @@ func (s *Store) ImportUsers(ctx context.Context, list []auth.User, evs []dispatc
 }
 
 // CreateSession implements auth.Store.
-func (s *Store) CreateSession(ctx context.Context, sess *auth.Session) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		sess.TokenHash, sess.UserID, sess.CreatedAt, sess.ExpiresAt)
-	return err
+func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, evs ...*dispatchd.Event) error {
+	return s.tx(ctx, func(q Querier) error {
+		if _, err := q.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			sess.TokenHash, sess.UserID, sess.CreatedAt, sess.ExpiresAt); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, q, evs...)
+	})
+}
+
+// AppendEvent implements auth.Store.
+func (s *Store) AppendEvent(ctx context.Context, ev *dispatchd.Event) error {
+	return s.tx(ctx, func(q Querier) error { return s.appendEvents(ctx, q, ev) })
 }
 
 // GetSession implements auth.Store.
