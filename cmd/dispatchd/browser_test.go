@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -197,9 +198,15 @@ func (tb *tab) visible(sel string) {
 	tb.run(chromedp.WaitVisible(sel, chromedp.ByQuery))
 }
 
+// click clicks the element once it is shown. The page redraws panels as
+// events arrive, so the element is found and clicked in one step inside the
+// page: a node found in one call may be gone by the next.
 func (tb *tab) click(sel string) {
 	tb.b.t.Helper()
-	tb.run(chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Click(sel, chromedp.ByQuery))
+	q, _ := json.Marshal(sel)
+	tb.wait(fmt.Sprintf(`(() => { const el = document.querySelector(%s);
+		if (!el || !el.getClientRects().length) return false;
+		el.click(); return true; })()`, q))
 }
 
 func (tb *tab) eval(expr string, v any) {
@@ -377,8 +384,9 @@ func TestPages(t *testing.T) {
 	// Another depot's manager rejects theirs, with a reason.
 	depot2 := b.open("depot2", "/depot", "mgr-"+other.Depot, 1280, 800)
 	depot2.visible(fmt.Sprintf(`article.order[data-id="%s"] form.reject input`, other.ID))
-	depot2.run(chromedp.SendKeys(fmt.Sprintf(`article.order[data-id="%s"] form.reject input`, other.ID), "库房进水，帐篷受潮", chromedp.ByQuery),
-		chromedp.Click(fmt.Sprintf(`article.order[data-id="%s"] form.reject button`, other.ID), chromedp.ByQuery))
+	depot2.wait(fmt.Sprintf(`(() => { const f = document.querySelector('article.order[data-id="%s"] form.reject');
+		if (!f) return false;
+		f.querySelector('input').value = '库房进水，帐篷受潮'; f.querySelector('button').click(); return true; })()`, other.ID))
 	screen.visible(fmt.Sprintf(`li.answer[data-order="%s"][data-status="rejected"]`, other.ID))
 
 	// A new incident recorded by clicking the map.
