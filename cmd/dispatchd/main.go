@@ -5,6 +5,8 @@
 //	dispatchd seed      load the demo province
 //	dispatchd user add  create a user
 //	dispatchd import    import teams, depots, items or stock from CSV or GeoJSON
+//	dispatchd backup    take an online backup of the embedded SQLite store
+//	dispatchd restore   put a backup in place as the embedded store
 package main
 
 import (
@@ -33,6 +35,8 @@ Usage:
   dispatchd import  --kind items|teams|depots|stock [--format csv|geojson] FILE
   dispatchd bench   suggest [--teams 600] [--n 20000] [--runs 5]
   dispatchd bench   live [--units 5000] [--rate 10000] [--screens 200] [--duration 10s] [--runs 3] [--idle 5000]
+  dispatchd backup  --out FILE            online backup of the SQLite store, integrity checked
+  dispatchd restore --from FILE [--force] put a backup in place (stop the server first)
   dispatchd version
 
 Configuration (flags override the environment):
@@ -93,6 +97,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdImport(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdin, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "dispatchd", version)
 		return nil

@@ -221,3 +221,60 @@ func translate(err error) error {
 	}
 	return err
 }
+
+// Backup writes a consistent copy of the database to dest while the server
+// keeps running: VACUUM INTO reads one snapshot (in WAL mode it does not
+// hold up writers), into a temporary file that is synced, checked and then
+// renamed into place. It refuses to overwrite dest.
+func (s *Store) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: dest + " exists: choose a new file"}
+	}
+	tmp := dest + ".partial"
+	_ = os.Remove(tmp)
+	if _, err := s.w.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("back up to %s: %w", tmp, err)
+	}
+	if err := CheckFile(ctx, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		return fmt.Errorf("back up: %w", err)
+	}
+	return syncFile(filepath.Dir(dest))
+}
+
+// CheckFile opens a database file read-only and runs SQLite's integrity
+// check on it.
+func CheckFile(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	var res string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	if res != "ok" {
+		return &dispatchd.Error{Code: dispatchd.EINVALID, Message: fmt.Sprintf("%s is damaged: %s", path, res)}
+	}
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
