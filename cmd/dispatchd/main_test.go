@@ -92,6 +92,17 @@ func (p *proc) signal(sig syscall.Signal) error {
 
 func (p *proc) call(method, path, token string, body any, v any) int {
 	p.t.Helper()
+	code, err := p.try(method, path, token, body, v)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return code
+}
+
+// try is call for a server that may be gone: it returns the transport's
+// error instead of failing the test. It must not call t.Fatal: it runs in
+// the test's own goroutines.
+func (p *proc) try(method, path, token string, body any, v any) (int, error) {
 	var r io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -104,16 +115,19 @@ func (p *proc) call(method, path, token string, body any, v any) int {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		p.t.Fatal(err)
+		return 0, err
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
 	if v != nil {
 		if err := json.Unmarshal(data, v); err != nil {
-			p.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+			return resp.StatusCode, fmt.Errorf("%s %s: decode %q: %w", method, path, data, err)
 		}
 	}
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 func (p *proc) login(user string) string {
