@@ -142,6 +142,9 @@ log "redis on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/dispatchd_test?sslmode=disable"
 export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+# The fault tests start servers of their own from the same binaries, to stop
+# and restart them.
+export TEST_PG_BIN="$PG_BIN" TEST_REDIS_SERVER="$REDIS"
 # Run the command in the background and wait, so that a signal to this
 # script stops it and still cleans up at once.
 set +e

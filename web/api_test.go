@@ -318,7 +318,12 @@ func TestIdempotencyKey(t *testing.T) {
 		e.mustJSON(e.as("commander", "POST", "/api/v1/teams", validTeam(), "Idempotency-Key", "k-42"), 201, &first)
 		for _, r := range results {
 			if r.status == 409 {
-				continue // a retry that raced the first request
+				// A retry that raced the first request: it is told to
+				// send again.
+				if r.header.Get("Retry-After") == "" {
+					t.Fatalf("a retry while the first runs: got 409 %s without Retry-After", r.body)
+				}
+				continue
 			}
 			var got resources.Team
 			e.mustJSON(r, 201, &got)

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"dispatchd"
+	"dispatchd/store/sqldb"
 )
 
 // teeWriter keeps a copy of what a handler writes.
@@ -24,8 +25,11 @@ func (w *teeWriter) Write(b []byte) (int, error) {
 
 // idempotent makes a POST with an Idempotency-Key safe to retry: the first
 // answer is stored, and a retry with the same key gets it again and changes
-// nothing. A retry while the first is still running gets 409; an answer of
-// 5xx is not kept, so a retry runs again.
+// nothing. A retry while the first is still running gets 409 with
+// Retry-After; an answer of 5xx is not kept, so a retry runs again. The
+// claim on the key travels with the request to the store, which marks it in
+// the commit that carries the request out: a retry after a store outage
+// neither runs it twice nor finds the key stuck (see sqldb.Claim).
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get("Idempotency-Key")
@@ -36,9 +40,8 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return dispatchd.Invalid(dispatchd.FieldError{Field: "Idempotency-Key", Message: "must be at most 200 characters"})
 		}
 		ctx := c.Request().Context()
-		who := actor(c).Name()
 		path := c.Request().URL.Path
-		prev, err := s.d.Idempotency.ClaimIdempotent(ctx, who, key, c.Request().Method, path, time.Now().UTC())
+		claim, prev, err := s.d.Idempotency.ClaimIdempotent(ctx, actor(c).Name(), key, c.Request().Method, path, time.Now().UTC())
 		if err != nil {
 			return err
 		}
@@ -46,12 +49,17 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case prev.Path != path || prev.Method != c.Request().Method:
 				return dispatchd.Errorf(dispatchd.ECONFLICT, "the Idempotency-Key was already used for %s %s", prev.Method, prev.Path)
-			case prev.Status == 0:
-				return dispatchd.Errorf(dispatchd.ECONFLICT, "a request with this Idempotency-Key is still running; retry shortly")
+			case prev.Status == sqldb.StatusRunning:
+				// Retry-After tells a client's outbox to send it again
+				// rather than give up.
+				return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: "a request with this Idempotency-Key is still running; retry shortly", Err: retryAfter(time.Second)}
+			case prev.Status == sqldb.StatusCarriedOut:
+				return dispatchd.Errorf(dispatchd.ECONFLICT, "the request with this Idempotency-Key was carried out, but its answer was lost when the store failed; read the resource to see it")
 			}
 			c.Response().Header().Set("Idempotent-Replayed", "true")
 			return c.Blob(prev.Status, contentType(prev.Status), prev.Body)
 		}
+		c.SetRequest(c.Request().WithContext(sqldb.WithClaim(ctx, claim)))
 		tee := &teeWriter{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = tee
 		if err := next(c); err != nil {
@@ -63,9 +71,9 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		defer cancel()
 		status := c.Response().Status
 		if status >= 500 {
-			err = s.d.Idempotency.ReleaseIdempotent(bg, who, key)
+			err = s.d.Idempotency.ReleaseIdempotent(bg, claim)
 		} else {
-			err = s.d.Idempotency.CompleteIdempotent(bg, who, key, status, tee.buf.Bytes())
+			err = s.d.Idempotency.CompleteIdempotent(bg, claim, status, tee.buf.Bytes())
 		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "store idempotent answer", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)

@@ -37,9 +37,9 @@ type AuditReader interface {
 // IdempotencyStore remembers the answers to requests with an
 // Idempotency-Key.
 type IdempotencyStore interface {
-	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.IdempotentResult, error)
-	CompleteIdempotent(ctx context.Context, actor, key string, status int, body []byte) error
-	ReleaseIdempotent(ctx context.Context, actor, key string) error
+	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.Claim, *sqldb.IdempotentResult, error)
+	CompleteIdempotent(ctx context.Context, c *sqldb.Claim, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, c *sqldb.Claim) error
 }
 
 // Deps are the services the server calls.

@@ -86,24 +86,7 @@ func TestCrashDuringWrites(t *testing.T) {
 					t.Fatalf("incident %s was acknowledged before the crash: got %d after it", id, code)
 				}
 			}
-			var last int64
-			for since := int64(0); ; {
-				var page struct {
-					Items []struct{ ID int64 }
-					More  bool
-				}
-				p.call("GET", fmt.Sprintf("/api/v1/events?since=%d&limit=1000", since), token, nil, &page)
-				for _, ev := range page.Items {
-					if ev.ID != last+1 {
-						t.Fatalf("the event log jumps from %d to %d", last, ev.ID)
-					}
-					last = ev.ID
-				}
-				if !page.More {
-					break
-				}
-				since = last
-			}
+			last, _ := checkEventLog(t, p, token)
 			t.Logf("%s: %d incidents acknowledged before SIGKILL, all there after it; %d events, no gap", backend, len(acked), last)
 		})
 	}

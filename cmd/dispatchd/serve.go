@@ -154,6 +154,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		deliver(ps)
+		rb.ResyncFrom(func() []realtime.Position { return hub.Latest(nil) })
 		go rb.Run(ctx, func(err error) { log.Warn("position bus", "error", err) })
 		bus = rb
 		log.Info("positions shared over Redis")

@@ -34,6 +34,7 @@ type Bus struct {
 	latest  string // the hash of the newest position per unit
 	deliver func([]realtime.Position)
 	out     chan []realtime.Position
+	own     func() []realtime.Position // this node's newest of every unit, for a resync
 
 	published, dropped, failed, received atomic.Int64
 }
@@ -64,6 +65,14 @@ func Open(ctx context.Context, url, prefix string, deliver func([]realtime.Posit
 	return &Bus{rdb: rdb, node: dispatchd.NewID(), channel: prefix + ":positions", latest: prefix + ":positions:latest",
 		deliver: deliver, out: make(chan []realtime.Position, queue)}, nil
 }
+
+// ResyncFrom names where this node keeps the newest position of every unit
+// it knows. When Redis comes back after an outage (it keeps nothing on
+// disk, and it missed what was sent meanwhile), the bus writes those to the
+// hash and publishes them before it reloads the hash: then every node has
+// every unit's newest fix again, without waiting for each to report. Call
+// it before Run.
+func (b *Bus) ResyncFrom(own func() []realtime.Position) { b.own = own }
 
 // Close closes the connection.
 func (b *Bus) Close() error { return b.rdb.Close() }
@@ -273,9 +282,11 @@ func (b *Bus) receive(ctx context.Context, report func(error)) {
 	// subscription does, so that Run returns when ctx ends.
 	stop := context.AfterFunc(ctx, func() { sub.Close() })
 	defer stop()
+	lost := false // the connection broke: what this node has, Redis may not
 	for ctx.Err() == nil {
 		m, err := sub.Receive(ctx)
 		if err != nil {
+			lost = true
 			if ctx.Err() == nil {
 				report(fmt.Errorf("receive positions from Redis: %w", err))
 				select {
@@ -288,7 +299,16 @@ func (b *Bus) receive(ctx context.Context, report func(error)) {
 		switch m := m.(type) {
 		case *redis.Subscription:
 			// Subscribed, or subscribed again after Redis came back:
-			// what the other nodes sent meanwhile is in the hash.
+			// this node's units go back to the hash and the other nodes,
+			// and what the other nodes sent meanwhile is in the hash.
+			if lost && b.own != nil {
+				if ps := b.own(); len(ps) > 0 {
+					if err := b.send(ctx, ps); err != nil {
+						report(fmt.Errorf("resync positions: %w", err))
+					}
+				}
+			}
+			lost = false
 			if ps, err := b.Latest(ctx); err != nil {
 				report(err)
 			} else if len(ps) > 0 {

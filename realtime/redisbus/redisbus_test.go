@@ -105,6 +105,26 @@ func (r *recorder) count(team string) int {
 	return n
 }
 
+// newest returns the newest position of every team delivered, as a
+// node's hub keeps them.
+func (r *recorder) newest() []realtime.Position {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := map[string]realtime.Position{}
+	for _, b := range r.batches {
+		for _, p := range b {
+			if cur, ok := m[p.Team]; !ok || p.TS.After(cur.TS) {
+				m[p.Team] = p
+			}
+		}
+	}
+	out := make([]realtime.Position, 0, len(m))
+	for _, p := range m {
+		out = append(out, p)
+	}
+	return out
+}
+
 func (r *recorder) first() []realtime.Position {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -125,6 +145,7 @@ func startBus(t *testing.T, url, prefix string) (*redisbus.Bus, *recorder) {
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
+	b.ResyncFrom(r.newest)
 	run, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -424,4 +445,32 @@ func TestOpenFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestResyncAfterRedisRestart stops Redis under two nodes: each node's own
+// positions keep reaching it, and when Redis comes back (empty, as it
+// keeps nothing on disk) each node gets what the other took meanwhile,
+// and the hash holds both, without either unit reporting again.
+func TestResyncAfterRedisRestart(t *testing.T) {
+	rs := redistest.NewServer(t)
+	prefix := newPrefix(t, rs.URL)
+	a, ra := startBus(t, rs.URL, prefix)
+	b, rb := startBus(t, rs.URL, prefix)
+
+	rs.Stop()
+	a.Publish([]realtime.Position{fix("on-a", 1)})
+	b.Publish([]realtime.Position{fix("on-b", 2)})
+	if ra.count("on-a") != 1 || rb.count("on-b") != 1 {
+		t.Fatalf("with Redis away, a node's own positions: got %d on a and %d on b, want 1 each", ra.count("on-a"), rb.count("on-b"))
+	}
+	// The outage outlasts the client's retries: both batches are lost to
+	// Redis.
+	waitFor(t, "both nodes to fail to publish", func() bool { return a.Stats().Failed > 0 && b.Stats().Failed > 0 })
+	rs.Start()
+	waitFor(t, "each node to get the other's position", func() bool { return rb.count("on-a") > 0 && ra.count("on-b") > 0 })
+	want := byTeam([]realtime.Position{fix("on-a", 1), fix("on-b", 2)})
+	waitFor(t, "the hash to hold both", func() bool {
+		got := latest(t, a)
+		return got["on-a"] == want["on-a"] && got["on-b"] == want["on-b"]
+	})
 }

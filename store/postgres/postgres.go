@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -201,9 +203,13 @@ func translate(err error) error {
 		}
 		return err
 	}
+	// The connection failed: it could not be made, or the server went
+	// away in the middle (a reset, or the stream ending mid-message).
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the database is unavailable; try again", Err: err}
 	}
 	return err

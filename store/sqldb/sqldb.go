@@ -92,8 +92,15 @@ func New(db Conn, d Dialect) *Store { return &Store{db: db, d: d} }
 func (s *Store) OnCommit(fn func()) { s.onCommit.Store(&fn) }
 
 // tx runs fn in a write transaction and tells OnCommit when it committed.
+// A request's Idempotency-Key claim in ctx is marked in the same commit.
 func (s *Store) tx(ctx context.Context, fn func(q Querier) error) error {
-	if err := s.db.Tx(ctx, fn); err != nil {
+	err := s.db.Tx(ctx, func(q Querier) error {
+		if err := fn(q); err != nil {
+			return err
+		}
+		return markClaim(ctx, q)
+	})
+	if err != nil {
 		return err
 	}
 	if fn := s.onCommit.Load(); fn != nil {

@@ -7,6 +7,8 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/resources"
+	"dispatchd/store/sqldb"
 )
 
 func testUsers(t *testing.T, s Store) {
@@ -89,25 +91,66 @@ func testSessions(t *testing.T, s Store) {
 func testIdempotency(t *testing.T, s Store) {
 	c := ctx(t)
 	now := time.Now().UTC()
-	prev := ok(s.ClaimIdempotent(c, "chief", "k1", "POST", "/api/v1/teams", now)).get(t)
-	if prev != nil {
-		t.Fatalf("got %+v for a new key, want nil", prev)
+	claim := func(actor, key, path string, at time.Time) (*sqldb.Claim, *sqldb.IdempotentResult) {
+		t.Helper()
+		cl, prev, err := s.ClaimIdempotent(c, actor, key, "POST", path, at)
+		noErr(t, err)
+		if (cl == nil) == (prev == nil) {
+			t.Fatalf("got claim %v and result %v, want exactly one", cl, prev)
+		}
+		return cl, prev
 	}
-	prev = ok(s.ClaimIdempotent(c, "chief", "k1", "POST", "/api/v1/teams", now)).get(t)
-	if prev == nil || prev.Status != 0 {
+	k1, prev := claim("chief", "k1", "/api/v1/teams", now)
+	if prev != nil {
+		t.Fatalf("got %+v for a new key, want a claim", prev)
+	}
+	if _, prev = claim("chief", "k1", "/api/v1/teams", now); prev.Status != sqldb.StatusRunning {
 		t.Fatalf("got %+v, want a running claim", prev)
 	}
-	noErr(t, s.CompleteIdempotent(c, "chief", "k1", 201, []byte(`{"id":"t1"}`)))
-	prev = ok(s.ClaimIdempotent(c, "chief", "k1", "POST", "/api/v1/teams", now)).get(t)
+	noErr(t, s.CompleteIdempotent(c, k1, 201, []byte(`{"id":"t1"}`)))
+	_, prev = claim("chief", "k1", "/api/v1/teams", now.Add(time.Hour))
 	if prev == nil || prev.Status != 201 || string(prev.Body) != `{"id":"t1"}` || prev.Path != "/api/v1/teams" {
-		t.Fatalf("got %+v, want the stored answer", prev)
+		t.Fatalf("got %+v, want the stored answer, however late the retry", prev)
 	}
-	if p := ok(s.ClaimIdempotent(c, "other", "k1", "POST", "/api/v1/teams", now)).get(t); p != nil {
+	if _, p := claim("other", "k1", "/api/v1/teams", now); p != nil {
 		t.Fatalf("keys are per actor; got %+v", p)
 	}
-	ok(s.ClaimIdempotent(c, "chief", "k2", "POST", "/x", now)).get(t)
-	noErr(t, s.ReleaseIdempotent(c, "chief", "k2"))
-	if p := ok(s.ClaimIdempotent(c, "chief", "k2", "POST", "/x", now)).get(t); p != nil {
+	k2, _ := claim("chief", "k2", "/x", now)
+	noErr(t, s.ReleaseIdempotent(c, k2))
+	if _, p := claim("chief", "k2", "/x", now); p != nil {
 		t.Fatalf("a released key must be claimable again; got %+v", p)
+	}
+
+	// A claim whose request died with nothing carried out is taken over
+	// once it is stale; the first request, should it still try to commit,
+	// changes nothing, and its answer is not stored.
+	reg := resources.NewService(s)
+	old, _ := claim("chief", "k3", "/api/v1/items", now)
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(sqldb.StaleClaim/2)); p == nil || p.Status != sqldb.StatusRunning {
+		t.Fatalf("a young claim: got %+v, want it still running", p)
+	}
+	retry, _ := claim("chief", "k3", "/api/v1/items", now.Add(sqldb.StaleClaim+time.Second))
+	_, err := reg.CreateItem(sqldb.WithClaim(c, old), actor, newItem("1010101", "帐篷"))
+	wantCode(t, err, dispatchd.ECONFLICT)
+	if _, err := reg.Item(c, "1010101"); dispatchd.ErrorCode(err) != dispatchd.ENOTFOUND {
+		t.Fatalf("the request that lost its claim created the item: %v", err)
+	}
+	noErr(t, s.CompleteIdempotent(c, old, 409, []byte(`{}`)))
+	ok(reg.CreateItem(sqldb.WithClaim(c, retry), actor, newItem("1010101", "帐篷"))).get(t)
+
+	// The claim is marked in the commit that carried the request out: if
+	// its answer is then lost (the store went away before it was stored),
+	// a retry learns that it was carried out, and nothing runs twice,
+	// however late the retry.
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != sqldb.StatusCarriedOut {
+		t.Fatalf("got %+v, want carried out", p)
+	}
+	noErr(t, s.ReleaseIdempotent(c, retry))
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != sqldb.StatusCarriedOut {
+		t.Fatalf("after a release: got %+v, want still carried out", p)
+	}
+	noErr(t, s.CompleteIdempotent(c, retry, 201, []byte(`{"code":"1010101"}`)))
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != 201 {
+		t.Fatalf("got %+v, want the stored answer", p)
 	}
 }

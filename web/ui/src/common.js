@@ -136,10 +136,11 @@ export function session() {
 }
 
 export class APIError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter) {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter; // seconds, when the server asks to be asked again
   }
 }
 
@@ -160,7 +161,8 @@ export async function api(method, path, body, { key, token } = {}) {
       localStorage.removeItem(sessionKey);
       location.reload();
     }
-    throw new APIError(res.status, data);
+    const after = Number(res.headers.get('Retry-After')) || (res.status === 429 ? 1 : 0);
+    throw new APIError(res.status, data, after);
   }
   return data;
 }
@@ -398,9 +400,11 @@ export class Outbox {
         try {
           await api(next.method, next.path, next.body, { key: next.key });
         } catch (e) {
-          // The network or the server is down: keep it for later. Anything
-          // else is final: drop it and say why.
-          if (!(e instanceof APIError) || e.status >= 500 || e.status === 429) return;
+          // The network or the server is down, or asks to be asked again
+          // (Retry-After: over a rate limit, or the first send still
+          // running): keep it for later. Anything else is final: drop it
+          // and say why.
+          if (!(e instanceof APIError) || e.status >= 500 || e.retryAfter) return;
           this.onError?.(next, e);
         }
         this.save(this.items().filter((x) => x.key !== next.key));
