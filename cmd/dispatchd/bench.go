@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -17,14 +18,16 @@ func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		switch args[0] {
 		case "live":
 			return cmdBenchLive(ctx, args[1:], stdout, stderr)
-		case "live-screens": // started by bench live
+		case "soak":
+			return cmdBenchSoak(ctx, args[1:], stdout, stderr)
+		case "live-screens": // started by bench live and bench soak
 			return benchScreens(ctx, args[1:], stdin, stdout, stderr)
 		case "live-baseline": // started by bench live
 			return benchBaseline(ctx, stdout)
 		}
 	}
 	if len(args) == 0 || args[0] != "suggest" {
-		fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live [flags]")
+		fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak [flags]")
 		return errUsage
 	}
 	fs := newFlagSet("bench suggest", "bench suggest [--teams 600] [--n 20000] [--runs 5]", stderr)
@@ -95,8 +98,8 @@ func pct(sorted []time.Duration, p int) time.Duration {
 	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
+func median[T cmp.Ordered](xs []T) T {
+	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
 }

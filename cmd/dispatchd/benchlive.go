@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,7 +76,7 @@ func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
 	if err != nil {
 		return err
 	}
-	srv, err := startChild(ctx, "dispatchd is up at ", "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--debug-addr", "127.0.0.1:0")
+	srv, token, err := startLiveServer(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -88,10 +86,6 @@ func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
 		return err
 	}
 	defer base.stop()
-	token, err := liveLogin(ctx, srv.url)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "live: dispatchd pid %d at %s, baseline pid %d at %s; %d positions/s for %v, %d screens (%d timed), %g incidents/s\n",
 		srv.cmd.Process.Pid, srv.url, base.cmd.Process.Pid, base.url, f.rate, f.duration, f.screens, f.timed, f.incidents)
 	if f.idle > 0 {
@@ -338,8 +332,7 @@ func benchIdle(ctx context.Context, out io.Writer, srv *child, token string, n i
 	if err != nil {
 		return err
 	}
-	sc, err := startChild(ctx, "screens ready", "bench", "live-screens", "--url", srv.url, "--token", token,
-		"--n", strconv.Itoa(n), "--topics", "tasks", "--timed", "0")
+	sc, err := startScreens(ctx, srv.url, token, n, 0, "tasks")
 	if err != nil {
 		return err
 	}
@@ -350,52 +343,8 @@ func benchIdle(ctx context.Context, out io.Writer, srv *child, token string, n i
 		return err
 	}
 	fmt.Fprintf(out, "idle: %d field connections cost dispatchd %.1f KiB each in RSS, %.1f KiB in Go heap and stacks (goal: under 50 KiB)\n",
-		n, float64(after.rss-before.rss)/1024/float64(n), float64(after.goMem-before.goMem)/1024/float64(n))
+		n, float64(after.rss-before.rss)/1024/float64(n), float64(after.goMem()-before.goMem())/1024/float64(n))
 	return nil
-}
-
-type memory struct{ rss, goMem int64 }
-
-// serverMemory reads the server's resident set from /proc and its Go heap
-// and stacks in use from /metrics.
-func serverMemory(ctx context.Context, srv *child) (memory, error) {
-	var m memory
-	// Collect the garbage first, so that what is counted is held.
-	for _, l := range srv.pre {
-		if u, ok := strings.CutPrefix(l, "profiler at "); ok {
-			if err := getJSON(ctx, strings.TrimSpace(u)+"heap?gc=1", "", nil); err != nil {
-				return m, err
-			}
-		}
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid))
-	if err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-				m.rss = kb * 1024
-			}
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.url+"/metrics", nil)
-	if err != nil {
-		return m, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return m, err
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		for _, name := range []string{"go_memstats_heap_inuse_bytes ", "go_memstats_stack_inuse_bytes "} {
-			if rest, ok := strings.CutPrefix(sc.Text(), name); ok {
-				v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-				m.goMem += int64(v)
-			}
-		}
-	}
-	return m, sc.Err()
 }
 
 // liveRun posts positions at the rate for the duration while a screens
@@ -411,8 +360,7 @@ func liveRun(ctx context.Context, target *child, token string, units *fleet, f l
 		}
 		firstEvent = last
 	}
-	sc, err := startChild(ctx, "screens ready", "bench", "live-screens", "--url", target.url, "--token", token,
-		"--n", strconv.Itoa(f.screens), "--timed", strconv.Itoa(f.timed), "--topics", "incidents,teams,positions,tasks,orders,depots")
+	sc, err := startScreens(ctx, target.url, token, f.screens, f.timed, liveTopics)
 	if err != nil {
 		return res, err
 	}
@@ -424,157 +372,35 @@ func liveRun(ctx context.Context, target *child, token string, units *fleet, f l
 	ctx, cancel := context.WithTimeout(ctx, f.duration)
 	defer cancel()
 	var wg sync.WaitGroup
-	var incidentErr atomic.Value
-	if events && f.incidents > 0 {
+	var incidentErr error
+	if events {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := time.NewTicker(time.Duration(float64(time.Second) / f.incidents))
-			defer t.Stop()
-			for i := 0; ; i++ {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-				body := map[string]any{"type": "flood", "level": 3, "title": fmt.Sprintf("压测 %d", i), "location": map[string]float64{"lon": 120.2, "lat": 30.3}, "exercise": true}
-				if err := postJSON(context.WithoutCancel(ctx), http.DefaultClient, target.url+"/api/v1/incidents", token, body, nil); err != nil {
-					incidentErr.Store(err)
-				}
-			}
+			incidentErr = createIncidents(ctx, target.url, token, f.incidents, nil)
 		}()
 	}
-	accepted, elapsed, err := postPositions(ctx, target.url+path, token, units, f.rate)
+	var accepted atomic.Int64
+	elapsed, err := postPositions(ctx, target.url+path, token, units, f.rate, &accepted)
 	wg.Wait()
 	if err != nil {
 		return res, err
 	}
-	if err, _ := incidentErr.Load().(error); err != nil {
-		return res, fmt.Errorf("create incident: %w", err)
+	if incidentErr != nil {
+		return res, incidentErr
 	}
-	res.accepted = float64(accepted) / elapsed.Seconds()
+	res.accepted = float64(accepted.Load()) / elapsed.Seconds()
 	var want []int64
 	if events {
-		last, err := lastEventID(context.WithoutCancel(ctx), target.url, token)
-		if err != nil {
+		if want, err = eventsSince(context.WithoutCancel(ctx), target.url, token, firstEvent); err != nil {
 			return res, err
 		}
-		for id := firstEvent + 1; id <= last; id++ {
-			want = append(want, id)
-		}
 	}
-	// Give the last flush time to arrive, then ask for the report.
-	time.Sleep(time.Second)
-	if err := json.NewEncoder(sc.in).Encode(want); err != nil {
+	if res.latency, err = askScreens(sc, want); err != nil {
 		return res, err
-	}
-	line, err := sc.result(time.Minute)
-	if err != nil {
-		return res, err
-	}
-	if err := json.Unmarshal([]byte(line), &res.latency); err != nil {
-		return res, fmt.Errorf("screens report %q: %w", line, err)
 	}
 	res.events, res.delivered, res.bytes = len(want), res.latency.Delivered, res.latency.Bytes
 	return res, nil
-}
-
-func lastEventID(ctx context.Context, url, token string) (int64, error) {
-	var since int64
-	for {
-		var page struct {
-			Items []struct{ ID int64 } `json:"items"`
-		}
-		if err := getJSON(ctx, fmt.Sprintf("%s/api/v1/events?since=%d&limit=1000", url, since), token, &page); err != nil {
-			return 0, err
-		}
-		if len(page.Items) == 0 {
-			return since, nil
-		}
-		since = page.Items[len(page.Items)-1].ID
-	}
-}
-
-// fleet is the units the bench moves: each wanders a few metres per fix,
-// from run to run, so that the server's filter passes every fix.
-type fleet struct {
-	teams    []string
-	lon, lat []float64
-	r        *rand.Rand
-	next     int
-}
-
-func newFleet(teams []string) *fleet {
-	r := rand.New(rand.NewPCG(7, 11))
-	f := &fleet{teams: teams, lon: make([]float64, len(teams)), lat: make([]float64, len(teams)), r: r}
-	for i := range teams {
-		f.lon[i], f.lat[i] = 119+r.Float64()*3, 28+r.Float64()*3
-	}
-	return f
-}
-
-// batch moves the next n units in turn and returns their fixes at ts.
-func (f *fleet) batch(n int, ts time.Time) []map[string]any {
-	b := make([]map[string]any, n)
-	for i := range b {
-		u := f.next % len(f.teams)
-		f.next++
-		f.lon[u] += (f.r.Float64() - 0.5) * 1e-4
-		f.lat[u] += (f.r.Float64() - 0.5) * 1e-4
-		b[i] = map[string]any{"team": f.teams[u], "lon": f.lon[u], "lat": f.lat[u], "ts": ts}
-	}
-	return b
-}
-
-// postPositions posts the fleet's units in turn, rate positions a second in
-// batches every 10 ms, with the device time set to the moment the batch is
-// made, until ctx ends. It returns how many were accepted and over what
-// time.
-func postPositions(ctx context.Context, url, token string, units *fleet, rate int) (int64, time.Duration, error) {
-	per := max(rate/100, 1) // a batch every 10 ms, or one position at a time when slower
-	every := time.Second * time.Duration(per) / time.Duration(rate)
-	batches := make(chan []map[string]any, 64)
-	var accepted atomic.Int64
-	var failed atomic.Value
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range batches {
-				var ack struct{ Accepted int64 }
-				if err := postJSON(context.WithoutCancel(ctx), hc, url, token, map[string]any{"positions": b}, &ack); err != nil {
-					failed.Store(err)
-					continue
-				}
-				accepted.Add(ack.Accepted)
-			}
-		}()
-	}
-	start := time.Now()
-	t := time.NewTicker(every)
-	defer t.Stop()
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case <-t.C:
-		}
-		b := units.batch(per, time.Now().UTC())
-		select {
-		case batches <- b:
-		default: // the server is behind: this batch is not sent
-		}
-	}
-	close(batches)
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err, _ := failed.Load().(error); err != nil {
-		return 0, 0, err
-	}
-	return accepted.Load(), elapsed, nil
 }
 
 // round keeps a latency readable: 34.4ms, not 34.42402ms.
