@@ -25,7 +25,7 @@ const StaleClaim = 15 * time.Second
 // Stored statuses besides an HTTP status.
 const (
 	StatusRunning    = 0  // claimed; nothing carried out yet
-	StatusCarriedOut = -1 // carried out, but the answer was lost before it was stored
+	StatusCarriedOut = -1 // carried out, and StaleClaim later the answer is still not stored: it was lost
 )
 
 // Claim is an Idempotency-Key that one request holds.
@@ -71,7 +71,10 @@ func (s *Store) ClaimIdempotent(ctx context.Context, actor, key, method, path st
 		return c, nil, nil
 	}
 	var r IdempotentResult
-	err = s.db.QueryRow(ctx, `SELECT method, path, status, body FROM idempotency WHERE actor = $1 AND key = $2`, actor, key).
+	// Carried out a moment ago, the first request is still storing its
+	// answer: to a retry it is still running.
+	err = s.db.QueryRow(ctx, `SELECT method, path, CASE WHEN status = -1 AND created_at >= $3 THEN 0 ELSE status END, body
+		FROM idempotency WHERE actor = $1 AND key = $2`, actor, key, now.Add(-StaleClaim)).
 		Scan(&r.Method, &r.Path, &r.Status, &r.Body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read idempotency key: %w", err)

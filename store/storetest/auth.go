@@ -137,6 +137,9 @@ func testIdempotency(t *testing.T, s Store) {
 	}
 	noErr(t, s.CompleteIdempotent(c, old, 409, []byte(`{}`)))
 	ok(reg.CreateItem(sqldb.WithClaim(c, retry), actor, newItem("1010101", "帐篷"))).get(t)
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(sqldb.StaleClaim+2*time.Second)); p == nil || p.Status != sqldb.StatusRunning {
+		t.Fatalf("carried out a moment ago, its answer not yet stored: got %+v, want still running", p)
+	}
 
 	// The claim is marked in the commit that carried the request out: if
 	// its answer is then lost (the store went away before it was stored),
