@@ -41,6 +41,8 @@ type teamState struct {
 	// and the watcher was woken for a recent fix since, so that a team's
 	// every fix does not wake it again.
 	wokeFresh bool
+	// queued reports that the team has its one entry in Projection.fresh.
+	queued bool
 }
 
 type depotState struct {
@@ -71,7 +73,9 @@ type Projection struct {
 	// byItem indexes depots with stock available by item: [physical,
 	// agreement].
 	byItem map[string]*[2]*geo.Index[*depotState]
-	// fresh holds teams with a position, oldest first, to find the stale.
+	// fresh holds teams with a position, oldest first, to find the stale:
+	// one entry per team (at a fix no newer than its newest), so that it is
+	// bounded by the teams, not by the fixes of the last StaleAfter.
 	fresh  posHeap
 	caught *sync.Cond
 	// wake tells the stale-position watcher that a team marked stale has
@@ -320,7 +324,10 @@ func (p *Projection) setPosition(team string, at geo.Point, ts time.Time) {
 		return
 	}
 	t.pos, t.posTS, t.hasPos = at, ts, true
-	heap.Push(&p.fresh, posEntry{team, ts})
+	if !t.queued {
+		heap.Push(&p.fresh, posEntry{team, ts})
+		t.queued = true
+	}
 	p.place(t, time.Now())
 	if t.PositionStale && !t.wokeFresh && time.Since(ts) <= p.cfg.StaleAfter {
 		p.wakeFresh(t)
@@ -332,7 +339,14 @@ func (p *Projection) expire(now time.Time) {
 	cut := now.Add(-p.cfg.StaleAfter)
 	for len(p.fresh) > 0 && p.fresh[0].ts.Before(cut) {
 		e := heap.Pop(&p.fresh).(posEntry)
-		if t, ok := p.teams[e.team]; ok && t.posTS.Equal(e.ts) {
+		t, ok := p.teams[e.team]
+		switch {
+		case !ok:
+		case t.posTS.After(e.ts):
+			// It moved since: its entry waits for its newest fix.
+			heap.Push(&p.fresh, posEntry{e.team, t.posTS})
+		default:
+			t.queued = false
 			p.place(t, now)
 		}
 	}
@@ -382,7 +396,7 @@ func (p *Projection) putTeam(t resources.Team) {
 		st.pos, st.posTS, st.hasPos = old.pos, old.posTS, old.hasPos
 		// Only team.stale and team.fresh move the flag: the data of an
 		// import does not carry the row's.
-		st.PositionStale, st.wokeFresh = old.PositionStale, old.wokeFresh
+		st.PositionStale, st.wokeFresh, st.queued = old.PositionStale, old.wokeFresh, old.queued
 	}
 	p.teams[t.ID] = st
 	for _, c := range t.Capabilities {
