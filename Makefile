@@ -24,7 +24,7 @@ test: ui
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	bash scripts/testenv.sh $(GO) test -race -count=1 -timeout 15m ./...
-	bash scripts/fuzz.sh 10s
+	bash scripts/fuzz.sh 6s
 
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
