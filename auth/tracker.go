@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -25,7 +27,9 @@ const TrackerTokenTTL = 10 * 365 * 24 * time.Hour
 var deviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,54}$`)
 
 // Tracker is a registered device and the team it reports for. Token is
-// shown once, when the tracker is registered.
+// its secret, shown once, when the tracker is registered: the device
+// proves itself with it, as the key of the OsmAnd URL or as the bearer
+// token of POST /api/v1/positions. Only its SHA-256 is kept.
 type Tracker struct {
 	ID        string    `json:"id"`
 	Team      string    `json:"team"`
@@ -33,7 +37,8 @@ type Tracker struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// NewTracker registers a device id for a team.
+// NewTracker registers a device id for a team; with no id, the service
+// makes an unguessable one.
 type NewTracker struct {
 	ID   string `json:"id"`
 	Team string `json:"team"`
@@ -41,9 +46,25 @@ type NewTracker struct {
 
 func deviceID(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
 
-// CreateTracker registers a device for a team and returns its token.
+// newDeviceID returns 128 random bits in lowercase base32: a device id
+// nobody guesses, which the tracker app takes as it is.
+func newDeviceID() (string, error) {
+	raw := make([]byte, 16)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("read device id: %w", err)
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)), nil
+}
+
+// CreateTracker registers a device for a team and returns its secret.
 func (s *Service) CreateTracker(ctx context.Context, actor dispatchd.Actor, n NewTracker) (*Tracker, error) {
 	id := deviceID(n.ID)
+	if id == "" {
+		var err error
+		if id, err = newDeviceID(); err != nil {
+			return nil, err
+		}
+	}
 	var f dispatchd.Fields
 	if !deviceRE.MatchString(id) {
 		f.Add("id", "must be 1 to 55 letters, digits, '.', '_' or '-', as the tracker app shows it")
@@ -67,6 +88,8 @@ func (s *Service) CreateTracker(ctx context.Context, actor dispatchd.Actor, n Ne
 		}
 		return nil, err
 	}
+	// The secret is a session token: 256 random bits, kept as its SHA-256,
+	// revoked with the tracker.
 	token, sess, err := s.openSession(ctx, u, TrackerTokenTTL)
 	if err != nil {
 		return nil, err
@@ -74,31 +97,38 @@ func (s *Service) CreateTracker(ctx context.Context, actor dispatchd.Actor, n Ne
 	return &Tracker{ID: id, Team: u.Team, Token: token, ExpiresAt: sess.ExpiresAt}, nil
 }
 
-// Tracker returns the actor of a registered device, for protocols that
-// name the device rather than send a bearer token (OsmAnd). When token is
-// given it must be the tracker's own. An unknown or disabled device, or a
-// wrong token, is EUNAUTHORIZED.
-func (s *Service) Tracker(ctx context.Context, id, token string) (dispatchd.Actor, error) {
-	u, err := s.store.GetUserByUsername(ctx, trackerPrefix+deviceID(id))
+// errTrackerProof is the one answer to every failed proof: an unknown
+// device, a wrong or missing key, a disabled tracker all look alike, so
+// that ids cannot be told apart from outside.
+var errTrackerProof = dispatchd.Errorf(dispatchd.EUNAUTHORIZED,
+	"unknown tracker or wrong key: set the app's server URL to the one POST /api/v1/trackers answered, key included")
+
+// Tracker returns the actor of a registered device that proves itself
+// with its secret (the key of its OsmAnd URL), for protocols that name the
+// device rather than send a bearer token. An unknown or disabled device,
+// or a missing or wrong key, is EUNAUTHORIZED with one same message. The
+// check is one lookup of the key's SHA-256 in the store, as for every
+// bearer token, so that a deleted tracker is refused on every node at once.
+func (s *Service) Tracker(ctx context.Context, id, key string) (dispatchd.Actor, error) {
+	if key == "" || len(key) > 256 {
+		return dispatchd.Actor{}, errTrackerProof
+	}
+	_, u, err := s.store.GetSession(ctx, hashToken(key), s.now())
 	switch {
 	case dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND:
-		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "unknown tracker %q: register it with POST /api/v1/trackers", id)
+		return dispatchd.Actor{}, errTrackerProof
 	case err != nil:
 		return dispatchd.Actor{}, err
-	case u.Role != dispatchd.RoleTracker:
-		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "unknown tracker %q", id)
-	case u.Disabled:
-		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "tracker %q is disabled", id)
 	}
-	if token != "" {
-		a, err := s.Authenticate(ctx, token)
-		if err != nil || a.UserID != u.ID {
-			return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "wrong token for tracker %q", id)
-		}
+	// The key found its owner; the id must name that same tracker.
+	// Usernames are not secret, but the comparison costs the same either
+	// way.
+	same := subtle.ConstantTimeCompare([]byte(u.Username), []byte(trackerPrefix+deviceID(id))) == 1
+	if !same || u.Role != dispatchd.RoleTracker || u.Disabled {
+		return dispatchd.Actor{}, errTrackerProof
 	}
 	return u.Actor(), nil
 }
-
 // DeleteTracker disables a device and revokes its token.
 func (s *Service) DeleteTracker(ctx context.Context, actor dispatchd.Actor, id string) error {
 	u, err := s.store.GetUserByUsername(ctx, trackerPrefix+deviceID(id))

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,7 +15,16 @@ import (
 	"dispatchd/realtime"
 )
 
-// createTracker handles POST /api/v1/trackers.
+// trackerAnswer is a new tracker with the URL to paste into its app.
+type trackerAnswer struct {
+	*auth.Tracker
+	URL string `json:"url"`
+}
+
+// createTracker handles POST /api/v1/trackers. The answer carries the
+// tracker's secret, once, and the OsmAnd URL that holds it: tracker apps
+// keep the query string of their server URL and append their own
+// parameters to it.
 func (s *Server) createTracker(c echo.Context) error {
 	var n auth.NewTracker
 	if err := bind(c, &n); err != nil {
@@ -23,7 +34,8 @@ func (s *Server) createTracker(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return reply(c, http.StatusCreated, t)
+	u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: "/osmand", RawQuery: url.Values{"key": {t.Token}}.Encode()}
+	return reply(c, http.StatusCreated, trackerAnswer{Tracker: t, URL: u.String()})
 }
 
 // deleteTracker handles DELETE /api/v1/trackers/:id.
@@ -52,27 +64,68 @@ func (s *Server) postPositions(c echo.Context) error {
 }
 
 // osmand handles GET and POST /osmand: the OsmAnd protocol of tracker apps,
-// which name their device id instead of sending a bearer token (a token
-// parameter, when present, must be the tracker's own). A fix the filter
-// drops is still answered 200: the app would only send it again.
+// which name their device id and prove it with the key (or token) of
+// their server URL. A fix the filter drops is still answered 200: the app
+// would only send it again. An address that failed too many proofs is
+// answered 429 before anything is checked.
 func (s *Server) osmand(c echo.Context) error {
-	q := c.QueryParams()
-	if len(q) == 0 && c.Request().Method == http.MethodPost {
-		body, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
-		if err != nil {
-			return readErr(err)
-		}
-		if q, err = url.ParseQuery(string(body)); err != nil {
-			return dispatchd.Errorf(dispatchd.EINVALID, "the body is not form-encoded: %v", err)
-		}
+	addr := "ip:" + c.RealIP()
+	if blocked, wait := s.keyFailures.exhausted(addr, time.Now()); blocked {
+		return rateLimited(c, "unknown trackers or wrong keys from this address", wait)
 	}
-	fix, err := realtime.ParseOsmAnd(q, time.Now().UTC())
+	fix, key, err := readOsmAnd(c)
 	if err != nil {
-		return dispatchd.Errorf(dispatchd.EINVALID, "%v", err)
+		return err
 	}
-	a, err := s.d.Auth.Tracker(c.Request().Context(), fix.Device, q.Get("token"))
+	a, err := s.d.Auth.Tracker(c.Request().Context(), fix.Device, key)
+	if dispatchd.ErrorCode(err) == dispatchd.EUNAUTHORIZED {
+		s.keyFailures.allow(addr, time.Now())
+	}
 	if err != nil {
 		return err
 	}
 	return reply(c, http.StatusOK, s.d.Ingest.Accept(a, []realtime.Position{fix.Position}))
+}
+
+// maxOsmAndBody bounds an OsmAnd body: one fix is a few hundred bytes.
+const maxOsmAndBody = 64 << 10
+
+// readOsmAnd reads an OsmAnd request: the query string, merged with a
+// form body, or Traccar Client's JSON body (by its content type, or a body
+// that starts with '{'). The key is the "key" parameter of the query, or
+// "token", as the server URL given to the app carries it (or a form body).
+func readOsmAnd(c echo.Context) (realtime.OsmAndFix, string, error) {
+	q := c.QueryParams()
+	now := time.Now().UTC()
+	var body []byte
+	if c.Request().Method == http.MethodPost {
+		var err error
+		if body, err = io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxOsmAndBody)); err != nil {
+			return realtime.OsmAndFix{}, "", readErr(err)
+		}
+	}
+	var fix realtime.OsmAndFix
+	var err error
+	if t := bytes.TrimSpace(body); strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) || len(t) > 0 && t[0] == '{' {
+		fix, err = realtime.ParseTraccarJSON(body, now)
+	} else {
+		form, perr := url.ParseQuery(string(body))
+		if perr != nil {
+			return realtime.OsmAndFix{}, "", dispatchd.Errorf(dispatchd.EINVALID, "the body is not form-encoded: %v", perr)
+		}
+		for k, v := range form {
+			if _, ok := q[k]; !ok {
+				q[k] = v
+			}
+		}
+		fix, err = realtime.ParseOsmAnd(q, now)
+	}
+	if err != nil {
+		return realtime.OsmAndFix{}, "", dispatchd.Errorf(dispatchd.EINVALID, "%v", err)
+	}
+	key := q.Get("key")
+	if key == "" {
+		key = q.Get("token")
+	}
+	return fix, key, nil
 }

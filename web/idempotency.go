@@ -30,6 +30,11 @@ func (w *teeWriter) Write(b []byte) (int, error) {
 // claim on the key travels with the request to the store, which marks it in
 // the commit that carries the request out: a retry after a store outage
 // neither runs it twice nor finds the key stuck (see sqldb.Claim).
+//
+// The success of a route that answers a secret (secretAnswers) is recorded
+// without its body: a secret is shown once and never kept in plain text.
+// A retry of it is answered 409 and carries nothing out again; the client
+// reads the resource, or starts over (a new tracker, a new login).
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get("Idempotency-Key")
@@ -55,6 +60,8 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: "a request with this Idempotency-Key is still running; retry shortly", Err: retryAfter(time.Second)}
 			case prev.Status == sqldb.StatusCarriedOut:
 				return dispatchd.Errorf(dispatchd.ECONFLICT, "the request with this Idempotency-Key was carried out, but its answer was lost when the store failed; read the resource to see it")
+			case secretAnswers[c.Path()] != "" && prev.Status < 300:
+				return dispatchd.Errorf(dispatchd.ECONFLICT, "the request with this Idempotency-Key was carried out; its answer held a secret, which is shown only once and not kept: %s", secretAnswers[c.Path()])
 			}
 			c.Response().Header().Set("Idempotent-Replayed", "true")
 			return c.Blob(prev.Status, contentType(prev.Status), prev.Body)
@@ -70,16 +77,27 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		status := c.Response().Status
+		body := tee.buf.Bytes()
+		if secretAnswers[c.Path()] != "" && status < 300 {
+			body = []byte{}
+		}
 		if status >= 500 {
 			err = s.d.Idempotency.ReleaseIdempotent(bg, claim)
 		} else {
-			err = s.d.Idempotency.CompleteIdempotent(bg, claim, status, tee.buf.Bytes())
+			err = s.d.Idempotency.CompleteIdempotent(bg, claim, status, body)
 		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "store idempotent answer", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err)
 		}
 		return nil
 	}
+}
+
+// secretAnswers lists the routes whose successful answer holds a secret,
+// with what a client whose answer was lost should do.
+var secretAnswers = map[string]string{
+	"/api/v1/trackers":     "delete the tracker and register it again for a new key",
+	"/api/v1/auth/refresh": "the old token is revoked: log in again",
 }
 
 func contentType(status int) string {

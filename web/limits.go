@@ -25,6 +25,14 @@ type Limits struct {
 	// burst 400: a batch every 10 ms with room to catch up).
 	IngestRate  float64
 	IngestBurst int
+	// KeyFailureRate and KeyFailureBurst bound the failed tracker proofs
+	// (unknown device, missing or wrong key) one address may make on the
+	// OsmAnd endpoint, per second (default 1, burst 30): a misconfigured
+	// phone at one fix a second is never held back, a guesser is. Past
+	// them the address gets 429, right keys included, until the bucket
+	// refills.
+	KeyFailureRate  float64
+	KeyFailureBurst int
 	// CORSOrigins lists the origins whose pages may call the API from a
 	// browser; empty means only the server's own pages.
 	CORSOrigins []string
@@ -42,6 +50,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.IngestBurst <= 0 {
 		l.IngestBurst = 400
+	}
+	if l.KeyFailureRate <= 0 {
+		l.KeyFailureRate = 1
+	}
+	if l.KeyFailureBurst <= 0 {
+		l.KeyFailureBurst = 30
 	}
 	return l
 }
@@ -93,6 +107,23 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
+}
+
+// exhausted reports whether key's bucket is empty, and how long until it
+// holds a token again, without taking one: the failures of a key are
+// counted with allow, and checked with exhausted before each attempt.
+func (l *limiter) exhausted(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.keys[key]
+	if !ok {
+		return false, 0
+	}
+	tokens := b.l.TokensAt(now)
+	if tokens >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - tokens) / float64(l.every) * float64(time.Second))
 }
 
 // retryAfter is how long a caller over its limit should wait; the error

@@ -64,7 +64,7 @@ func TestRateLimits(t *testing.T) {
 		e.mustJSON(e.as("tracker", "POST", "/api/v1/positions", fix), 200, nil)
 	}
 	e.mustProblem(e.as("tracker", "POST", "/api/v1/positions", fix), 429)
-	q := url.Values{"id": {"no-such-device"}, "lat": {"30.2"}, "lon": {"120.1"}}
+	q := url.Values{"id": {"no-such-device"}, "key": {"x"}, "lat": {"30.2"}, "lon": {"120.1"}}
 	for range 2 {
 		if r := e.call("GET", "/osmand?"+q.Encode(), "", nil); r.status == 429 {
 			t.Fatalf("osmand: got 429 within the burst")

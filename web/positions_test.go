@@ -37,16 +37,17 @@ func TestTrackersAndPositions(t *testing.T) {
 		// incident's place reported a minute ago.
 		ts := time.Now().Add(-time.Minute).Unix()
 		var res ingestResult
-		e.mustJSON(e.call("GET", fmt.Sprintf("/osmand?id=834521&timestamp=%d&lat=30.2301&lon=120.2001&speed=0&accuracy=8&batt=80", ts), "", nil), 200, &res)
+		key := "key=" + tr.Token + "&"
+		e.mustJSON(e.call("GET", fmt.Sprintf("/osmand?%sid=834521&timestamp=%d&lat=30.2301&lon=120.2001&speed=0&accuracy=8&batt=80", key, ts), "", nil), 200, &res)
 		if res.Accepted != 1 {
 			t.Fatalf("got %+v, want the fix accepted", res)
 		}
-		e.mustProblem(e.call("GET", "/osmand?id=999999&lat=30.2&lon=120.2", "", nil), 401)
+		e.mustProblem(e.call("GET", "/osmand?"+key+"id=999999&lat=30.2&lon=120.2", "", nil), 401)
 		e.mustProblem(e.call("GET", "/osmand?id=834521&lat=30.2&lon=120.2&token=wrong", "", nil), 401)
-		e.mustProblem(e.call("GET", "/osmand?id=834521&lat=north&lon=120.2", "", nil), 400)
+		e.mustProblem(e.call("GET", "/osmand?"+key+"id=834521&lat=north&lon=120.2", "", nil), 400)
 		// The same fix again, as a form body: a duplicate, answered 200 so
 		// that the app does not resend it.
-		form := fmt.Sprintf("id=834521&timestamp=%d&lat=30.2301&lon=120.2001", ts)
+		form := fmt.Sprintf("%sid=834521&timestamp=%d&lat=30.2301&lon=120.2001", key, ts)
 		e.mustJSON(e.call("POST", "/osmand", "", form, "Content-Type", "application/x-www-form-urlencoded"), 200, &res)
 		if res.Accepted != 0 || len(res.Rejected) != 1 || res.Rejected[0].Reason != "duplicate" {
 			t.Fatalf("got %+v, want a duplicate", res)
@@ -96,7 +97,7 @@ func TestTrackersAndPositions(t *testing.T) {
 
 		// A deleted tracker is refused, by id and by token.
 		e.mustJSON(e.as("commander", "DELETE", "/api/v1/trackers/834521", nil), 204, nil)
-		e.mustProblem(e.call("GET", "/osmand?id=834521&lat=30.2&lon=120.2", "", nil), 401)
+		e.mustProblem(e.call("GET", "/osmand?"+key+"id=834521&lat=30.2&lon=120.2", "", nil), 401)
 		e.mustProblem(e.call("POST", "/api/v1/positions", tr.Token, batch), 401)
 		e.mustProblem(e.as("commander", "DELETE", "/api/v1/trackers/834521x", nil), 404)
 	})

@@ -83,6 +83,8 @@ type Server struct {
 	mapCfg  MapConfig
 
 	writeLimit, ingestLimit *limiter
+	// keyFailures counts the failed tracker proofs of each address.
+	keyFailures *limiter
 }
 
 // New builds the server and registers every route.
@@ -97,7 +99,8 @@ func New(cfg Config, d Deps) *Server {
 	e.HideBanner, e.HidePort = true, true
 	lim := cfg.Limits.withDefaults()
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
-		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst)}
+		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst),
+		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst)}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
