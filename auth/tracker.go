@@ -129,6 +129,7 @@ func (s *Service) Tracker(ctx context.Context, id, key string) (dispatchd.Actor,
 	}
 	return u.Actor(), nil
 }
+
 // DeleteTracker disables a device and revokes its token.
 func (s *Service) DeleteTracker(ctx context.Context, actor dispatchd.Actor, id string) error {
 	u, err := s.store.GetUserByUsername(ctx, trackerPrefix+deviceID(id))

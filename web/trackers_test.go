@@ -297,9 +297,9 @@ func TestTraccarClientJSON(t *testing.T) {
 				t.Fatalf("legacy %v: got %+v, want the fix accepted", legacy, res)
 			}
 			type pos struct {
-				Team                                         string
-				TS                                           time.Time
-				Lon, Lat                                     float64
+				Team                                        string
+				TS                                          time.Time
+				Lon, Lat                                    float64
 				Speed, Heading, Accuracy, Altitude, Battery *float64
 			}
 			var got *pos
