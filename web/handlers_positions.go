@@ -106,7 +106,9 @@ func readOsmAnd(c echo.Context) (realtime.OsmAndFix, string, error) {
 	}
 	var fix realtime.OsmAndFix
 	var err error
-	if t := bytes.TrimSpace(body); strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) || len(t) > 0 && t[0] == '{' {
+	// A GET, or an empty body, is read from the query whatever its
+	// content type says.
+	if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON)) {
 		fix, err = realtime.ParseTraccarJSON(body, now)
 	} else {
 		form, perr := url.ParseQuery(string(body))

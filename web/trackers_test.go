@@ -163,6 +163,9 @@ func TestTrackerKey(t *testing.T) {
 		}
 		// The token parameter is the same proof.
 		e.mustJSON(e.call("GET", fmt.Sprintf("/osmand?id=%s&token=%s&timestamp=%d&lat=30.2302&lon=120.2002", tr.ID, tr.Token, ts+1), "", nil), 200, &res)
+		// A GET is read from its query whatever content type it names.
+		e.mustJSON(e.call("GET", fmt.Sprintf("/osmand?key=%s&id=%s&timestamp=%d&lat=30.2303&lon=120.2003", tr.Token, tr.ID, ts+2), "", nil,
+			"Content-Type", "application/json"), 200, &res)
 
 		at := "&lat=30.2&lon=120.2"
 		cases := []struct{ name, path string }{

@@ -126,16 +126,32 @@ func TestTwoNodes(t *testing.T) {
 	onB.until("the snapshot", func() bool { return onB.last > 0 })
 	onA.until("the snapshot", func() bool { return onA.last > 0 })
 
-	// A tracker reports to A over the OsmAnd protocol; B's screen sees it.
-	var tr struct{ Token string }
+	// A tracker reports to A over the OsmAnd protocol, at the URL its
+	// registration answered; B's screen sees it.
+	var tr struct{ Token, URL string }
 	if code := a.call("POST", "/api/v1/trackers", token, map[string]string{"id": "phone-1", "team": team1}, &tr); code != 201 {
 		t.Fatalf("create tracker: got %d", code)
 	}
 	ts := time.Now().Add(-time.Second).Truncate(time.Second)
-	q := url.Values{"id": {"phone-1"}, "token": {tr.Token}, "lat": {"30.25"}, "lon": {"120.15"}, "timestamp": {fmt.Sprint(ts.Unix())}}
+	q := url.Values{"id": {"phone-1"}, "lat": {"30.25"}, "lon": {"120.15"}, "timestamp": {fmt.Sprint(ts.Unix())}}
 	var ack struct{ Accepted int }
-	if code := a.call("GET", "/osmand?"+q.Encode(), "", nil, &ack); code != 200 || ack.Accepted != 1 {
+	if code := a.call("GET", strings.TrimPrefix(tr.URL, a.url)+"&"+q.Encode(), "", nil, &ack); code != 200 || ack.Accepted != 1 {
 		t.Fatalf("osmand on A: got %d %+v", code, ack)
+	}
+	// A tracker deleted on A is refused on B at once.
+	var gone struct{ Token string }
+	if code := a.call("POST", "/api/v1/trackers", token, map[string]string{"id": "phone-2", "team": team1}, &gone); code != 201 {
+		t.Fatalf("create tracker: got %d", code)
+	}
+	q2 := url.Values{"key": {gone.Token}, "id": {"phone-2"}, "lat": {"30.25"}, "lon": {"120.15"}}
+	if code := b.call("GET", "/osmand?"+q2.Encode(), "", nil, nil); code != 200 {
+		t.Fatalf("osmand on B before the delete: got %d", code)
+	}
+	if code := a.call("DELETE", "/api/v1/trackers/phone-2", token, nil, nil); code != 204 {
+		t.Fatalf("delete tracker on A: got %d", code)
+	}
+	if code := b.call("GET", "/osmand?"+q2.Encode(), "", nil, nil); code != 401 {
+		t.Fatalf("osmand on B after the delete on A: got %d, want 401", code)
 	}
 	onB.until("the position posted to A", onB.sawPosition(team1, ts))
 
