@@ -69,7 +69,7 @@ func (s *Server) postPositions(c echo.Context) error {
 // would only send it again. An address that failed too many proofs is
 // answered 429 before anything is checked.
 func (s *Server) osmand(c echo.Context) error {
-	addr := "ip:" + c.RealIP()
+	addr := addressKey(c.RealIP())
 	if blocked, wait := s.keyFailures.exhausted(addr, time.Now()); blocked {
 		return rateLimited(c, "unknown trackers or wrong keys from this address", wait)
 	}

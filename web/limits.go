@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -164,6 +165,18 @@ func (s *Server) limit(path string) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// addressKey names a client address for the limits on failures: an IPv4
+// address, or the /64 an IPv6 address belongs to, since one host is
+// handed a whole /64 to pick from.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return "ip:" + ip
+	}
+	p, _ := a.Prefix(64)
+	return "net:" + p.String()
 }
 
 // callerKey names the caller for its limits: the user, or the tracker.
