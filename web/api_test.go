@@ -236,6 +236,21 @@ func TestGeoJSON(t *testing.T) {
 				t.Fatalf("%s: got feature %+v", path, f)
 			}
 		}
+		// A map takes pages of up to 10,000 features; a JSON list up to
+		// 1,000 (the document says both).
+		for _, tt := range []struct {
+			path   string
+			status int
+		}{
+			{"/api/v1/teams?format=geojson&limit=10000", 200},
+			{"/api/v1/depots?format=geojson&limit=5000", 200},
+			{"/api/v1/teams?format=geojson&limit=10001", 400},
+			{"/api/v1/teams?limit=5000", 400},
+		} {
+			if r := e.as("viewer", "GET", tt.path, nil); r.status != tt.status {
+				t.Errorf("%s: got %d, want %d", tt.path, r.status, tt.status)
+			}
+		}
 	})
 }
 

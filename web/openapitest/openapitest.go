@@ -18,6 +18,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"dispatchd/web/geojsontest"
 )
 
 // Checker validates exchanges against one document. It is safe for
@@ -202,6 +205,11 @@ func (c *Checker) Check(reqBody []byte, resp *http.Response, body []byte) error 
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return fail(err)
 	}
+	if isGeoJSON(header.Get("Content-Type")) && status == http.StatusOK {
+		if err := geojsontest.Check(body); err != nil {
+			return fail(fmt.Errorf("not valid RFC 7946 GeoJSON: %w", err))
+		}
+	}
 	return nil
 }
 
@@ -249,12 +257,30 @@ type T interface {
 	Errorf(format string, args ...any)
 }
 
-// CheckT reports a mismatch as a test error.
+// CheckT reports a mismatch as a test error. A GeoJSON answer is also
+// given to @placemarkio/check-geojson when it is installed (make ui); CI
+// (CI=true) fails without it.
 func (c *Checker) CheckT(t T, reqBody []byte, resp *http.Response, body []byte) {
 	t.Helper()
 	if err := c.Check(reqBody, resp, body); err != nil {
 		t.Errorf("the exchange does not match the OpenAPI document: %v", err)
+		return
 	}
+	if !isGeoJSON(resp.Header.Get("Content-Type")) || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "" {
+		return
+	}
+	err := geojsontest.Validate(body)
+	if errors.Is(err, geojsontest.ErrNoValidator) && os.Getenv("CI") != "true" {
+		return
+	}
+	if err != nil {
+		t.Errorf("%s %s -> %d: the GeoJSON validator refuses the answer: %v", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
+	}
+}
+
+func isGeoJSON(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "application/geo+json"
 }
 
 // isJSON says whether a media type is JSON (application/json or a +json
