@@ -197,6 +197,13 @@ func TestBadInput(t *testing.T) {
 				e.mustProblem(e.as("commander", "POST", "/api/v1/teams", tt.body), tt.status, tt.fields...)
 			})
 		}
+		// Every route that reads a JSON body answers 413 beyond 1 MiB, as
+		// the document says.
+		big := `{"title":"` + strings.Repeat("x", 2<<20) + `"}`
+		for _, path := range []string{"/api/v1/incidents", "/api/v1/items", "/api/v1/depots", "/api/v1/positions", "/api/v1/auth/login"} {
+			e.t = t
+			e.mustProblem(e.as("commander", "POST", path, big), 413)
+		}
 		var page struct{ Items []resources.Team }
 		e.mustJSON(e.as("viewer", "GET", "/api/v1/teams", nil), 200, &page)
 		if len(page.Items) != 1 {
