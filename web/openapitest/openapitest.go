@@ -224,9 +224,11 @@ func (c *Checker) checkRequest(req *http.Request, body []byte, route *routers.Ro
 		}
 	}
 	r := req.Clone(context.Background())
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.Body, _ = r.GetBody()
 	if len(body) == 0 {
-		r.Body = http.NoBody
+		r.Body, r.GetBody = http.NoBody, nil
 	}
 	return openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: route,
