@@ -9,6 +9,7 @@ import (
 const doc = `{
  "openapi": "3.0.3",
  "info": {"title": "t", "version": "1"},
+ "security": [{"bearer": []}],
  "paths": {
   "/things/{id}": {
    "get": {
@@ -40,6 +41,7 @@ const doc = `{
   }
  },
  "components": {
+  "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
   "schemas": {
    "Thing": {"type": "object", "additionalProperties": false, "required": ["id", "tags"],
     "properties": {"id": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string", "nullable": true}}},
