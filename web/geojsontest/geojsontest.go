@@ -299,9 +299,10 @@ func uiDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "ui")
 }
 
-// Validate runs @placemarkio/check-geojson over data, with Node.js, and
-// returns the issues it finds, or ErrNoValidator.
-func Validate(data []byte) error {
+// Validate runs @placemarkio/check-geojson over each document, in one
+// Node.js process, and returns the issues it finds ("document N: ..."), or
+// ErrNoValidator.
+func Validate(docs ...[]byte) error {
 	node, err := exec.LookPath("node")
 	if err != nil {
 		return ErrNoValidator
@@ -312,7 +313,7 @@ func Validate(data []byte) error {
 	}
 	cmd := exec.Command(node, "check-geojson.mjs")
 	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(data)
+	cmd.Stdin = bytes.NewReader(bytes.Join(docs, []byte{0}))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

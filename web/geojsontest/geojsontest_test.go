@@ -80,6 +80,21 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateMany names the document at fault among several.
+func TestValidateMany(t *testing.T) {
+	good, bad := []byte(`{"type":"Point","coordinates":[1,2]}`), []byte(`{"type":"LineString","coordinates":[[1,2]]}`)
+	err := Validate(good, bad, good)
+	if errors.Is(err, ErrNoValidator) && os.Getenv("CI") != "true" {
+		t.Skip(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "document 1:") || strings.Contains(err.Error(), "document 0:") {
+		t.Errorf("got %v, want an issue in document 1 only", err)
+	}
+	if err := Validate(good, good); err != nil {
+		t.Errorf("got %v, want nil", err)
+	}
+}
+
 func FuzzCheck(f *testing.F) {
 	for _, tt := range cases {
 		f.Add(tt.doc)
