@@ -183,8 +183,10 @@ func (c *Checker) Check(reqBody []byte, resp *http.Response, body []byte) error 
 			return fail(fmt.Errorf("the server accepted a request the document does not allow: %w", err))
 		}
 	}
-	if !isJSON(header.Get("Content-Type")) {
-		return nil // a page, script, style or binary file: its type is all the document says
+	if !isJSON(header.Get("Content-Type")) || status == http.StatusPartialContent {
+		// A page, script, style or binary file, or a range of a file: its
+		// type is all the document says.
+		return nil
 	}
 	if strings.EqualFold(header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(bytes.NewReader(body))
