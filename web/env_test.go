@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -207,7 +208,15 @@ func (e *env) call(method, path, token string, body any, headers ...string) resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// Each redirect followed is an answer too.
+	client := &http.Client{CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		apiDoc(e.t).CheckT(e.t, nil, next.Response, nil)
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}}
+	resp, err := client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
