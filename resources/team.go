@@ -124,7 +124,7 @@ var (
 )
 
 // Validate checks the team and normalizes it: trims text, converts the base
-// to WGS-84 and sorts capabilities. It does not check that equipment items
+// to WGS-84, sorts capabilities and makes a missing equipment list empty. It does not check that equipment items
 // exist; the service does.
 func (t *Team) Validate() error {
 	var f dispatchd.Fields
@@ -151,6 +151,9 @@ func (t *Team) Validate() error {
 	CheckText(&f, "address", &t.Address, false, 300)
 	CheckRegion(&f, "region", &t.Region)
 	CheckItemQtys(&f, "equipment", t.Equipment)
+	if t.Equipment == nil {
+		t.Equipment = []ItemQty{} // sent as [], as the store reads it back
+	}
 	if t.Status == "" {
 		t.Status = TeamAvailable
 	}

@@ -30,6 +30,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # Rebuild only when a source is newer than the last build.
-if [ ! -f dist/screen.js ] || [ -n "$(find src build.mjs package-lock.json -newer dist/screen.js -print -quit)" ]; then
+if [ ! -f dist/screen.js ] || [ -n "$(find src build.mjs map.mjs package-lock.json -newer dist/screen.js -print -quit)" ]; then
 	node build.mjs
 fi

@@ -197,6 +197,13 @@ func TestBadInput(t *testing.T) {
 				e.mustProblem(e.as("commander", "POST", "/api/v1/teams", tt.body), tt.status, tt.fields...)
 			})
 		}
+		// Every route that reads a JSON body answers 413 beyond 1 MiB, as
+		// the document says.
+		big := `{"title":"` + strings.Repeat("x", 2<<20) + `"}`
+		for _, path := range []string{"/api/v1/incidents", "/api/v1/items", "/api/v1/depots", "/api/v1/positions", "/api/v1/auth/login"} {
+			e.t = t
+			e.mustProblem(e.as("commander", "POST", path, big), 413)
+		}
 		var page struct{ Items []resources.Team }
 		e.mustJSON(e.as("viewer", "GET", "/api/v1/teams", nil), 200, &page)
 		if len(page.Items) != 1 {
@@ -234,6 +241,21 @@ func TestGeoJSON(t *testing.T) {
 			if f.Type != "Feature" || f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) != 2 ||
 				f.Geometry.Coordinates[0] < 120 || f.Geometry.Coordinates[1] > 31 || f.Properties["name"] == nil || f.ID == "" {
 				t.Fatalf("%s: got feature %+v", path, f)
+			}
+		}
+		// A map takes pages of up to 10,000 features; a JSON list up to
+		// 1,000 (the document says both).
+		for _, tt := range []struct {
+			path   string
+			status int
+		}{
+			{"/api/v1/teams?format=geojson&limit=10000", 200},
+			{"/api/v1/depots?format=geojson&limit=5000", 200},
+			{"/api/v1/teams?format=geojson&limit=10001", 400},
+			{"/api/v1/teams?limit=5000", 400},
+		} {
+			if r := e.as("viewer", "GET", tt.path, nil); r.status != tt.status {
+				t.Errorf("%s: got %d, want %d", tt.path, r.status, tt.status)
 			}
 		}
 	})

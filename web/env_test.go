@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"dispatchd/store/postgres/pgtest"
 	"dispatchd/store/sqlite"
 	"dispatchd/web"
+	"dispatchd/web/openapitest"
 )
 
 type store interface {
@@ -175,18 +178,21 @@ type response struct {
 // call sends a request; body is JSON-encoded unless it is []byte or string.
 func (e *env) call(method, path, token string, body any, headers ...string) response {
 	e.t.Helper()
-	var r io.Reader
+	var data []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		r = bytes.NewReader(b)
+		data = b
 	case string:
-		r = bytes.NewReader([]byte(b))
+		data = []byte(b)
 	default:
-		data, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(b); err != nil {
 			e.t.Fatal(err)
 		}
+	}
+	var r io.Reader
+	if body != nil {
 		r = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, e.url+path, r)
@@ -202,17 +208,50 @@ func (e *env) call(method, path, token string, body any, headers ...string) resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// Each redirect followed is an answer too.
+	client := &http.Client{CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		apiDoc(e.t).CheckT(e.t, nil, next.Response, nil)
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}}
+	resp, err := client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	got, err := io.ReadAll(resp.Body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
+	if resp.Request != req {
+		data = nil // a redirect was followed with a GET
+	}
+	apiDoc(e.t).CheckT(e.t, data, resp, got)
+	return response{status: resp.StatusCode, header: resp.Header, body: got}
 }
+
+// apiDoc is the checker of the OpenAPI document the server serves (the
+// file it embeds): every answer that call receives must be one it
+// documents, or the test fails naming the route, the status and the
+// mismatch.
+func apiDoc(t testing.TB) *openapitest.Checker {
+	t.Helper()
+	c, err := loadAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var loadAPIDoc = sync.OnceValues(func() (*openapitest.Checker, error) {
+	doc, err := os.ReadFile("openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	return openapitest.New(doc)
+})
 
 // as calls with the token of a user.
 func (e *env) as(user, method, path string, body any, headers ...string) response {

@@ -26,14 +26,14 @@ const (
 	maxTrackSpan      = 31 * 24 * time.Hour
 )
 
-// track is a team's track as an RFC 7946 Feature with a LineString
-// geometry. The properties run parallel to the coordinates: times[i] and
-// speeds[i] belong to coordinates[i]. A track of fewer than two fixes keeps
-// its LineString shape, with zero or one position, so that clients read
-// every answer the same way.
+// track is a team's track as an RFC 7946 Feature. Its geometry is a
+// LineString when the range holds two fixes or more; a LineString needs
+// two positions, so one fix is a Point and none is a null geometry (an
+// unlocated Feature). The properties run parallel to the positions:
+// times[i] and speeds[i] belong to the i-th fix.
 type track struct {
 	Type       string          `json:"type"`
-	Geometry   lineGeometry    `json:"geometry"`
+	Geometry   any             `json:"geometry"` // nil, pointGeometry or lineGeometry
 	Properties trackProperties `json:"properties"`
 }
 
@@ -89,13 +89,20 @@ func replyTrack(c echo.Context, team string, ps []realtime.Position, limit int) 
 	truncated := len(ps) > limit
 	ps = ps[:min(len(ps), limit)]
 	out := track{Type: "Feature",
-		Geometry: lineGeometry{Type: "LineString", Coordinates: make([][2]float64, len(ps))},
 		Properties: trackProperties{Team: team, Times: make([]time.Time, len(ps)), Speeds: make([]*float64, len(ps)),
 			Count: len(ps), Truncated: truncated}}
+	coords := make([][2]float64, len(ps))
 	for i, p := range ps {
-		out.Geometry.Coordinates[i] = [2]float64{p.Lon, p.Lat}
+		coords[i] = [2]float64{p.Lon, p.Lat}
 		out.Properties.Times[i] = p.TS.UTC()
 		out.Properties.Speeds[i] = p.Speed
+	}
+	switch len(ps) {
+	case 0: // no position: geometry null
+	case 1:
+		out.Geometry = pointGeometry{Type: "Point", Coordinates: coords[0]}
+	default:
+		out.Geometry = lineGeometry{Type: "LineString", Coordinates: coords}
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	c.Response().WriteHeader(http.StatusOK)

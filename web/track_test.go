@@ -2,20 +2,21 @@ package web_test
 
 import (
 	"context"
-	"fmt"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"dispatchd/realtime"
+	"dispatchd/web/geojsontest"
 )
 
 type trackFeature struct {
 	Type     string `json:"type"`
-	Geometry struct {
-		Type        string       `json:"type"`
-		Coordinates [][2]float64 `json:"coordinates"`
+	Geometry *struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
 	} `json:"geometry"`
 	Properties struct {
 		Team      string      `json:"team"`
@@ -51,12 +52,11 @@ func TestTrack(t *testing.T) {
 			t.Fatalf("got Content-Type %q, want application/geo+json", ct)
 		}
 		p := tr.Properties
-		if tr.Type != "Feature" || tr.Geometry.Type != "LineString" || p.Team != "t1" || p.Count != 3 || p.Truncated {
+		if tr.Type != "Feature" || tr.Geometry == nil || tr.Geometry.Type != "LineString" || p.Team != "t1" || p.Count != 3 || p.Truncated {
 			t.Fatalf("got %+v, want the 3 fixes of t1 in the last day", tr)
 		}
-		wantCoords := [][2]float64{{120.11, 30.11}, {120.12, 30.12}, {120.13, 30.13}}
-		if fmt.Sprint(tr.Geometry.Coordinates) != fmt.Sprint(wantCoords) {
-			t.Fatalf("got coordinates %v, want %v in device-time order", tr.Geometry.Coordinates, wantCoords)
+		if got, want := string(tr.Geometry.Coordinates), "[[120.11,30.11],[120.12,30.12],[120.13,30.13]]"; got != want {
+			t.Fatalf("got coordinates %s, want %s in device-time order", got, want)
 		}
 		if len(p.Times) != 3 || !p.Times[0].Equal(now.Add(-50*time.Minute)) || !p.Times[2].Equal(now.Add(-10*time.Minute)) {
 			t.Fatalf("got times %v", p.Times)
@@ -71,7 +71,7 @@ func TestTrack(t *testing.T) {
 		// An explicit range, from inclusive and to exclusive, and a limit.
 		q := url.Values{"from": {now.Add(-30 * time.Hour).Format(time.RFC3339)}, "to": {now.Add(-10 * time.Minute).Format(time.RFC3339)}}
 		e.mustJSON(e.as("commander", "GET", "/api/v1/teams/t1/track?"+q.Encode(), nil), 200, &tr)
-		if tr.Properties.Count != 3 || tr.Geometry.Coordinates[0] != [2]float64{120.10, 30.10} {
+		if tr.Properties.Count != 3 || !strings.HasPrefix(string(tr.Geometry.Coordinates), "[[120.1,30.1],") {
 			t.Fatalf("got %+v, want the 3 fixes from the first to before the last", tr)
 		}
 		q.Set("limit", "2")
@@ -79,10 +79,34 @@ func TestTrack(t *testing.T) {
 		if tr.Properties.Count != 2 || !tr.Properties.Truncated || len(tr.Properties.Times) != 2 {
 			t.Fatalf("got %+v, want the 2 oldest and truncated", tr)
 		}
-		// A team with no history answers an empty track.
-		e.mustJSON(e.as("viewer", "GET", "/api/v1/teams/t1/track?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z", nil), 200, &tr)
-		if tr.Properties.Count != 0 || tr.Geometry.Coordinates == nil || tr.Properties.Times == nil {
-			t.Fatalf("got %+v, want an empty track with empty arrays", tr)
+		// RFC 7946 wants two positions or more in a LineString: one fix is
+		// a Point, none a null geometry, with the properties as ever.
+		for _, tt := range []struct {
+			name, from, to string
+			count          int
+			geometry       string
+		}{
+			{"no fix", "2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z", 0, `"geometry":null`},
+			{"one fix", now.Add(-11 * time.Minute).Format(time.RFC3339), now.Format(time.RFC3339), 1,
+				`"geometry":{"type":"Point","coordinates":[120.13,30.13]}`},
+			{"two fixes", now.Add(-31 * time.Minute).Format(time.RFC3339), now.Format(time.RFC3339), 2,
+				`"geometry":{"type":"LineString","coordinates":[[120.12,30.12],[120.13,30.13]]}`},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r := e.as("viewer", "GET", "/api/v1/teams/t1/track?"+url.Values{"from": {tt.from}, "to": {tt.to}}.Encode(), nil)
+				var tr trackFeature
+				e.mustJSON(r, 200, &tr)
+				if !strings.Contains(string(r.body), tt.geometry) {
+					t.Errorf("got %s, want %s", r.body, tt.geometry)
+				}
+				if tr.Properties.Count != tt.count || len(tr.Properties.Times) != tt.count || len(tr.Properties.Speeds) != tt.count {
+					t.Errorf("got count %d, %d times, %d speeds, want %d of each", tr.Properties.Count,
+						len(tr.Properties.Times), len(tr.Properties.Speeds), tt.count)
+				}
+				if err := geojsontest.Check(r.body); err != nil {
+					t.Errorf("got invalid GeoJSON: %v", err)
+				}
+			})
 		}
 
 		for _, tt := range []struct {

@@ -34,9 +34,10 @@ var faultClient = &http.Client{Timeout: 30 * time.Second}
 
 func send(p *proc, method, path, token, key string, body any) answer {
 	var r io.Reader
+	var sent []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
+		sent, _ = json.Marshal(body)
+		r = bytes.NewReader(sent)
 	}
 	req, _ := http.NewRequest(method, p.url+path, r)
 	req.Header.Set("Content-Type", "application/json")
@@ -52,6 +53,9 @@ func send(p *proc, method, path, token, key string, body any) answer {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		checkAnswer(p.t, sent, resp, b)
+	}
 	return answer{status: resp.StatusCode, header: resp.Header, body: b, err: err}
 }
 

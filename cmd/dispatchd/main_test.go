@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"dispatchd/store/postgres/pgtest"
+	"dispatchd/web/openapitest"
 )
 
 // TestMain lets the test binary stand in for dispatchd: with
@@ -124,9 +125,10 @@ func (p *proc) call(method, path, token string, body any, v any) int {
 // the test's own goroutines.
 func (p *proc) try(method, path, token string, body any, v any) (int, error) {
 	var r io.Reader
+	var sent []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
+		sent, _ = json.Marshal(body)
+		r = bytes.NewReader(sent)
 	}
 	req, _ := http.NewRequest(method, p.url+path, r)
 	req.Header.Set("Content-Type", "application/json")
@@ -142,12 +144,35 @@ func (p *proc) try(method, path, token string, body any, v any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	checkAnswer(p.t, sent, resp, data)
 	if v != nil {
 		if err := json.Unmarshal(data, v); err != nil {
 			return resp.StatusCode, fmt.Errorf("%s %s: decode %q: %w", method, path, data, err)
 		}
 	}
 	return resp.StatusCode, nil
+}
+
+// loadAPIDoc reads the OpenAPI document the server serves.
+var loadAPIDoc = sync.OnceValues(func() (*openapitest.Checker, error) {
+	doc, err := os.ReadFile("../../web/openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	return openapitest.New(doc)
+})
+
+// checkAnswer fails the test when an answer of the real server is not one
+// its OpenAPI document promises. It only calls t.Errorf: it runs in the
+// tests' own goroutines too.
+func checkAnswer(t testing.TB, sent []byte, resp *http.Response, body []byte) {
+	t.Helper()
+	c, err := loadAPIDoc()
+	if err != nil {
+		t.Errorf("the OpenAPI document: %v", err)
+		return
+	}
+	c.CheckT(t, sent, resp, body)
 }
 
 func (p *proc) login(user string) string {
