@@ -73,9 +73,9 @@ func (s *Store) Track(ctx context.Context, team string, from, to time.Time, limi
 // PruneBatch is the most positions one statement of a prune removes. Each
 // batch is its own transaction: SQLite has one writer, and one statement
 // over an hour of a province's history (3.6 million fixes) held it for
-// 14 s; a batch of 5,000 holds it for a few milliseconds, and the writes
+// 14 s; a batch of 1,000 holds it for a few milliseconds, and the writes
 // waiting for it go first.
-const PruneBatch = 5000
+const PruneBatch = 1000
 
 // prunePause is the rest between two batches of a prune, so that another
 // process writing the same SQLite file (dispatchd import), whose busy
