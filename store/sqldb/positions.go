@@ -82,6 +82,9 @@ const PruneBatch = 1000
 // handler polls, finds the lock free too.
 const prunePause = 2 * time.Millisecond
 
+// pruneBatchTimeout bounds one batch of a prune, which ctx does not cut.
+const pruneBatchTimeout = 30 * time.Second
+
 // DeletePositionsBefore removes the positions with device times before t
 // and returns how many. It deletes in batches of PruneBatch, each committed
 // on its own, oldest first; when ctx ends it stops between two batches, and
@@ -96,11 +99,17 @@ func (s *Store) DeletePositionsBefore(ctx context.Context, t time.Time) (int64, 
 
 // DeleteBatches runs stmt, a DELETE of at most $2 rows chosen by $1 = arg,
 // each time in a transaction of its own, until it deletes fewer than
-// PruneBatch rows, and returns how many it deleted in all.
+// PruneBatch rows, and returns how many it deleted in all. A batch that
+// has begun runs to its end; when ctx ends it stops before the next.
 func (s *Store) DeleteBatches(ctx context.Context, stmt string, arg any) (int64, error) {
 	var total int64
 	for {
-		n, err := s.db.Exec(ctx, stmt, arg, PruneBatch)
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pruneBatchTimeout)
+		n, err := s.db.Exec(bctx, stmt, arg, PruneBatch)
+		cancel()
 		total += n
 		if err != nil || n < PruneBatch {
 			return total, err
