@@ -52,16 +52,15 @@ type server struct {
 	sub   *realtime.Subscription // the projection's, taken before the feed runs
 	proj  *dispatch.Projection
 	board *dispatch.Service
-	hist  *realtime.History
-	hub   *realtime.Hub
+	pipe  *realtime.Pipeline
 	rb    *redisbus.Bus // nil on one node
 	web   *web.Server
 }
 
 // newServer builds the server on st: the demo province when asked, the
-// dispatch view loaded from the store, and the position pipeline (ingest
-// -> bus -> hub and dispatch view; every accepted fix -> history). It
-// starts nothing; the caller closes st if it fails.
+// dispatch view loaded from the store, and the position pipeline, whose
+// moved positions keep the dispatch view current. It starts nothing; the
+// caller closes st if it fails.
 func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Writer, cfg serverConfig) (*server, error) {
 	registry := resources.NewService(st)
 	authSvc := auth.NewService(st, st, cfg.ttl)
@@ -83,24 +82,14 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.sub = s.feed.Subscribe(dispatch.FeedBuffer)
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 
-	s.hist = realtime.NewHistory(st, realtime.HistoryConfig{Retention: cfg.retention})
-	var bus realtime.Bus
-	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), s.proj.HasTeam,
-		func(live, accepted []realtime.Position) {
-			s.hist.Add(accepted...)
-			if len(live) > 0 {
-				bus.Publish(live)
+	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},
+		st, s.proj.HasTeam, func(ps []realtime.Position) {
+			for _, p := range ps {
+				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
 			}
 		})
-	s.hub = realtime.NewHub(cfg.hub, st, ingest.Accept)
-	deliver := s.hub.Deliver(func(ps []realtime.Position) {
-		for _, p := range ps {
-			s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
-		}
-	})
-	bus = realtime.LocalBus(deliver)
 	if cfg.redisURL != "" {
-		rb, err := redisbus.Open(ctx, cfg.redisURL, cfg.redisPrefix, deliver)
+		rb, err := redisbus.Open(ctx, cfg.redisURL, cfg.redisPrefix, s.pipe.Deliver)
 		if err != nil {
 			return nil, err
 		}
@@ -109,13 +98,14 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 			rb.Close()
 			return nil, err
 		}
-		deliver(ps)
-		rb.ResyncFrom(func() []realtime.Position { return s.hub.Latest(nil) })
-		s.rb, bus = rb, rb
+		s.pipe.Deliver(ps)
+		rb.ResyncFrom(func() []realtime.Position { return s.pipe.Hub.Latest(nil) })
+		s.rb = rb
+		s.pipe.UseBus(rb)
 		log.Info("positions shared over Redis")
 	}
 	s.web = web.New(cfg.web, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: s.board, Ingest: ingest, Hub: s.hub, Track: st, History: s.hist,
+		Auth: authSvc, Registry: registry, Dispatch: s.board, Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	return s, nil
@@ -146,7 +136,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	if s.rb != nil {
 		bus.Go(func() error { s.rb.Run(busCtx, warn("position bus")); return nil })
 	}
-	history.Go(func() error { s.hist.Run(histCtx, warn("position history")); return nil })
+	history.Go(func() error { s.pipe.History.Run(histCtx, warn("position history")); return nil })
 	if l, ok := s.st.(interface {
 		Listen(ctx context.Context, wake func(), report func(error))
 	}); ok {
@@ -175,7 +165,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 		})
 		return nil
 	})
-	loops.Go(func() error { s.hub.Run(loopsCtx, s.feed); return nil })
+	loops.Go(func() error { s.pipe.Hub.Run(loopsCtx, s.feed); return nil })
 	loops.Go(func() error { pruneIdempotency(loopsCtx, s.st, s.log); return nil })
 
 	hs := s.web.HTTPServer(addr)
@@ -204,7 +194,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	s.log.Info("shutdown: hub, escalation and event feed stopped")
 	stopHistory()
 	_ = history.Wait()
-	hst := s.hist.Stats()
+	hst := s.pipe.History.Stats()
 	s.log.Info("shutdown: position history flushed", "written", hst.Written, "pending", hst.Pending, "failed", hst.Failed, "dropped", hst.Dropped)
 	stopBus()
 	_ = bus.Wait()
