@@ -13,7 +13,8 @@ import (
 )
 
 // TestShutdownInOrder sends SIGTERM to a real dispatchd, on both stores,
-// while four clients post positions as fast as they are answered and a
+// while four clients post positions (1,000 a second in all, the
+// province's load) and a
 // task's acknowledgement deadline is about to pass with the escalator
 // checking every 100 ms. The process exits 0, and says that it stopped in
 // order: HTTP first (the requests under way answered), then the hub,
@@ -52,7 +53,8 @@ func TestShutdownInOrder(t *testing.T) {
 			}
 
 			// Four posters, one team each, a fix every 100 ms of device
-			// time from 12 hours ago, 50 to a request.
+			// time from 12 hours ago, 10 to a request, a request every
+			// 40 ms: 1,000 a second in all.
 			base := time.Now().UTC().Add(-12 * time.Hour).Truncate(time.Second)
 			accepted := make([]int, 4)
 			var wg sync.WaitGroup
@@ -61,8 +63,8 @@ func TestShutdownInOrder(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					team := teams.Items[w+1].ID
-					for i := 0; ; i += 50 {
-						ps := make([]map[string]any, 50)
+					for i := 0; ; i += 10 {
+						ps := make([]map[string]any, 10)
 						for j := range ps {
 							ps[j] = map[string]any{"team": team, "lon": 120 + float64(i+j)*1e-5, "lat": 30.0,
 								"ts": base.Add(time.Duration(i+j) * 100 * time.Millisecond).Format(time.RFC3339Nano)}
@@ -80,7 +82,7 @@ func TestShutdownInOrder(t *testing.T) {
 							return
 						}
 						accepted[w] += res.Accepted
-						time.Sleep(2 * time.Millisecond)
+						time.Sleep(40 * time.Millisecond)
 					}
 				}()
 			}
