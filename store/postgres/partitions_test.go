@@ -131,3 +131,69 @@ func TestPositionPartitions(t *testing.T) {
 		t.Fatalf("got %d fixes left, %v; want 2", len(track), err)
 	}
 }
+
+// TestPartitionMaintenanceUnderWrites drops ten expired days and creates
+// five new ones while a writer keeps appending today's fixes: no write
+// fails, every one is kept, and every expired fix is gone.
+func TestPartitionMaintenanceUnderWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	old := today.Add(-60 * 24 * time.Hour)
+	if err := s.CreatePositionPartitions(ctx, old, old.Add(9*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var seed []realtime.Position
+	for i := range 10_000 {
+		seed = append(seed, realtime.Position{Team: "t1", Lon: 120, Lat: 30, TS: old.Add(time.Duration(i) * 86 * time.Second)})
+	}
+	if err := s.AppendPositions(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	var written int
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			ps := make([]realtime.Position, 100)
+			for j := range ps {
+				ps[j] = realtime.Position{Team: "t2", Lon: 121, Lat: 31, TS: today.Add(time.Duration(i*100+j) * time.Millisecond)}
+			}
+			if err := s.AppendPositions(ctx, ps); err != nil {
+				done <- err
+				return
+			}
+			written += len(ps)
+		}
+	}()
+	n, derr := s.DeletePositionsBefore(ctx, old.Add(10*24*time.Hour))
+	cerr := s.CreatePositionPartitions(ctx, today.Add(4*24*time.Hour), today.Add(8*24*time.Hour))
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatalf("a write during the maintenance: %v", err)
+	}
+	if derr != nil || cerr != nil || n != 10_000 {
+		t.Fatalf("got %d deleted, %v, %v; want 10000 and no error", n, derr, cerr)
+	}
+	got, err := s.Track(ctx, "t2", today, today.Add(24*time.Hour), 1_000_000)
+	if err != nil || len(got) != written || written == 0 {
+		t.Fatalf("got %d of the writer's fixes, %v; want all %d", len(got), err, written)
+	}
+	if left, err := s.Track(ctx, "t1", old, today, 10); err != nil || len(left) != 0 {
+		t.Fatalf("got %d expired fixes left, %v; want none", len(left), err)
+	}
+}

@@ -120,6 +120,10 @@ func (s *Store) createPartition(ctx context.Context, d time.Time) error {
 			return nil
 		}
 		for _, stmt := range []string{
+			// No stray fix of the day may reach the default partition
+			// between the move and the attach; the attach takes this lock
+			// anyway.
+			fmt.Sprintf(`LOCK TABLE %s IN ACCESS EXCLUSIVE MODE`, defaultPartition),
 			fmt.Sprintf(`CREATE TABLE %s (LIKE positions INCLUDING DEFAULTS)`, name),
 			fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s_day CHECK (ts >= '%s' AND ts < '%s')`, name, name, lo, hi),
 			fmt.Sprintf(`WITH moved AS (DELETE FROM %s WHERE ts >= '%s' AND ts < '%s' RETURNING *) INSERT INTO %s SELECT * FROM moved`, defaultPartition, lo, hi, name),
