@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,13 +33,33 @@ func TestShutdownInOrder(t *testing.T) {
 			if backend == "postgres" {
 				env[1] = "DATABASE_URL=" + pgtest.URL(t)
 			}
-			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo", "--escalate-every", "100ms")
-			token := p.login("commander")
+			// A commander and five teams; the demo province would take
+			// most of the test's time under -race.
+			add := exec.Command(os.Args[0], "user", "add", "--username", "chief", "--role", "commander", "--password", "shutdown-pw1")
+			add.Env = append(os.Environ(), append([]string{"DISPATCHD_RUN_MAIN=1"}, env...)...)
+			if out, err := add.CombinedOutput(); err != nil {
+				t.Fatalf("user add: %v %s", err, out)
+			}
+			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--escalate-every", "100ms")
+			login := func(p *proc) string {
+				var res struct{ Token string }
+				if code := p.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "chief", "password": "shutdown-pw1"}, &res); code != 200 {
+					t.Fatalf("login: got %d", code)
+				}
+				return res.Token
+			}
+			token := login(p)
 			var teams struct {
 				Items []struct{ ID string } `json:"items"`
 			}
-			if code := p.call("GET", "/api/v1/teams?limit=5", token, nil, &teams); code != 200 || len(teams.Items) != 5 {
-				t.Fatalf("list teams: got %d with %d teams", code, len(teams.Items))
+			for i := range 5 {
+				var team struct{ ID string }
+				body := map[string]any{"name": fmt.Sprintf("停机测试队 %d", i), "kind": "fire_rescue", "capabilities": []string{"water_rescue"},
+					"base": map[string]float64{"lon": 120.2, "lat": 30.25}}
+				if code := p.call("POST", "/api/v1/teams", token, body, &team); code != 201 {
+					t.Fatalf("create team: got %d", code)
+				}
+				teams.Items = append(teams.Items, team)
 			}
 			var in struct{ ID string }
 			body := map[string]any{"type": "flood", "level": 2, "title": "停机测试", "location": map[string]float64{"lon": 120.15, "lat": 30.25}}
@@ -109,7 +131,7 @@ func TestShutdownInOrder(t *testing.T) {
 			}
 
 			p = start(t, env, "serve", "--addr", "127.0.0.1:0", "--escalate-every", "100ms")
-			token = p.login("commander")
+			token = login(p)
 			total := 0
 			for w, n := range accepted {
 				var track struct {
