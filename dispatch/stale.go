@@ -136,7 +136,7 @@ func (s *Service) StaleEvery() time.Duration {
 // RunStaleWatch runs MarkStale every interval (StaleEvery when it is not
 // positive), and as soon as a team marked stale reports again, until ctx
 // ends. Errors (a store outage) are passed to report and retried at the
-// next tick.
+// next tick. Like RunEscalator, it stops between rounds.
 func (s *Service) RunStaleWatch(ctx context.Context, every time.Duration, report func(stale, fresh int, err error)) {
 	if every <= 0 {
 		every = s.StaleEvery()
@@ -144,7 +144,9 @@ func (s *Service) RunStaleWatch(ctx context.Context, every time.Duration, report
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		stale, fresh, err := s.MarkStale(ctx)
+		rctx, cancel := roundContext(ctx)
+		stale, fresh, err := s.MarkStale(rctx)
+		cancel()
 		if (stale > 0 || fresh > 0 || err != nil) && ctx.Err() == nil {
 			report(stale, fresh, err)
 		}

@@ -259,13 +259,27 @@ func (s *Service) escalate(ctx context.Context, id string) (bool, error) {
 	return done, err
 }
 
-// RunEscalator escalates due tasks every interval until ctx ends. Errors
-// (a store outage) are passed to report and retried at the next tick.
+// RoundTimeout bounds one round of RunEscalator or RunStaleWatch. A round
+// that has begun runs to its end even when the loop's ctx ends meanwhile
+// (the server stopping): the loops stop between rounds, so that an
+// escalation is never cut half way.
+const RoundTimeout = 30 * time.Second
+
+// roundContext returns the context of one round of a loop under ctx.
+func roundContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), RoundTimeout)
+}
+
+// RunEscalator escalates due tasks every interval until ctx ends, between
+// two rounds. Errors (a store outage) are passed to report and retried at
+// the next tick.
 func (s *Service) RunEscalator(ctx context.Context, every time.Duration, report func(n int, err error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.EscalateDue(ctx)
+		rctx, cancel := roundContext(ctx)
+		n, err := s.EscalateDue(rctx)
+		cancel()
 		if (n > 0 || err != nil) && ctx.Err() == nil {
 			report(n, err)
 		}

@@ -33,6 +33,9 @@ type Feed struct {
 	mu   sync.Mutex
 	last int64
 	subs map[*Subscription]struct{}
+	// stopped says Run has returned: a subscription taken after that ends
+	// at once, rather than wait for events that will never come.
+	stopped bool
 }
 
 // Subscription receives events on C until it is closed; Err says why.
@@ -80,11 +83,7 @@ func (f *Feed) Last() int64 {
 // whose buffer is full when an event arrives is dropped with ErrSlow, so that
 // it can never hold up the others.
 func (f *Feed) Subscribe(n int) *Subscription {
-	c := make(chan dispatchd.Event, n)
-	s := &Subscription{C: c, c: c}
-	f.mu.Lock()
-	f.subs[s] = struct{}{}
-	f.mu.Unlock()
+	s, _ := f.SubscribeFrom(n)
 	return s
 }
 
@@ -95,6 +94,10 @@ func (f *Feed) SubscribeFrom(n int) (*Subscription, int64) {
 	s := &Subscription{C: c, c: c}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.stopped {
+		s.close(nil)
+		return s, f.last
+	}
 	f.subs[s] = struct{}{}
 	return s, f.last
 }
@@ -154,6 +157,7 @@ func (f *Feed) deliver(ctx context.Context) error {
 func (f *Feed) closeAll(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.stopped = true
 	for s := range f.subs {
 		delete(f.subs, s)
 		s.close(err)

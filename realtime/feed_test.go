@@ -104,3 +104,23 @@ func TestFeedDropsSlowSubscriber(t *testing.T) {
 		t.Fatalf("got open %v err %v after unsubscribe, want closed with no error", open, fast.Err())
 	}
 }
+
+// TestFeedSubscribeAfterStop: a subscription taken once Run has returned
+// ends at once, so that a follower starting late (the hub, at a shutdown
+// just after start) never waits for events that will not come.
+func TestFeedSubscribeAfterStop(t *testing.T) {
+	feed := realtime.NewFeed(&memLog{}, 0, 5*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = feed.Run(ctx)
+	for _, sub := range []*realtime.Subscription{feed.Subscribe(1), func() *realtime.Subscription { s, _ := feed.SubscribeFrom(1); return s }()} {
+		select {
+		case _, open := <-sub.C:
+			if open {
+				t.Fatal("got an event from a stopped feed")
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a subscription to a stopped feed is still open")
+		}
+	}
+}

@@ -17,6 +17,27 @@ type HistoryStore interface {
 	DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
+// PartitionedHistoryStore is a HistoryStore that keeps positions in
+// partitions by device time (PostgreSQL: a table a UTC day), so that
+// expired history goes a partition at a time. History creates the
+// partitions of the coming days whenever it prunes, and cuts at a
+// partition's start: a fix is kept for the retention and at most one
+// partition's span more.
+type PartitionedHistoryStore interface {
+	HistoryStore
+	// PositionPartition returns the span of a partition; partitions start
+	// at multiples of it since the zero time (UTC midnights for a day).
+	PositionPartition() time.Duration
+	// CreatePositionPartitions makes sure partitions exist for every device
+	// time from from to to.
+	CreatePositionPartitions(ctx context.Context, from, to time.Time) error
+}
+
+// HistoryPartitionsAhead is how many partitions past the current one a
+// PartitionedHistoryStore is given, so that a day's fixes never wait for
+// their partition.
+const HistoryPartitionsAhead = 3
+
 // HistoryConfig tunes the history writer; zero fields take defaults.
 type HistoryConfig struct {
 	// Buffer is how many positions may wait to be written, the batch being
@@ -136,8 +157,10 @@ func (h *History) Stats() HistoryStats {
 }
 
 // Run writes the buffer out until ctx is done, then writes what is left,
-// within HistoryDrainTimeout, and returns. It removes positions older than
-// the retention when it starts and every HistoryPruneEvery. Errors are
+// within HistoryDrainTimeout, and returns. Beside it, it removes positions
+// older than the retention when it starts and every HistoryPruneEvery (a
+// prune that takes long never holds up a batch), and stops that between
+// two of the store's batches when ctx ends. Errors are
 // passed to report (which may be nil) and never stop it: a batch that
 // fails every attempt is given up and counted. Call Run once, from the
 // goroutine that owns the writer; it is the only one that writes, and
@@ -146,11 +169,14 @@ func (h *History) Run(ctx context.Context, report func(error)) {
 	if report == nil {
 		report = func(error) {}
 	}
-	h.prune(ctx, report)
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		h.pruneEvery(ctx, report)
+	}()
+	defer func() { <-pruned }()
 	flush := time.NewTicker(h.cfg.FlushEvery)
 	defer flush.Stop()
-	prune := time.NewTicker(HistoryPruneEvery)
-	defer prune.Stop()
 	var left []Position // taken but not written when ctx ended
 	for ctx.Err() == nil {
 		select {
@@ -159,8 +185,6 @@ func (h *History) Run(ctx context.Context, report func(error)) {
 			left = h.flush(ctx, report)
 		case <-h.full:
 			left = h.flush(ctx, report)
-		case <-prune.C:
-			h.prune(ctx, report)
 		}
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), HistoryDrainTimeout)
@@ -261,9 +285,33 @@ func (h *History) giveUp(ps []Position, report func(error), err error) {
 	report(fmt.Errorf("%w (%d positions)", err, len(ps)))
 }
 
-// prune removes positions older than the retention.
+// pruneEvery prunes now and every HistoryPruneEvery until ctx ends.
+func (h *History) pruneEvery(ctx context.Context, report func(error)) {
+	t := time.NewTicker(HistoryPruneEvery)
+	defer t.Stop()
+	for {
+		h.prune(ctx, report)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// prune removes positions older than the retention; a partitioned store
+// first gets the partitions of the coming days, and loses whole ones.
 func (h *History) prune(ctx context.Context, report func(error)) {
-	if _, err := h.st.DeletePositionsBefore(ctx, h.now().Add(-h.cfg.Retention)); err != nil && ctx.Err() == nil {
+	now := h.now()
+	cut := now.Add(-h.cfg.Retention)
+	if ps, ok := h.st.(PartitionedHistoryStore); ok {
+		g := ps.PositionPartition()
+		if err := ps.CreatePositionPartitions(ctx, now.Add(-g), now.Add(HistoryPartitionsAhead*g)); err != nil && ctx.Err() == nil {
+			report(fmt.Errorf("create position history partitions: %w", err))
+		}
+		cut = cut.Truncate(g)
+	}
+	if _, err := h.st.DeletePositionsBefore(ctx, cut); err != nil && ctx.Err() == nil {
 		report(fmt.Errorf("prune position history: %w", err))
 	}
 }

@@ -108,6 +108,10 @@ type fakeStore struct {
 	fail func(call int) error
 	// hang makes calls wait until their context ends.
 	hang atomic.Bool
+	// prune, when set, holds every prune until it is closed.
+	prune chan struct{}
+	// cuts are the times prunes were asked to cut at.
+	cuts []time.Time
 }
 
 func (f *fakeStore) AppendPositions(ctx context.Context, ps []realtime.Position) error {
@@ -128,7 +132,69 @@ func (f *fakeStore) AppendPositions(ctx context.Context, ps []realtime.Position)
 }
 
 func (f *fakeStore) DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error) {
+	if f.prune != nil {
+		select {
+		case <-f.prune:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	f.cuts = append(f.cuts, t)
+	f.mu.Unlock()
 	return 0, nil
+}
+
+// dayStore is a fakeStore partitioned by day.
+type dayStore struct {
+	fakeStore
+	made [][2]time.Time
+}
+
+func (d *dayStore) PositionPartition() time.Duration { return 24 * time.Hour }
+
+func (d *dayStore) CreatePositionPartitions(ctx context.Context, from, to time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.made = append(d.made, [2]time.Time{from, to})
+	return nil
+}
+
+// TestHistoryPrune: the prune runs beside the batches, so that one which
+// takes long (an hour of a province's history on SQLite) holds none up;
+// a partitioned store gets its partitions three ahead and is cut at a
+// partition's start.
+func TestHistoryPrune(t *testing.T) {
+	t0 := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	t.Run("a long prune never holds up a batch", func(t *testing.T) {
+		st := &fakeStore{prune: make(chan struct{})}
+		h := realtime.NewHistory(st, realtime.HistoryConfig{Batch: 100, FlushEvery: 5 * time.Millisecond})
+		stop := runHistory(t, h, nil)
+		h.Add(fixes("t1", 250, t0)...)
+		eventually(t, "the fixes are written while the prune runs", func() bool { return h.Stats().Written == 250 })
+		close(st.prune)
+		stop()
+	})
+	t.Run("a partitioned store loses whole partitions", func(t *testing.T) {
+		st := &dayStore{}
+		h := realtime.NewHistory(st, realtime.HistoryConfig{Retention: 30 * 24 * time.Hour})
+		before := time.Now()
+		stop := runHistory(t, h, nil)
+		eventually(t, "the first prune", func() bool { st.mu.Lock(); defer st.mu.Unlock(); return len(st.cuts) == 1 })
+		stop()
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if len(st.made) == 0 {
+			t.Fatal("got no partitions made, want the coming days'")
+		}
+		cut, made := st.cuts[0], st.made[0]
+		if want := before.Add(-30 * 24 * time.Hour).UTC().Truncate(24 * time.Hour); !cut.Equal(want) {
+			t.Fatalf("got the cut at %v, want %v: the start of the day", cut, want)
+		}
+		if made[0].After(before) || made[1].Sub(before) < 3*24*time.Hour {
+			t.Fatalf("got partitions made from %v to %v, want from before now to three days ahead", made[0], made[1])
+		}
+	})
 }
 
 func (f *fakeStore) stored() (n, calls int) {

@@ -135,7 +135,12 @@ type Hub struct {
 	cfg    HubConfig
 	src    StateSource
 	accept func(dispatchd.Actor, []Position) Result
-	done   chan struct{}
+	// amu guards stopped: sessions' positions are taken only until Run
+	// returns, and Run waits for those being taken as it stops, so that
+	// each one acknowledged reaches what runs after the hub (the history).
+	amu     sync.RWMutex
+	stopped bool
+	done    chan struct{}
 	// ready is closed once Run follows the feed: sessions attach after.
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -190,9 +195,11 @@ func (h *Hub) Stats() HubStats {
 }
 
 // Run fans events out from feed and flushes positions until ctx ends; then
-// it closes every session.
+// it closes every session, and returns once the positions sessions are
+// handing on have been taken; it takes no more after.
 func (h *Hub) Run(ctx context.Context, feed *Feed) {
 	defer close(h.done)
+	defer h.stopTaking()
 	defer h.closeAll(CloseReason{CloseGoingAway, "server shutting down"})
 	go h.flushLoop(ctx)
 	for ctx.Err() == nil {

@@ -169,7 +169,12 @@ func (s *Session) Handle(b []byte) {
 			s.reply(encodeError(dispatchd.Errorf(dispatchd.EFORBIDDEN, "a %s may not send positions", s.actor.Role)))
 			return
 		}
-		b, _ := json.Marshal(ackFrame{"ack", s.hub.accept(s.actor, m.Positions)})
+		res, err := s.hub.take(s.actor, m.Positions)
+		if err != nil {
+			s.reply(encodeError(err))
+			return
+		}
+		b, _ := json.Marshal(ackFrame{"ack", res})
 		s.reply(b)
 	}
 }
@@ -356,4 +361,22 @@ func (s *Session) resumed(w Writer, last int64) error {
 		return errWrite
 	}
 	return nil
+}
+
+// take hands a session's positions to accept, unless the hub has
+// stopped.
+func (h *Hub) take(a dispatchd.Actor, ps []Position) (Result, error) {
+	h.amu.RLock()
+	defer h.amu.RUnlock()
+	if h.stopped {
+		return Result{}, dispatchd.Errorf(dispatchd.EUNAVAILABLE, "the server is shutting down: send the positions again")
+	}
+	return h.accept(a, ps), nil
+}
+
+// stopTaking waits for the positions being taken and refuses any more.
+func (h *Hub) stopTaking() {
+	h.amu.Lock()
+	h.stopped = true
+	h.amu.Unlock()
 }

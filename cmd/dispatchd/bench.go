@@ -20,6 +20,8 @@ func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return cmdBenchLive(ctx, args[1:], stdout, stderr)
 		case "soak":
 			return cmdBenchSoak(ctx, args[1:], stdout, stderr)
+		case "prune":
+			return cmdBenchPrune(ctx, args[1:], stdout, stderr)
 		case "live-screens": // started by bench live and bench soak
 			return benchScreens(ctx, args[1:], stdin, stdout, stderr)
 		case "live-baseline": // started by bench live
@@ -27,7 +29,7 @@ func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if len(args) == 0 || args[0] != "suggest" {
-		fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak [flags]")
+		fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune [flags]")
 		return errUsage
 	}
 	fs := newFlagSet("bench suggest", "bench suggest [--teams 600] [--n 20000] [--runs 5]", stderr)

@@ -36,6 +36,7 @@ Usage:
   dispatchd bench   suggest [--teams 600] [--n 20000] [--runs 5]
   dispatchd bench   live [--units 5000] [--rate 10000] [--screens 200] [--duration 10s] [--runs 3] [--idle 5000]
   dispatchd bench   soak [--duration 30m] [--every 30s] [--units 5000] [--rate 1000] [--screens 200] [--incidents 1]
+  dispatchd bench   prune [--fixes 3600000] [--every 10ms] [--baseline 10s] [--database-url URL]
   dispatchd backup  --out FILE            online backup of the SQLite store, integrity checked
   dispatchd restore --from FILE [--force] put a backup in place (stop the server first)
   dispatchd version

@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"dispatchd/auth"
-	"dispatchd/dispatch"
-	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/realtime/redisbus"
-	"dispatchd/resources"
 	"dispatchd/web"
 )
 
@@ -75,128 +70,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	registry := resources.NewService(st)
-	authSvc := auth.NewService(st, st, *ttl)
-	authSvc.SetThrottle(thr)
-	if *demo {
-		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
-			return err
-		}
-	}
-	// The dispatch view: loaded now, then kept current by the event feed,
-	// which every commit on this node wakes and which polls for the rest.
-	proj := dispatch.NewProjection(pcfg)
-	last, err := proj.Load(ctx, st)
+	srv, err := newServer(ctx, st, log, stdout, serverConfig{
+		demo: *demo, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
+		staleEvery: df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
+		web: web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim},
+	})
 	if err != nil {
-		return fmt.Errorf("load the dispatch view: %w", err)
+		st.Close()
+		return err
 	}
-	feed := realtime.NewFeed(st, last, time.Second)
-	st.OnCommit(feed.Notify)
-	if l, ok := st.(interface {
-		Listen(ctx context.Context, wake func(), report func(error))
-	}); ok {
-		// PostgreSQL: commits on every node wake the feed at once.
-		go l.Listen(ctx, feed.Notify, func(err error) { log.Warn("event notifications", "error", err) })
-	}
-	sub := feed.Subscribe(dispatch.FeedBuffer)
-	go func() { _ = feed.Run(ctx) }()
-	go proj.Follow(ctx, feed, sub, st, func(err error) { log.Warn("dispatch view", "error", err) })
-	board := dispatch.NewService(st, proj, dcfg)
-	go board.RunEscalator(ctx, df.escalateEvery, func(n int, err error) {
-		if err != nil {
-			log.Warn("escalate unanswered tasks", "error", err)
-			return
-		}
-		log.Warn("tasks escalated: no acknowledgement in time", "count", n)
-	})
-	go board.RunStaleWatch(ctx, df.staleEvery, func(stale, fresh int, err error) {
-		if err != nil {
-			log.Warn("mark stale positions", "error", err)
-			return
-		}
-		log.Info("team positions marked stale or fresh again", "stale", stale, "fresh", fresh)
-	})
-	// Positions: ingest -> bus (every node) -> hub and dispatch view, and
-	// every accepted fix -> history. The history writer outlives the HTTP
-	// server, so that what was accepted is written before the store closes.
-	hist := realtime.NewHistory(st, realtime.HistoryConfig{Retention: *retention})
-	hctx, stopHistory := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHistory()
-	histDone := make(chan struct{})
-	go func() {
-		defer close(histDone)
-		hist.Run(hctx, func(err error) { log.Warn("position history", "error", err) })
-	}()
-	var bus realtime.Bus
-	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
-		func(live, accepted []realtime.Position) {
-			hist.Add(accepted...)
-			if len(live) > 0 {
-				bus.Publish(live)
-			}
-		})
-	hub := realtime.NewHub(hcfg, st, ingest.Accept)
-	deliver := hub.Deliver(func(ps []realtime.Position) {
-		for _, p := range ps {
-			proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
-		}
-	})
-	bus = realtime.LocalBus(deliver)
-	if *redisURL != "" {
-		rb, err := redisbus.Open(ctx, *redisURL, *redisPrefix, deliver)
-		if err != nil {
-			return err
-		}
-		defer rb.Close()
-		ps, err := rb.Latest(ctx)
-		if err != nil {
-			return err
-		}
-		deliver(ps)
-		rb.ResyncFrom(func() []realtime.Position { return hub.Latest(nil) })
-		go rb.Run(ctx, func(err error) { log.Warn("position bus", "error", err) })
-		bus = rb
-		log.Info("positions shared over Redis")
-	}
-	go hub.Run(ctx, feed)
-	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim}, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
-	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		srv.close()
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	if *debugAddr != "" {
 		if err := serveDebug(ctx, *debugAddr, stdout); err != nil {
+			ln.Close()
+			srv.close()
 			return err
 		}
 	}
-	hs := srv.HTTPServer(*addr)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "dispatchd is up at %s (API under /api/v1, docs at /api/v1/openapi.json)\n", baseURL(ln.Addr()))
 	log.Info("listening", "addr", ln.Addr().String())
-	go pruneIdempotency(ctx, st, log)
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	stopHistory()
-	<-histDone
-	log.Info("stopped")
-	return nil
+	return srv.run(ctx, ln, *addr)
 }
 
 // pruneIdempotency forgets idempotent answers older than a day, hourly,

@@ -116,7 +116,9 @@ func (b *Bus) Latest(ctx context.Context) ([]realtime.Position, error) {
 
 // Run publishes and receives until ctx ends, reporting failures (Redis
 // away) without stopping: go-redis reconnects, and on every (re)subscription
-// the node reloads the latest positions so that it misses no unit.
+// the node reloads the latest positions so that it misses no unit. When
+// ctx ends it sends what is queued in one last message (a send under way
+// runs to its end, within its timeout) and returns.
 func (b *Bus) Run(ctx context.Context, report func(error)) {
 	done := make(chan struct{})
 	go func() {
@@ -131,9 +133,11 @@ func (b *Bus) publish(ctx context.Context, report func(error)) {
 	var lastReport time.Time
 	for {
 		var batch []realtime.Position
+		stopping := false
 		select {
 		case <-ctx.Done():
-			return
+			// What waits goes out in one last message.
+			stopping = true
 		case ps := <-b.out:
 			batch = append(batch, ps...)
 		}
@@ -147,15 +151,22 @@ func (b *Bus) publish(ctx context.Context, report func(error)) {
 				break more
 			}
 		}
-		if err := b.send(ctx, batch); err != nil {
-			b.failed.Add(1)
-			if time.Since(lastReport) > 10*time.Second {
-				lastReport = time.Now()
-				report(err)
+		if len(batch) > 0 {
+			// A send that has begun is not cut short when ctx ends; its
+			// own timeout bounds it.
+			if err := b.send(context.WithoutCancel(ctx), batch); err != nil {
+				b.failed.Add(1)
+				if time.Since(lastReport) > 10*time.Second {
+					lastReport = time.Now()
+					report(err)
+				}
+			} else {
+				b.published.Add(1)
 			}
-			continue
 		}
-		b.published.Add(1)
+		if stopping {
+			return
+		}
 	}
 }
 

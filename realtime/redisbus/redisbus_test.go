@@ -474,3 +474,40 @@ func TestResyncAfterRedisRestart(t *testing.T) {
 		return got["on-a"] == want["on-a"] && got["on-b"] == want["on-b"]
 	})
 }
+
+// TestStopSendsWhatIsQueued publishes a batch and stops the bus at once,
+// twenty times: Run sends what is queued before it returns, so every
+// batch reaches the hash. (Before, Run returned at the first ctx.Done it
+// saw, whatever was still queued.)
+func TestStopSendsWhatIsQueued(t *testing.T) {
+	t.Parallel()
+	url := redistest.URL(t)
+	prefix := newPrefix(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	want := map[string]string{}
+	for i := range 20 {
+		b, err := redisbus.Open(ctx, url, prefix, func([]realtime.Position) {})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		p := fix(fmt.Sprintf("stop-%02d", i), i)
+		b.Publish([]realtime.Position{p})
+		want[p.Team] = byTeam([]realtime.Position{p})[p.Team]
+		run, stop := context.WithCancel(ctx)
+		stop()
+		b.Run(run, func(err error) { t.Errorf("bus: %v", err) })
+		b.Close()
+	}
+	r, err := redisbus.Open(ctx, url, prefix, func([]realtime.Position) {})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer r.Close()
+	got := latest(t, r)
+	for team, w := range want {
+		if got[team] != w {
+			t.Fatalf("%s: got %q in the hash, want %q: the queued batch was not sent at stop", team, got[team], w)
+		}
+	}
+}

@@ -70,14 +70,58 @@ func (s *Store) Track(ctx context.Context, team string, from, to time.Time, limi
 	return out, nil
 }
 
+// PruneBatch is the most positions one statement of a prune removes. Each
+// batch is its own transaction: SQLite has one writer, and one statement
+// over an hour of a province's history (3.6 million fixes) held it for
+// 14 s; a batch of 1,000 holds it for a few milliseconds, and the writes
+// waiting for it go first.
+const PruneBatch = 1000
+
+// prunePause is the rest between two batches of a prune, so that another
+// process writing the same SQLite file (dispatchd import), whose busy
+// handler polls, finds the lock free too.
+const prunePause = 2 * time.Millisecond
+
+// pruneBatchTimeout bounds one batch of a prune, which ctx does not cut.
+const pruneBatchTimeout = 30 * time.Second
+
 // DeletePositionsBefore removes the positions with device times before t
-// and returns how many.
+// and returns how many. It deletes in batches of PruneBatch, each committed
+// on its own, oldest first; when ctx ends it stops between two batches, and
+// what it removed stays removed.
 func (s *Store) DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error) {
-	n, err := s.db.Exec(ctx, `DELETE FROM positions WHERE ts < $1`, t.UTC())
+	n, err := s.DeleteBatches(ctx, s.d.DeleteOldPositions, t.UTC())
 	if err != nil {
-		return 0, fmt.Errorf("delete positions before %s: %w", t.UTC().Format(time.RFC3339), err)
+		return n, fmt.Errorf("delete positions before %s: %w", t.UTC().Format(time.RFC3339), err)
 	}
 	return n, nil
+}
+
+// DeleteBatches runs stmt, a DELETE of at most $2 rows chosen by $1 = arg,
+// each time in a transaction of its own, until it deletes fewer than
+// PruneBatch rows, and returns how many it deleted in all. A batch that
+// has begun runs to its end; when ctx ends it stops before the next.
+func (s *Store) DeleteBatches(ctx context.Context, stmt string, arg any) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pruneBatchTimeout)
+		n, err := s.db.Exec(bctx, stmt, arg, PruneBatch)
+		cancel()
+		total += n
+		if err != nil || n < PruneBatch {
+			return total, err
+		}
+		t := time.NewTimer(prunePause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return total, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // nullable returns the value of v, or nil (SQL NULL) when v is nil, so that

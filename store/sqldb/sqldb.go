@@ -75,6 +75,10 @@ type Dialect struct {
 	// each $N among the names seen so far, which makes a statement of
 	// thousands of them quadratic to parse.
 	Anonymous bool
+	// DeleteOldPositions deletes at most $2 positions with device times
+	// before $1, the oldest first: one batch of a prune. (PostgreSQL drops
+	// whole partitions instead; its store has its own prune.)
+	DeleteOldPositions string
 }
 
 // Store implements the domain stores over one SQL database.

@@ -42,6 +42,8 @@ var dialect = sqldb.Dialect{
 	JSONValues: func(p string) string { return fmt.Sprintf("(SELECT value FROM json_each(%s))", p) },
 	MaxParams:  32000,
 	Anonymous:  true,
+	// Through the index on ts: each batch finds the oldest rows at once.
+	DeleteOldPositions: `DELETE FROM positions WHERE rowid IN (SELECT rowid FROM positions WHERE ts < $1 ORDER BY ts LIMIT $2)`,
 }
 
 // Open opens (creating if needed) the database in dir and applies pending

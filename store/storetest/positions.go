@@ -130,3 +130,56 @@ func opt(v *float64) any {
 func optional(p realtime.Position) string {
 	return fmt.Sprint(opt(p.Speed), opt(p.Heading), opt(p.Accuracy), opt(p.Altitude), opt(p.Battery))
 }
+
+// testPositionDays writes a fix every 10 minutes for five days, some on
+// days whose partition is made only afterwards (PostgreSQL keeps them in
+// its default partition meanwhile and moves them then), and some on days
+// that never get one. The track reads back whole across every midnight;
+// a prune in the middle of a day, then one at a midnight, then one past
+// the days with partitions each remove exactly the fixes before the cut,
+// and counts them.
+func testPositionDays(t *testing.T, s Store) {
+	c := ctx(t)
+	d0 := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	var ps []realtime.Position
+	for ts := d0.Add(-12 * time.Hour); ts.Before(d0.Add(84 * time.Hour)); ts = ts.Add(10 * time.Minute) {
+		ps = append(ps, realtime.Position{Team: "days", Lon: 120, Lat: 30, TS: ts})
+	}
+	noErr(t, s.AppendPositions(c, ps[:len(ps)/2]))
+	if p, ok := s.(realtime.PartitionedHistoryStore); ok {
+		// Days d0 to d0+2 get partitions; d0-1 and d0+3 stay without.
+		noErr(t, p.CreatePositionPartitions(c, d0, d0.Add(48*time.Hour)))
+		noErr(t, p.CreatePositionPartitions(c, d0, d0.Add(48*time.Hour))) // again: nothing to do
+	}
+	noErr(t, s.AppendPositions(c, ps[len(ps)/2:]))
+
+	read := func() []realtime.Position {
+		return ok(s.Track(c, "days", d0.Add(-24*time.Hour), d0.Add(5*24*time.Hour), 100_000)).get(t)
+	}
+	got := read()
+	if len(got) != len(ps) {
+		t.Fatalf("got %d fixes across the days, want %d", len(got), len(ps))
+	}
+	for i := range got {
+		if !got[i].TS.Equal(ps[i].TS) {
+			t.Fatalf("fix %d: got %v, want %v", i, got[i].TS, ps[i].TS)
+		}
+	}
+	for _, cut := range []time.Time{d0.Add(30 * time.Hour), d0.Add(48 * time.Hour), d0.Add(78 * time.Hour), d0.Add(78 * time.Hour)} {
+		var want int64
+		for _, p := range ps {
+			if p.TS.Before(cut) {
+				want++
+			}
+		}
+		left := read()
+		want -= int64(len(ps) - len(left))
+		if n := ok(s.DeletePositionsBefore(c, cut)).get(t); n != want {
+			t.Fatalf("cut at %v: got %d deleted, want %d", cut, n, want)
+		}
+		left = read()
+		if len(left) == 0 || left[0].TS.Before(cut) || !left[0].TS.Equal(cut) || !left[len(left)-1].TS.Equal(ps[len(ps)-1].TS) {
+			t.Fatalf("cut at %v: got %d fixes from %v, want every fix from the cut on", cut, len(left), left[:min(1, len(left))])
+		}
+	}
+}

@@ -69,6 +69,7 @@ func Run(t *testing.T, open Open) {
 		{"CancelIncidentReleases", testCancelIncidentReleases},
 		{"IncidentFilters", testIncidentFilters},
 		{"Positions", testPositions},
+		{"PositionDays", testPositionDays},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
 	}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"dispatchd/auth"
+	"dispatchd/dispatch"
+	"dispatchd/geo"
+	"dispatchd/realtime"
+	"dispatchd/realtime/redisbus"
+	"dispatchd/resources"
+	"dispatchd/web"
+)
+
+// ShutdownTimeout bounds how long requests under way get to finish once
+// the server is told to stop.
+const ShutdownTimeout = 15 * time.Second
+
+// serverConfig is what dispatchd serve's flags say, past parsing.
+type serverConfig struct {
+	demo          bool
+	ttl           time.Duration
+	throttle      auth.ThrottleConfig
+	dispatch      dispatch.Config
+	projection    dispatch.ProjectionConfig
+	escalateEvery time.Duration
+	staleEvery    time.Duration
+	hub           realtime.HubConfig
+	retention     time.Duration
+	redisURL      string
+	redisPrefix   string
+	web           web.Config
+}
+
+// server is what dispatchd serve runs: its parts, built by newServer
+// without starting anything, then run by run, which owns every long-lived
+// goroutine and stops them in order.
+type server struct {
+	log   *slog.Logger
+	cfg   serverConfig
+	st    appStore
+	feed  *realtime.Feed
+	sub   *realtime.Subscription // the projection's, taken before the feed runs
+	proj  *dispatch.Projection
+	board *dispatch.Service
+	pipe  *realtime.Pipeline
+	rb    *redisbus.Bus // nil on one node
+	web   *web.Server
+}
+
+// newServer builds the server on st: the demo province when asked, the
+// dispatch view loaded from the store, and the position pipeline, whose
+// moved positions keep the dispatch view current. It starts nothing; the
+// caller closes st if it fails.
+func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Writer, cfg serverConfig) (*server, error) {
+	registry := resources.NewService(st)
+	authSvc := auth.NewService(st, st, cfg.ttl)
+	authSvc.SetThrottle(cfg.throttle)
+	if cfg.demo {
+		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
+			return nil, err
+		}
+	}
+	s := &server{log: log, cfg: cfg, st: st, proj: dispatch.NewProjection(cfg.projection)}
+	// The dispatch view: loaded now, then kept current by the event feed,
+	// which every commit on this node wakes and which polls for the rest.
+	last, err := s.proj.Load(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("load the dispatch view: %w", err)
+	}
+	s.feed = realtime.NewFeed(st, last, time.Second)
+	st.OnCommit(s.feed.Notify)
+	s.sub = s.feed.Subscribe(dispatch.FeedBuffer)
+	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
+
+	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},
+		st, s.proj.HasTeam, func(ps []realtime.Position) {
+			for _, p := range ps {
+				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
+			}
+		})
+	if cfg.redisURL != "" {
+		rb, err := redisbus.Open(ctx, cfg.redisURL, cfg.redisPrefix, s.pipe.Deliver)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := rb.Latest(ctx)
+		if err != nil {
+			rb.Close()
+			return nil, err
+		}
+		s.pipe.Deliver(ps)
+		rb.ResyncFrom(func() []realtime.Position { return s.pipe.Hub.Latest(nil) })
+		s.rb = rb
+		s.pipe.UseBus(rb)
+		log.Info("positions shared over Redis")
+	}
+	s.web = web.New(cfg.web, web.Deps{
+		Auth: authSvc, Registry: registry, Dispatch: s.board, Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
+		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
+	})
+	return s, nil
+}
+
+// run serves HTTP on ln and runs the loops until ctx ends or serving
+// fails. Then it stops in order, each stage once the one before it has
+// returned: HTTP (no new requests; those under way are answered), then the
+// hub, the escalator and the other loops on the store (each stops between
+// two rounds, never inside one), then the history writer (every accepted
+// position is written), then the bus (what is queued is sent) and the
+// store.
+func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
+	// Each stage has a context of its own, ended in turn; none ends with
+	// ctx, which only starts the shutdown.
+	stage := func() (context.Context, context.CancelFunc) {
+		return context.WithCancel(context.WithoutCancel(ctx))
+	}
+	loopsCtx, stopLoops := stage()
+	histCtx, stopHistory := stage()
+	busCtx, stopBus := stage()
+	defer stopLoops()
+	defer stopHistory()
+	defer stopBus()
+	var loops, history, bus errgroup.Group
+	warn := func(what string) func(error) { return func(err error) { s.log.Warn(what, "error", err) } }
+
+	if s.rb != nil {
+		bus.Go(func() error { s.rb.Run(busCtx, warn("position bus")); return nil })
+	}
+	history.Go(func() error { s.pipe.History.Run(histCtx, warn("position history")); return nil })
+	if l, ok := s.st.(interface {
+		Listen(ctx context.Context, wake func(), report func(error))
+	}); ok {
+		// PostgreSQL: commits on every node wake the feed at once.
+		loops.Go(func() error { l.Listen(loopsCtx, s.feed.Notify, warn("event notifications")); return nil })
+	}
+	loops.Go(func() error { _ = s.feed.Run(loopsCtx); return nil })
+	loops.Go(func() error { s.proj.Follow(loopsCtx, s.feed, s.sub, s.st, warn("dispatch view")); return nil })
+	loops.Go(func() error {
+		s.board.RunEscalator(loopsCtx, s.cfg.escalateEvery, func(n int, err error) {
+			if err != nil {
+				s.log.Warn("escalate unanswered tasks", "error", err)
+				return
+			}
+			s.log.Warn("tasks escalated: no acknowledgement in time", "count", n)
+		})
+		return nil
+	})
+	loops.Go(func() error {
+		s.board.RunStaleWatch(loopsCtx, s.cfg.staleEvery, func(stale, fresh int, err error) {
+			if err != nil {
+				s.log.Warn("mark stale positions", "error", err)
+				return
+			}
+			s.log.Info("team positions marked stale or fresh again", "stale", stale, "fresh", fresh)
+		})
+		return nil
+	})
+	loops.Go(func() error { s.pipe.Hub.Run(loopsCtx, s.feed); return nil })
+	loops.Go(func() error { pruneIdempotency(loopsCtx, s.st, s.log); return nil })
+
+	hs := s.web.HTTPServer(addr)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	var err error
+	select {
+	case serr := <-served:
+		err = fmt.Errorf("serve: %w", serr)
+		served <- nil
+	case <-ctx.Done():
+	}
+
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if serr := hs.Shutdown(sctx); serr != nil {
+		err = errors.Join(err, fmt.Errorf("stop serving HTTP: %w", serr))
+	}
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("serve: %w", serr))
+	}
+	s.log.Info("shutdown: HTTP stopped, requests under way answered")
+	stopLoops()
+	_ = loops.Wait()
+	s.log.Info("shutdown: hub, escalation and event feed stopped")
+	stopHistory()
+	_ = history.Wait()
+	hst := s.pipe.History.Stats()
+	s.log.Info("shutdown: position history flushed", "written", hst.Written, "pending", hst.Pending, "failed", hst.Failed, "dropped", hst.Dropped)
+	stopBus()
+	_ = bus.Wait()
+	if s.rb != nil {
+		if cerr := s.rb.Close(); cerr != nil {
+			s.log.Warn("close the position bus", "error", cerr)
+		}
+	}
+	s.log.Info("shutdown: position bus closed")
+	if cerr := s.st.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close the store: %w", cerr))
+	}
+	s.log.Info("shutdown: store closed")
+	if err != nil {
+		return err
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// close releases what newServer opened when run is never called.
+func (s *server) close() {
+	if s.rb != nil {
+		s.rb.Close()
+	}
+	s.st.Close()
+}
