@@ -83,6 +83,7 @@ type Server struct {
 	mapCfg  MapConfig
 
 	writeLimit, ingestLimit *limiter
+	origins                 []string // the other origins whose pages may connect
 }
 
 // New builds the server and registers every route.
@@ -97,7 +98,8 @@ func New(cfg Config, d Deps) *Server {
 	e.HideBanner, e.HidePort = true, true
 	lim := cfg.Limits.withDefaults()
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
-		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst)}
+		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst),
+		origins: lim.CORSOrigins}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
@@ -228,10 +230,11 @@ func (s *Server) authenticate(c echo.Context) (dispatchd.Actor, error) {
 		}
 		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "log in first: this route needs a bearer token")
 	}
-	a, err := s.d.Auth.Authenticate(c.Request().Context(), token)
+	a, login, err := s.d.Auth.AuthenticateSession(c.Request().Context(), token)
 	if err != nil {
 		return dispatchd.Actor{}, err
 	}
+	c.Set(loginKey, login)
 	c.SetRequest(c.Request().WithContext(dispatchd.WithActor(c.Request().Context(), a)))
 	return a, nil
 }
