@@ -177,8 +177,9 @@ func (s *Service) CheckSession(ctx context.Context, tokenHash []byte) (dispatchd
 // Refresh exchanges a valid token for a new one with a full lifetime and
 // revokes the old one, so that a screen left running for days stays
 // logged in while it runs. It returns unauthorized for a token that is
-// invalid, expired or revoked, or whose user is disabled.
-func (s *Service) Refresh(ctx context.Context, token string) (*Login, error) {
+// invalid, expired or revoked, or whose user is disabled. addr is where
+// the request came from, for the audit.
+func (s *Service) Refresh(ctx context.Context, token, addr string) (*Login, error) {
 	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the token is invalid, expired or revoked; log in again")
@@ -192,26 +193,27 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Login, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.revokeSession(ctx, u, hashToken(token), "auth.refresh"); err != nil {
+	if err := s.revokeSession(ctx, u, hashToken(token), "auth.refresh", addr); err != nil {
 		return nil, err
 	}
 	return &Login{Token: fresh, ExpiresAt: sess.ExpiresAt, User: u}, nil
 }
 
-// Logout revokes the token.
-func (s *Service) Logout(ctx context.Context, token string) error {
+// Logout revokes the token; addr is where the request came from, for the
+// audit.
+func (s *Service) Logout(ctx context.Context, token, addr string) error {
 	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
 	if err != nil {
 		return err
 	}
-	return s.revokeSession(ctx, u, hashToken(token), "auth.logout")
+	return s.revokeSession(ctx, u, hashToken(token), "auth.logout", addr)
 }
 
 // revokeSession ends one session of u with an event of typ (auth.logout,
 // auth.refresh) that names the session by its reference: every node's hub
 // closes the websockets the token opened.
-func (s *Service) revokeSession(ctx context.Context, u *User, hash []byte, typ string) error {
-	ev := dispatchd.NewEvent(typ, u.Actor(), u.ID, SessionEvent{Session: SessionRef(hash)})
+func (s *Service) revokeSession(ctx context.Context, u *User, hash []byte, typ, addr string) error {
+	ev := dispatchd.NewEvent(typ, u.Actor(), u.ID, SessionEvent{Session: SessionRef(hash), Address: addr})
 	ev.TS = s.now()
 	return s.store.RevokeSession(ctx, hash, ev.TS, &ev)
 }
@@ -326,7 +328,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 		return nil, err
 	}
 	if revoke != "" {
-		ev := dispatchd.NewEvent("auth.sessions_revoked", actor, u.ID, SessionEvent{Reason: revoke})
+		ev := dispatchd.NewEvent("user.sessions_revoked", actor, u.ID, SessionEvent{Reason: revoke})
 		ev.TS = s.now()
 		if err := s.store.RevokeUserSessions(ctx, u.ID, ev.TS, &ev); err != nil {
 			return nil, fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)

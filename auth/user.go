@@ -79,11 +79,13 @@ func SessionRef(tokenHash []byte) string {
 func (s *Session) Ref() string { return SessionRef(s.TokenHash) }
 
 // SessionEvent is the data of the events that end sessions: auth.logout
-// and auth.refresh name the one session (its reference), and
-// auth.sessions_revoked, which ends every session of its subject, says
-// why (disabled, role_changed, password_changed).
+// and auth.refresh name the one session (its reference) and where the
+// request came from; user.sessions_revoked, an admin's change that ends
+// every session of its subject, says why (disabled, role_changed,
+// password_changed).
 type SessionEvent struct {
 	Session string `json:"session,omitempty"`
+	Address string `json:"address,omitempty"`
 	Reason  string `json:"reason,omitempty"`
 }
 

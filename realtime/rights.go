@@ -106,7 +106,7 @@ func stateQuery(a dispatchd.Actor, sub SubscribeRequest) StateQuery {
 const (
 	evLogout          = "auth.logout"           // one login ended: data.session names it
 	evRefresh         = "auth.refresh"          // one login exchanged for a new one
-	evSessionsRevoked = "auth.sessions_revoked" // every login of the subject ended
+	evSessionsRevoked = "user.sessions_revoked" // every login of the subject ended
 	evUserUpdated     = "user.updated"          // the subject's role, bindings or state changed
 )
 

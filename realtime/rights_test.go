@@ -105,7 +105,7 @@ func TestHubRightsEvents(t *testing.T) {
 	}{
 		{"logout ends its login only", event("auth.logout", "u-lead", map[string]string{"session": "ref-1"}), []string{"lead1"}, "logged out"},
 		{"a refresh ends the login exchanged", event("auth.refresh", "u-lead", map[string]string{"session": "ref-2"}), []string{"lead2"}, "exchanged"},
-		{"revoked logins end every session of the user", event("auth.sessions_revoked", "u-lead", map[string]string{"reason": "password_changed"}), []string{"lead1", "lead2"}, "password_changed"},
+		{"revoked logins end every session of the user", event("user.sessions_revoked", "u-lead", map[string]string{"reason": "password_changed"}), []string{"lead1", "lead2"}, "password_changed"},
 		{"disabled", event("user.updated", "u-lead", userData{Role: dispatchd.RoleTeamLead, Team: "t1", Disabled: true}), []string{"lead1", "lead2"}, "disabled"},
 		{"demoted", event("user.updated", "u-lead", userData{Role: dispatchd.RoleViewer}), []string{"lead1", "lead2"}, "role or bindings"},
 		{"re-bound to another team", event("user.updated", "u-lead", userData{Role: dispatchd.RoleTeamLead, Team: "t2"}), []string{"lead1", "lead2"}, "role or bindings"},

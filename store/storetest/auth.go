@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -89,16 +90,18 @@ func testSessions(t *testing.T, s Store) {
 	again := dispatchd.NewEvent("auth.logout", actor, "u-1", auth.SessionEvent{Session: a.Ref()})
 	wantCode(t, s.RevokeSession(c, a.TokenHash, now, &again), dispatchd.ENOTFOUND)
 	ok2(s.GetSession(c, b.TokenHash, now)).get(t)
-	all := dispatchd.NewEvent("auth.sessions_revoked", actor, "u-1", auth.SessionEvent{Reason: "disabled"})
+	all := dispatchd.NewEvent("user.sessions_revoked", actor, "u-1", auth.SessionEvent{Reason: "disabled"})
 	noErr(t, s.RevokeUserSessions(c, "u-1", now, &all))
 	_, _, err = s.GetSession(c, b.TokenHash, now)
 	wantCode(t, err, dispatchd.ENOTFOUND)
 	evs := ok(s.ListEvents(c, ev.ID, 10)).get(t)
 	var got []string
 	for _, e := range evs {
-		got = append(got, e.Type+" "+string(e.Data))
+		var d auth.SessionEvent
+		noErr(t, json.Unmarshal(e.Data, &d))
+		got = append(got, e.Type+" "+d.Session+d.Reason)
 	}
-	want := []string{`auth.logout {"session":"` + a.Ref() + `"}`, `auth.sessions_revoked {"reason":"disabled"}`}
+	want := []string{"auth.logout " + a.Ref(), "user.sessions_revoked disabled"}
 	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Fatalf("got events %v, want %v", got, want)
 	}
