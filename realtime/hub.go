@@ -170,8 +170,8 @@ type Hub struct {
 	readyOnce sync.Once
 
 	mu       sync.Mutex
-	last     int64                           // the last event fanned out
-	sessions map[*Session]struct{}           // the subscribed
+	last     int64                            // the last event fanned out
+	sessions map[*Session]struct{}            // the subscribed
 	users    map[string]map[*Session]struct{} // every open session, by user
 
 	pmu    sync.Mutex
@@ -203,7 +203,7 @@ func NewHub(cfg HubConfig, src StateSource, accept func(dispatchd.Actor, []Posit
 	return &Hub{
 		cfg: cfg, src: src, accept: accept, done: make(chan struct{}), ready: make(chan struct{}),
 		sessions: map[*Session]struct{}{}, users: map[string]map[*Session]struct{}{},
-		latest:   map[string]Position{}, dirty: map[string]struct{}{}, sentAt: map[string]time.Time{},
+		latest: map[string]Position{}, dirty: map[string]struct{}{}, sentAt: map[string]time.Time{},
 		ring: make([]*flush, cfg.Ring),
 	}
 }
