@@ -1,9 +1,12 @@
 package realtime_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,5 +285,44 @@ func TestHubSnapshotDeadline(t *testing.T) {
 	}
 	if got := e.hub.Stats().SnapshotTimeouts; got != 1 {
 		t.Fatalf("got %d snapshot timeouts, want 1", got)
+	}
+}
+
+// TestHubRevokedTrackerSendsNothing deletes a tracker (its user disabled)
+// while its socket is open: the fixes it sends after are not taken, even
+// before its socket has closed.
+func TestHubRevokedTrackerSendsNothing(t *testing.T) {
+	log := &memLog{}
+	feed := realtime.NewFeed(log, 0, time.Hour)
+	var taken atomic.Int64
+	hub := realtime.NewHub(realtime.HubConfig{}, memState{log}, func(_ dispatchd.Actor, ps []realtime.Position) realtime.Result {
+		taken.Add(int64(len(ps)))
+		return realtime.Result{Accepted: len(ps)}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = feed.Run(ctx) }()
+	go func() { defer wg.Done(); hub.Run(ctx, feed) }()
+	defer func() { cancel(); wg.Wait() }()
+	e := &hubEnv{log, feed, hub}
+	e.openAs(t, viewer, realtime.Grant{}, "incidents") // the hub follows the feed
+	tracker := dispatchd.Actor{UserID: "u-trk", Username: "tracker-p1", Role: dispatchd.RoleTracker, Team: "t1"}
+	s, err := hub.Open(tracker, realtime.Grant{Session: "ref-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fix := []byte(`{"op":"positions","positions":[{"team":"t1","lon":120.1,"lat":30.2,"ts":"2026-07-01T08:00:00Z"}]}`)
+	s.Handle(fix)
+	e.add(event("user.updated", "u-trk", userData{Role: dispatchd.RoleTracker, Team: "t1", Disabled: true}))
+	for deadline := time.Now().Add(10 * time.Second); hub.Stats().RevokedClosed == 0; time.Sleep(time.Millisecond) {
+		// The writer does not run: the socket stays open.
+		if time.Now().After(deadline) {
+			t.Fatalf("the tracker's session was not closed: %+v", hub.Stats())
+		}
+	}
+	s.Handle(fix)
+	if got := taken.Load(); got != 1 {
+		t.Fatalf("got %d fixes taken, want only the one sent before the tracker was deleted", got)
 	}
 }

@@ -212,8 +212,15 @@ type ackFrame struct {
 
 var pongFrame = []byte(`{"type":"pong"}`)
 
-// Handle takes one message from the client.
+// Handle takes one message from the client; none once the session is
+// closing (a tracker deleted sends no more fixes).
 func (s *Session) Handle(b []byte) {
+	s.omu.Lock()
+	closing := s.closing != nil
+	s.omu.Unlock()
+	if closing {
+		return
+	}
 	m, err := DecodeMessage(b)
 	if err != nil {
 		s.hub.bad.Add(1)
