@@ -144,26 +144,42 @@ func (s *Service) openSession(ctx context.Context, u *User, ttl time.Duration, e
 
 // Authenticate returns the actor behind a bearer token.
 func (s *Service) Authenticate(ctx context.Context, token string) (dispatchd.Actor, error) {
+	a, _, err := s.AuthenticateSession(ctx, token)
+	return a, err
+}
+
+// AuthenticateSession returns the actor behind a bearer token and the
+// token's session, whose reference and expiry bound what the token opens
+// (a websocket lives no longer than its session).
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (dispatchd.Actor, *Session, error) {
 	if token == "" || len(token) > 256 {
-		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "a bearer token is required")
+		return dispatchd.Actor{}, nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "a bearer token is required")
 	}
-	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
+	return s.CheckSession(ctx, hashToken(token))
+}
+
+// CheckSession returns the actor of the session whose token has the hash,
+// and the session, as the store holds them now: EUNAUTHORIZED when it is
+// revoked or expired, or its user disabled.
+func (s *Service) CheckSession(ctx context.Context, tokenHash []byte) (dispatchd.Actor, *Session, error) {
+	sess, u, err := s.store.GetSession(ctx, tokenHash, s.now())
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
-		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the token is invalid, expired or revoked; log in again")
+		return dispatchd.Actor{}, nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the token is invalid, expired or revoked; log in again")
 	} else if err != nil {
-		return dispatchd.Actor{}, err
+		return dispatchd.Actor{}, nil, err
 	}
 	if u.Disabled {
-		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
+		return dispatchd.Actor{}, nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
 	}
-	return u.Actor(), nil
+	return u.Actor(), sess, nil
 }
 
 // Refresh exchanges a valid token for a new one with a full lifetime and
 // revokes the old one, so that a screen left running for days stays
 // logged in while it runs. It returns unauthorized for a token that is
-// invalid, expired or revoked, or whose user is disabled.
-func (s *Service) Refresh(ctx context.Context, token string) (*Login, error) {
+// invalid, expired or revoked, or whose user is disabled. addr is where
+// the request came from, for the audit.
+func (s *Service) Refresh(ctx context.Context, token, addr string) (*Login, error) {
 	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 		return nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "the token is invalid, expired or revoked; log in again")
@@ -177,15 +193,29 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Login, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.RevokeSession(ctx, hashToken(token), s.now()); err != nil {
+	if err := s.revokeSession(ctx, u, hashToken(token), "auth.refresh", addr); err != nil {
 		return nil, err
 	}
 	return &Login{Token: fresh, ExpiresAt: sess.ExpiresAt, User: u}, nil
 }
 
-// Logout revokes the token.
-func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.store.RevokeSession(ctx, hashToken(token), s.now())
+// Logout revokes the token; addr is where the request came from, for the
+// audit.
+func (s *Service) Logout(ctx context.Context, token, addr string) error {
+	_, u, err := s.store.GetSession(ctx, hashToken(token), s.now())
+	if err != nil {
+		return err
+	}
+	return s.revokeSession(ctx, u, hashToken(token), "auth.logout", addr)
+}
+
+// revokeSession ends one session of u with an event of typ (auth.logout,
+// auth.refresh) that names the session by its reference: every node's hub
+// closes the websockets the token opened.
+func (s *Service) revokeSession(ctx context.Context, u *User, hash []byte, typ, addr string) error {
+	ev := dispatchd.NewEvent(typ, u.Actor(), u.ID, SessionEvent{Session: SessionRef(hash), Address: addr})
+	ev.TS = s.now()
+	return s.store.RevokeSession(ctx, hash, ev.TS, &ev)
 }
 
 func (s *Service) checkBindings(ctx context.Context, team string, depots []string) error {
@@ -263,11 +293,15 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 			return nil, err
 		}
 	}
-	revoke := false
+	revoke := "" // why the user's sessions end, if they do
 	u, err := s.store.UpdateUser(ctx, id, func(u *User) (*dispatchd.Event, error) {
+		if hash != "" {
+			u.PasswordHash = hash
+			revoke = "password_changed"
+		}
 		if p.Role != nil && *p.Role != u.Role {
 			u.Role, u.Team, u.Depots = *p.Role, "", nil
-			revoke = true
+			revoke = "role_changed"
 		}
 		setIf(&u.Team, p.Team)
 		if p.Depots != nil {
@@ -275,11 +309,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 		}
 		if p.Disabled != nil && *p.Disabled != u.Disabled {
 			u.Disabled = *p.Disabled
-			revoke = revoke || u.Disabled
-		}
-		if hash != "" {
-			u.PasswordHash = hash
-			revoke = true
+			if u.Disabled {
+				revoke = "disabled"
+			}
 		}
 		var f dispatchd.Fields
 		validateBindings(&f, u.Role, u.Team, u.Depots)
@@ -295,8 +327,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 	if err != nil {
 		return nil, err
 	}
-	if revoke {
-		if err := s.store.RevokeUserSessions(ctx, u.ID, s.now()); err != nil {
+	if revoke != "" {
+		ev := dispatchd.NewEvent("user.sessions_revoked", actor, u.ID, SessionEvent{Reason: revoke})
+		ev.TS = s.now()
+		if err := s.store.RevokeUserSessions(ctx, u.ID, ev.TS, &ev); err != nil {
 			return nil, fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)
 		}
 	}

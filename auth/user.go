@@ -4,6 +4,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,6 +67,28 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// SessionRef names the session of a token hash in events (auth.logout,
+// auth.refresh) and on websockets: a digest of the hash, which is itself
+// kept secret from everyone but the store.
+func SessionRef(tokenHash []byte) string {
+	h := sha256.Sum256(append([]byte("dispatchd session ref\x00"), tokenHash...))
+	return hex.EncodeToString(h[:12])
+}
+
+// Ref returns the session's reference: see SessionRef.
+func (s *Session) Ref() string { return SessionRef(s.TokenHash) }
+
+// SessionEvent is the data of the events that end sessions: auth.logout
+// and auth.refresh name the one session (its reference) and where the
+// request came from; user.sessions_revoked, an admin's change that ends
+// every session of its subject, says why (disabled, role_changed,
+// password_changed).
+type SessionEvent struct {
+	Session string `json:"session,omitempty"`
+	Address string `json:"address,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
 // Store keeps users and sessions. Errors: ENOTFOUND for a missing user or
 // session, ECONFLICT for a taken username.
 type Store interface {
@@ -87,9 +111,12 @@ type Store interface {
 	// GetSession returns a session that is neither revoked nor expired at
 	// now, with its user; ENOTFOUND otherwise.
 	GetSession(ctx context.Context, tokenHash []byte, now time.Time) (*Session, *User, error)
-	RevokeSession(ctx context.Context, tokenHash []byte, now time.Time) error
-	// RevokeUserSessions ends every session of a user.
-	RevokeUserSessions(ctx context.Context, userID string, now time.Time) error
+	// RevokeSession ends a session and writes its events in one
+	// transaction; ENOTFOUND when it is unknown or revoked already.
+	RevokeSession(ctx context.Context, tokenHash []byte, now time.Time, evs ...*dispatchd.Event) error
+	// RevokeUserSessions ends every session of a user and writes the
+	// events in one transaction.
+	RevokeUserSessions(ctx context.Context, userID string, now time.Time, evs ...*dispatchd.Event) error
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +30,17 @@ type HubConfig struct {
 	Ring int
 	// PingEvery is how often an idle connection is pinged.
 	PingEvery time.Duration
+	// SendBudget is the most bytes of events that may wait for one
+	// client, queued or being written (the transport bounds its socket
+	// buffer besides): a client with more unsent is closed as too slow.
+	SendBudget int
+	// WriteWait is how long the client may take to take one message.
+	WriteWait time.Duration
+	// SnapshotWait is how long the client may take to take its snapshot;
+	// one that does not is closed.
+	SnapshotWait time.Duration
+	// PerUser is the most connections one user may hold at once.
+	PerUser int
 }
 
 // Defaults of HubConfig.
@@ -42,6 +51,10 @@ const (
 	DefaultCatchUp     = 10000
 	DefaultRing        = 64
 	DefaultPingEvery   = 25 * time.Second
+	DefaultSendBudget  = 4 << 20
+	DefaultWriteWait   = 10 * time.Second
+	DefaultSnapshot    = 30 * time.Second
+	DefaultPerUser     = 8
 )
 
 // setDefault sets *v to def when it is zero or less.
@@ -60,6 +73,10 @@ func (c *HubConfig) defaults() {
 		c.Ring = DefaultRing
 	}
 	setDefault(&c.PingEvery, DefaultPingEvery)
+	setDefault(&c.SendBudget, DefaultSendBudget)
+	setDefault(&c.WriteWait, DefaultWriteWait)
+	setDefault(&c.SnapshotWait, DefaultSnapshot)
+	setDefault(&c.PerUser, DefaultPerUser)
 }
 
 // StateQuery asks a store for the state a snapshot carries: the topics, the
@@ -107,6 +124,7 @@ const (
 	CloseUnavailable = 1011 // the store did not answer; retry
 	CloseSlow        = 4000 // the client fell behind events; resume with since
 	CloseResync      = 4001 // the server lost its place in the feed; resume with since
+	CloseRevoked     = 4003 // the token ended (logout, expiry) or the user's rights changed
 	ClosePolicy      = 1008
 )
 
@@ -125,6 +143,17 @@ type HubStats struct {
 	BadMessages    int64
 	Snapshots      int64
 	CatchUps       int64
+	// RevokedClosed counts sessions closed because their token ended or
+	// their user's rights changed (4003).
+	RevokedClosed int64
+	// SnapshotTimeouts counts clients closed for not taking their
+	// snapshot within SnapshotWait.
+	SnapshotTimeouts int64
+	// Refused counts connections refused for a user at PerUser.
+	Refused int64
+	// UnsentPeak is the most bytes of events that ever waited for one
+	// client: never more than SendBudget.
+	UnsentPeak int64
 }
 
 // Hub fans events and positions out to websocket sessions. Events come from
@@ -146,8 +175,9 @@ type Hub struct {
 	readyOnce sync.Once
 
 	mu       sync.Mutex
-	last     int64 // the last event fanned out
-	sessions map[*Session]struct{}
+	last     int64                            // the last event fanned out
+	sessions map[*Session]struct{}            // the subscribed
+	users    map[string]map[*Session]struct{} // every open session, by user
 
 	pmu    sync.Mutex
 	latest map[string]Position
@@ -159,6 +189,7 @@ type Hub struct {
 	seq  atomic.Uint64
 
 	events, frames, slow, bad, snapshots, catchups atomic.Int64
+	revoked, snapTimeouts, refused, unsentPeak     atomic.Int64
 }
 
 // flush is one round of moved units, encoded once for every session
@@ -176,8 +207,8 @@ func NewHub(cfg HubConfig, src StateSource, accept func(dispatchd.Actor, []Posit
 	cfg.defaults()
 	return &Hub{
 		cfg: cfg, src: src, accept: accept, done: make(chan struct{}), ready: make(chan struct{}),
-		sessions: map[*Session]struct{}{},
-		latest:   map[string]Position{}, dirty: map[string]struct{}{}, sentAt: map[string]time.Time{},
+		sessions: map[*Session]struct{}{}, users: map[string]map[*Session]struct{}{},
+		latest: map[string]Position{}, dirty: map[string]struct{}{}, sentAt: map[string]time.Time{},
 		ring: make([]*flush, cfg.Ring),
 	}
 }
@@ -191,7 +222,8 @@ func (h *Hub) Stats() HubStats {
 	n := len(h.sessions)
 	h.mu.Unlock()
 	return HubStats{Sessions: int64(n), Events: h.events.Load(), PositionFrames: h.frames.Load(),
-		SlowClosed: h.slow.Load(), BadMessages: h.bad.Load(), Snapshots: h.snapshots.Load(), CatchUps: h.catchups.Load()}
+		SlowClosed: h.slow.Load(), BadMessages: h.bad.Load(), Snapshots: h.snapshots.Load(), CatchUps: h.catchups.Load(),
+		RevokedClosed: h.revoked.Load(), SnapshotTimeouts: h.snapTimeouts.Load(), Refused: h.refused.Load(), UnsentPeak: h.unsentPeak.Load()}
 }
 
 // Run fans events out from feed and flushes positions until ctx ends; then
@@ -227,69 +259,6 @@ func (h *Hub) Run(ctx context.Context, feed *Feed) {
 	}
 }
 
-// classify names an event's topic and the team and depot it concerns.
-func classify(ev dispatchd.Event) (Topic, string, string) {
-	kind, _, _ := strings.Cut(ev.Type, ".")
-	var t Topic
-	switch kind {
-	case "incident":
-		t = TopicIncidents
-	case "task":
-		t = TopicTasks
-	case "order":
-		t = TopicOrders
-	case "team":
-		t = TopicTeams
-	case "depot", "stock", "item":
-		t = TopicDepots
-	default:
-		return "", "", ""
-	}
-	if t != TopicTasks && t != TopicOrders {
-		return t, "", ""
-	}
-	var who struct {
-		Team  string `json:"team"`
-		Depot string `json:"depot"`
-	}
-	_ = json.Unmarshal(ev.Data, &who) // a malformed event is seen by the command center only
-	return t, who.Team, who.Depot
-}
-
-// mayReceive reports whether an actor may see an event of the topic about
-// team and depot: the rules of the HTTP routes, per topic.
-func mayReceive(a dispatchd.Actor, t Topic, team, depot string) bool {
-	switch {
-	case a.Is(dispatchd.RoleTracker):
-		return false
-	case t == TopicTasks && a.Is(dispatchd.RoleTeamLead):
-		return team != "" && team == a.Team
-	case t == TopicOrders && a.Is(dispatchd.RoleDepotManager):
-		return a.ManagesDepot(depot)
-	}
-	return true
-}
-
-// eventFrame is an event as the websocket sends it.
-type eventFrame struct {
-	Type    string          `json:"type"`
-	ID      int64           `json:"id"`
-	TS      time.Time       `json:"ts"`
-	Event   string          `json:"event"`
-	Subject string          `json:"subject"`
-	Actor   string          `json:"actor"`
-	Data    json.RawMessage `json:"data"`
-}
-
-func encodeEvent(ev dispatchd.Event) []byte {
-	data := ev.Data
-	if len(data) == 0 {
-		data = json.RawMessage("null")
-	}
-	b, _ := json.Marshal(eventFrame{"event", ev.ID, ev.TS, ev.Type, ev.Subject, ev.Actor, data})
-	return b
-}
-
 func (h *Hub) fanout(ev dispatchd.Event) {
 	topic, team, depot := classify(ev)
 	h.mu.Lock()
@@ -299,6 +268,7 @@ func (h *Hub) fanout(ev dispatchd.Event) {
 	}
 	h.last = ev.ID
 	if topic == "" {
+		h.applyRights(ev)
 		return
 	}
 	var frame []byte
@@ -309,7 +279,7 @@ func (h *Hub) fanout(ev dispatchd.Event) {
 		if frame == nil {
 			frame = encodeEvent(ev)
 		}
-		if s.push(ev.ID, frame, h.cfg.EventBuffer) {
+		if s.push(ev.ID, frame) {
 			h.events.Add(1)
 		} else {
 			h.slow.Add(1)
@@ -481,6 +451,7 @@ func (h *Hub) attach(s *Session, sub SubscribeRequest) int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s.omu.Lock()
+	s.dropQueued(s.queue)
 	s.queue = s.queue[:0]
 	s.omu.Unlock()
 	s.sub = sub
@@ -491,6 +462,12 @@ func (h *Hub) attach(s *Session, sub SubscribeRequest) int64 {
 func (h *Hub) detach(s *Session) {
 	h.mu.Lock()
 	delete(h.sessions, s)
+	if set := h.users[s.user]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.users, s.user)
+		}
+	}
 	h.mu.Unlock()
 }
 
@@ -500,36 +477,16 @@ func (h *Hub) closeAll(r CloseReason) {
 	h.closeAllLocked(r)
 }
 
+// closeAllLocked closes every session, subscribed or not: those that
+// never subscribe (trackers) must not outlive an event they missed either.
 func (h *Hub) closeAllLocked(r CloseReason) {
 	for s := range h.sessions {
 		s.close(r)
 		delete(h.sessions, s)
 	}
-}
-
-// Open starts a session for an authenticated actor on a new connection.
-func (h *Hub) Open(a dispatchd.Actor) *Session {
-	return &Session{hub: h, actor: a, wake: make(chan struct{}, 1)}
-}
-
-// readerRoles may subscribe; reporterRoles may send positions.
-var (
-	readerRoles   = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead, dispatchd.RoleDepotManager}
-	reporterRoles = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker, dispatchd.RoleTeamLead}
-)
-
-// stateQuery is what a snapshot for actor a may hold.
-func stateQuery(a dispatchd.Actor, sub SubscribeRequest) StateQuery {
-	q := StateQuery{Topics: sub.Topics, BBox: sub.BBox}
-	if a.Is(dispatchd.RoleTeamLead) {
-		team := a.Team
-		q.Team = &team
-	}
-	if a.Is(dispatchd.RoleDepotManager) {
-		q.Depots = slices.Clone(a.Depots)
-		if q.Depots == nil {
-			q.Depots = []string{}
+	for _, set := range h.users {
+		for s := range set {
+			s.close(r)
 		}
 	}
-	return q
 }

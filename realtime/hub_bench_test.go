@@ -15,8 +15,8 @@ import (
 // countingWriter discards frames and counts them.
 type countingWriter struct{ frames *atomic.Int64 }
 
-func (w countingWriter) Write([]byte) error { w.frames.Add(1); return nil }
-func (w countingWriter) Ping() error        { return nil }
+func (w countingWriter) Write([]byte, time.Time) error { w.frames.Add(1); return nil }
+func (w countingWriter) Ping(time.Time) error          { return nil }
 
 // nullState answers snapshots with nothing.
 type nullState struct{}
@@ -50,7 +50,7 @@ func BenchmarkHubFlush(b *testing.B) {
 	var frames atomic.Int64
 	var wg sync.WaitGroup
 	for range benchScreens {
-		s := h.Open(dispatchd.Actor{Role: dispatchd.RoleViewer})
+		s, _ := h.Open(dispatchd.Actor{Role: dispatchd.RoleViewer}, Grant{})
 		wg.Add(1)
 		go func() { defer wg.Done(); s.Run(countingWriter{&frames}) }()
 		msg, _ := json.Marshal(map[string]any{"op": "subscribe", "topics": []string{"positions"}})
@@ -93,7 +93,7 @@ func BenchmarkBroadcastBaseline(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for f := range chans[i] {
-				_ = w.Write(f)
+				_ = w.Write(f, time.Time{})
 			}
 		}()
 	}

@@ -37,7 +37,7 @@ type pipe struct {
 
 func newPipe() *pipe { return &pipe{wrote: make(chan struct{}, 1)} }
 
-func (p *pipe) Write(b []byte) error {
+func (p *pipe) Write(b []byte, _ time.Time) error {
 	p.mu.Lock()
 	hold := p.hold
 	p.mu.Unlock()
@@ -54,7 +54,7 @@ func (p *pipe) Write(b []byte) error {
 	return nil
 }
 
-func (p *pipe) Ping() error { return nil }
+func (p *pipe) Ping(time.Time) error { return nil }
 
 func (p *pipe) block() {
 	p.mu.Lock()
@@ -133,7 +133,10 @@ var viewer = dispatchd.Actor{Username: "screen", Role: dispatchd.RoleViewer}
 // open starts a session subscribed to topics and waits for its snapshot.
 func (e *hubEnv) open(t *testing.T, topics ...string) (*realtime.Session, *pipe, chan realtime.CloseReason) {
 	t.Helper()
-	s := e.hub.Open(viewer)
+	s, err := e.hub.Open(viewer, realtime.Grant{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := newPipe()
 	done := make(chan realtime.CloseReason, 1)
 	ended := make(chan struct{})

@@ -36,7 +36,11 @@ func TestHubStopWaitsForPositions(t *testing.T) {
 	}()
 	tracker := dispatchd.Actor{UserID: "k1", Role: dispatchd.RoleTracker, Team: "t1"}
 	msg := []byte(`{"op":"positions","positions":[{"team":"t1","lon":120,"lat":30,"ts":"2026-07-01T08:00:00Z"}]}`)
-	go hub.Open(tracker).Handle(msg)
+	first, err := hub.Open(tracker, realtime.Grant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go first.Handle(msg)
 	<-entered
 	cancel()
 	select {
@@ -50,7 +54,9 @@ func TestHubStopWaitsForPositions(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return once the positions were taken")
 	}
-	hub.Open(tracker).Handle(msg)
+	if late, err := hub.Open(tracker, realtime.Grant{}); err == nil {
+		late.Handle(msg)
+	}
 	if got := taken.Load(); got != 1 {
 		t.Fatalf("got %d positions taken, want 1: none after the hub stopped", got)
 	}

@@ -13,10 +13,10 @@ import (
 )
 
 // Writer is the transport under a session: one connection's outgoing side.
-// Each call sets its own write deadline.
+// A write fails when the client has not taken the frame by the deadline.
 type Writer interface {
-	Write(frame []byte) error
-	Ping() error
+	Write(frame []byte, deadline time.Time) error
+	Ping(deadline time.Time) error
 }
 
 // maxReplies bounds the answers (acks, errors) waiting for one client: a
@@ -29,6 +29,8 @@ const maxReplies = 64
 type Session struct {
 	hub   *Hub
 	actor dispatchd.Actor
+	grant Grant
+	user  string           // the key of the hub's count per user
 	sub   SubscribeRequest // written by the writer under hub.mu
 
 	omu        sync.Mutex
@@ -41,12 +43,53 @@ type Session struct {
 	wake       chan struct{}
 
 	lastSent atomic.Int64 // the last event id written, for the close reason
+	// unsent counts the bytes of the event frames queued or being
+	// written; peak is the most it ever was.
+	unsent, peak atomic.Int64
 
 	// The writer's own.
 	subscribed bool
 	skipTo     int64
 	lastFlush  uint64
 }
+
+// Grant is what a session's connection was opened with: the reference of
+// the login (auth.SessionRef), which the events that end the login name,
+// and when the login expires (zero for never).
+type Grant struct {
+	Session string
+	Expires time.Time
+}
+
+// Open starts a session for an authenticated actor on a new connection,
+// for as long as g lasts. A user who holds PerUser connections already is
+// refused with ERATELIMITED. The session counts against its user, and
+// closes on the events that end g or change the user's rights, from now
+// until Run returns or Discard is called.
+func (h *Hub) Open(a dispatchd.Actor, g Grant) (*Session, error) {
+	s := &Session{hub: h, actor: a, grant: g, user: a.UserID, wake: make(chan struct{}, 1)}
+	if s.user == "" {
+		// Only tests and benchmarks open sessions for nobody.
+		return s, nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.users[s.user]
+	if len(set) >= h.cfg.PerUser {
+		h.refused.Add(1)
+		return nil, dispatchd.Errorf(dispatchd.ERATELIMITED, "at most %d live connections per user: close one first", h.cfg.PerUser)
+	}
+	if set == nil {
+		set = map[*Session]struct{}{}
+		h.users[s.user] = set
+	}
+	set[s] = struct{}{}
+	return s, nil
+}
+
+// Discard ends a session whose connection never opened, or whose Run has
+// returned: it no longer counts against its user.
+func (s *Session) Discard() { s.hub.detach(s) }
 
 type queued struct {
 	id    int64
@@ -60,22 +103,51 @@ func (s *Session) signal() {
 	}
 }
 
-// push queues an event frame; a session whose queue is full is closed as
-// slow, and push reports false.
-func (s *Session) push(id int64, frame []byte, limit int) bool {
+// push queues an event frame; a session whose queue is full, or that
+// would have more than its budget unsent, is closed as slow, and push
+// reports false.
+func (s *Session) push(id int64, frame []byte) bool {
 	s.omu.Lock()
 	defer s.omu.Unlock()
 	if s.closing != nil {
 		return true
 	}
-	if len(s.queue) >= limit {
+	n := int64(len(frame))
+	if len(s.queue) >= s.hub.cfg.EventBuffer || s.unsent.Load()+n > int64(s.hub.cfg.SendBudget) {
 		s.closing = &CloseReason{CloseSlow, fmt.Sprintf("too slow for the event stream: resume with since=%d", s.lastSent.Load())}
 		s.signal()
 		return false
 	}
+	u := s.unsent.Add(n)
+	if u > s.peak.Load() { // only push raises it, under omu
+		s.peak.Store(u)
+		storeMax(&s.hub.unsentPeak, u)
+	}
 	s.queue = append(s.queue, queued{id, frame})
 	s.signal()
 	return true
+}
+
+// dropQueued takes frames that will not be written off the unsent count.
+func (s *Session) dropQueued(q []queued) {
+	var n int64
+	for _, e := range q {
+		n += int64(len(e.frame))
+	}
+	s.unsent.Add(-n)
+}
+
+// Unsent returns the bytes of events waiting for the client now, queued
+// or being written, and the most that ever waited.
+func (s *Session) Unsent() (now, peak int64) { return s.unsent.Load(), s.peak.Load() }
+
+func storeMax(a *atomic.Int64, v int64) {
+	for {
+		cur := a.Load()
+		if v <= cur || a.CompareAndSwap(cur, v) {
+			return
+		}
+	}
 }
 
 func (s *Session) wakePositions() {
@@ -88,13 +160,17 @@ func (s *Session) wakePositions() {
 // Close ends the session with a reason; the writer sends it and returns.
 func (s *Session) Close(r CloseReason) { s.close(r) }
 
-func (s *Session) close(r CloseReason) {
+// close sets the reason the session ends, unless one is set already, and
+// reports whether it did.
+func (s *Session) close(r CloseReason) bool {
 	s.omu.Lock()
-	if s.closing == nil {
+	first := s.closing == nil
+	if first {
 		s.closing = &r
 	}
 	s.omu.Unlock()
 	s.signal()
+	return first
 }
 
 func (s *Session) reply(frame []byte) {
@@ -136,8 +212,15 @@ type ackFrame struct {
 
 var pongFrame = []byte(`{"type":"pong"}`)
 
-// Handle takes one message from the client.
+// Handle takes one message from the client; none once the session is
+// closing (a tracker deleted sends no more fixes).
 func (s *Session) Handle(b []byte) {
+	s.omu.Lock()
+	closing := s.closing != nil
+	s.omu.Unlock()
+	if closing {
+		return
+	}
 	m, err := DecodeMessage(b)
 	if err != nil {
 		s.hub.bad.Add(1)
@@ -180,17 +263,23 @@ func (s *Session) Handle(b []byte) {
 }
 
 // Run writes to the client until the session closes, and returns why. It
-// pings the client every PingEvery.
+// pings the client every PingEvery, and ends when the login it was opened
+// with expires.
 func (s *Session) Run(w Writer) CloseReason {
 	defer s.hub.detach(s)
 	ping := time.NewTicker(s.hub.cfg.PingEvery)
 	defer ping.Stop()
+	expired, stop := s.expiry()
+	defer stop()
 	for {
 		select {
 		case <-s.hub.done:
 			return CloseReason{CloseGoingAway, "server shutting down"}
+		case <-expired:
+			s.hub.revoked.Add(1)
+			return CloseReason{CloseRevoked, "the token expired: log in again"}
 		case <-ping.C:
-			if err := w.Ping(); err != nil {
+			if err := w.Ping(s.deadline()); err != nil {
 				return CloseReason{CloseGoingAway, "ping failed"}
 			}
 			continue
@@ -202,7 +291,7 @@ func (s *Session) Run(w Writer) CloseReason {
 		s.queue, s.spare = s.spare[:0], nil
 		s.omu.Unlock()
 		for _, r := range replies {
-			if err := w.Write(r); err != nil {
+			if err := w.Write(r, s.deadline()); err != nil {
 				return CloseReason{CloseGoingAway, "write failed"}
 			}
 		}
@@ -212,6 +301,7 @@ func (s *Session) Run(w Writer) CloseReason {
 		if sub != nil {
 			// Events queued before this subscription belong to the old
 			// one; the new one starts from its own since.
+			s.dropQueued(q)
 			if r, ok := s.subscribe(w, *sub); !ok {
 				return r
 			}
@@ -221,11 +311,12 @@ func (s *Session) Run(w Writer) CloseReason {
 		}
 		for i, e := range q {
 			if e.id > s.skipTo {
-				if err := w.Write(e.frame); err != nil {
+				if err := w.Write(e.frame, s.deadline()); err != nil {
 					return CloseReason{CloseGoingAway, "write failed"}
 				}
 				s.lastSent.Store(e.id)
 			}
+			s.unsent.Add(-int64(len(e.frame)))
 			q[i] = queued{}
 		}
 		s.spare = q[:0]
@@ -233,7 +324,7 @@ func (s *Session) Run(w Writer) CloseReason {
 			frame, seq := s.hub.positionsSince(s.lastFlush, s.sub.BBox)
 			s.lastFlush = seq
 			if len(frame) > 0 {
-				if err := w.Write(frame); err != nil {
+				if err := w.Write(frame, s.deadline()); err != nil {
 					return CloseReason{CloseGoingAway, "write failed"}
 				}
 				s.hub.frames.Add(1)
@@ -280,7 +371,7 @@ func (s *Session) subscribe(w Writer, sub SubscribeRequest) (CloseReason, bool) 
 	switch {
 	case since != nil && *since >= last:
 		s.skipTo = *since
-		if err := w.Write(resumedFrame(*since)); err != nil {
+		if err := w.Write(resumedFrame(*since), s.deadline()); err != nil {
 			return CloseReason{CloseGoingAway, "write failed"}, false
 		}
 	case since != nil && last-*since <= int64(h.cfg.CatchUp):
@@ -301,7 +392,11 @@ func (s *Session) subscribe(w Writer, sub SubscribeRequest) (CloseReason, bool) 
 		if err != nil {
 			return CloseReason{CloseUnavailable, "could not encode the snapshot"}, false
 		}
-		if err := w.Write(b); err != nil {
+		if err := w.Write(b, time.Now().Add(h.cfg.SnapshotWait)); err != nil {
+			if isTimeout(err) {
+				h.snapTimeouts.Add(1)
+				return CloseReason{CloseSlow, fmt.Sprintf("the snapshot was not taken within %v", h.cfg.SnapshotWait)}, false
+			}
 			return CloseReason{CloseGoingAway, "write failed"}, false
 		}
 		s.skipTo = st.EventID
@@ -310,7 +405,7 @@ func (s *Session) subscribe(w Writer, sub SubscribeRequest) (CloseReason, bool) 
 	}
 	if sub.Topics.Has(TopicPositions) {
 		s.lastFlush = h.seq.Load()
-		if err := w.Write(encodePositions(h.Latest(sub.BBox))); err != nil {
+		if err := w.Write(encodePositions(h.Latest(sub.BBox)), s.deadline()); err != nil {
 			return CloseReason{CloseGoingAway, "write failed"}, false
 		}
 	}
@@ -346,7 +441,7 @@ func (s *Session) catchUp(ctx context.Context, w Writer, since, last int64) erro
 			if topic == "" || !s.sub.Topics.Has(topic) || !mayReceive(s.actor, topic, team, depot) {
 				continue
 			}
-			if err := w.Write(encodeEvent(ev)); err != nil {
+			if err := w.Write(encodeEvent(ev), s.deadline()); err != nil {
 				return errWrite
 			}
 			s.lastSent.Store(ev.ID)
@@ -357,7 +452,7 @@ func (s *Session) catchUp(ctx context.Context, w Writer, since, last int64) erro
 
 func (s *Session) resumed(w Writer, last int64) error {
 	s.lastSent.Store(last)
-	if err := w.Write(resumedFrame(last)); err != nil {
+	if err := w.Write(resumedFrame(last), s.deadline()); err != nil {
 		return errWrite
 	}
 	return nil
@@ -379,4 +474,13 @@ func (h *Hub) stopTaking() {
 	h.amu.Lock()
 	h.stopped = true
 	h.amu.Unlock()
+}
+
+// deadline is when the client must have taken a message written now.
+func (s *Session) deadline() time.Time { return time.Now().Add(s.hub.cfg.WriteWait) }
+
+// isTimeout reports whether a write failed at its deadline.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }

@@ -53,14 +53,20 @@ func TestAudit(t *testing.T) {
 			t.Fatalf("auth events: got %q, want %q first", got, want)
 		}
 
+		// The role change ended the user's logins: that is audited too.
 		p = list(url.Values{"actor": {"admin"}, "type": {"user."}})
-		if len(p.Items) < 2 || p.Items[0].Type != "user.updated" || p.Items[0].Subject != u.ID || p.Items[1].Type != "user.created" {
+		if len(p.Items) < 3 || p.Items[0].Type != "user.sessions_revoked" || p.Items[1].Type != "user.updated" || p.Items[1].Subject != u.ID ||
+			p.Items[2].Type != "user.created" {
 			t.Fatalf("the admin's user changes: got %+v", p.Items)
 		}
-		var changed struct{ Role string }
-		_ = json.Unmarshal(p.Items[0].Data, &changed)
+		var changed struct{ Role, Reason string }
+		_ = json.Unmarshal(p.Items[1].Data, &changed)
 		if changed.Role != "commander" {
 			t.Fatalf("user.updated: got role %q, want commander", changed.Role)
+		}
+		_ = json.Unmarshal(p.Items[0].Data, &changed)
+		if p.Items[0].Subject != u.ID || changed.Reason != "role_changed" {
+			t.Fatalf("user.sessions_revoked: got %+v, want the user's, for role_changed", p.Items[0])
 		}
 		p = list(url.Values{"actor": {"commander"}, "type": {"incident.created"}})
 		if len(p.Items) != 1 || p.Items[0].Subject != inc.ID {

@@ -52,6 +52,7 @@ type env struct {
 	store  store
 	board  *dispatch.Service
 	proj   *dispatch.Projection
+	hub    *realtime.Hub
 	tokens map[string]string
 }
 
@@ -66,6 +67,13 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 func newEnv(t *testing.T, backend string, opts ...func(*web.Config)) *env {
+	t.Helper()
+	return newEnvHub(t, backend, realtime.HubConfig{}, opts...)
+}
+
+// newEnvHub is newEnv with a hub configured by hcfg; its zero Flush and
+// CatchUp are the tests' own.
+func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	var st store
@@ -141,7 +149,13 @@ func newEnv(t *testing.T, backend string, opts ...func(*web.Config)) *env {
 				bus.Publish(live)
 			}
 		})
-	hub := realtime.NewHub(realtime.HubConfig{Flush: 20 * time.Millisecond, CatchUp: 50}, st, ingest.Accept)
+	if hcfg.Flush == 0 {
+		hcfg.Flush = 20 * time.Millisecond
+	}
+	if hcfg.CatchUp == 0 {
+		hcfg.CatchUp = 50
+	}
+	hub := realtime.NewHub(hcfg, st, ingest.Accept)
 	bus = realtime.LocalBus(hub.Deliver(func(ps []realtime.Position) {
 		for _, p := range ps {
 			proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
@@ -160,7 +174,7 @@ func newEnv(t *testing.T, backend string, opts ...func(*web.Config)) *env {
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, proj: proj, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, proj: proj, hub: hub, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

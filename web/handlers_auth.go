@@ -38,7 +38,7 @@ func (s *Server) login(c echo.Context) error {
 // logout handles POST /api/v1/auth/logout: the token is revoked.
 func (s *Server) logout(c echo.Context) error {
 	token, _ := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
-	if err := s.d.Auth.Logout(c.Request().Context(), token); err != nil {
+	if err := s.d.Auth.Logout(c.Request().Context(), token, c.RealIP()); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -48,7 +48,7 @@ func (s *Server) logout(c echo.Context) error {
 // which is revoked.
 func (s *Server) refresh(c echo.Context) error {
 	token, _ := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
-	l, err := s.d.Auth.Refresh(c.Request().Context(), token)
+	l, err := s.d.Auth.Refresh(c.Request().Context(), token, c.RealIP())
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,8 @@ func newLiveCollector(d Deps) *liveCollector {
 		"failed_total": "given up after every write attempt failed", "pending": "waiting to be written"} {
 		c.history[n] = prometheus.NewDesc("dispatchd_position_history_"+n, "Position history: positions "+help+".", nil, nil)
 	}
-	for _, n := range []string{"sessions", "events_queued_total", "position_frames_total", "slow_closed_total", "bad_messages_total", "snapshots_total", "catchups_total"} {
+	for _, n := range []string{"sessions", "events_queued_total", "position_frames_total", "slow_closed_total", "bad_messages_total", "snapshots_total", "catchups_total",
+		"revoked_closed_total", "snapshot_timeouts_total", "refused_total", "unsent_peak_bytes"} {
 		c.hub[n] = prometheus.NewDesc("dispatchd_ws_"+n, "Websocket hub: "+strings.ReplaceAll(n, "_", " ")+".", nil, nil)
 	}
 	return c
@@ -96,9 +97,11 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		st := c.d.Hub.Stats()
 		ch <- prometheus.MustNewConstMetric(c.hub["sessions"], prometheus.GaugeValue, float64(st.Sessions))
 		for n, v := range map[string]int64{"events_queued_total": st.Events, "position_frames_total": st.PositionFrames,
-			"slow_closed_total": st.SlowClosed, "bad_messages_total": st.BadMessages, "snapshots_total": st.Snapshots, "catchups_total": st.CatchUps} {
+			"slow_closed_total": st.SlowClosed, "bad_messages_total": st.BadMessages, "snapshots_total": st.Snapshots, "catchups_total": st.CatchUps,
+			"revoked_closed_total": st.RevokedClosed, "snapshot_timeouts_total": st.SnapshotTimeouts, "refused_total": st.Refused} {
 			ch <- prometheus.MustNewConstMetric(c.hub[n], prometheus.CounterValue, float64(v))
 		}
+		ch <- prometheus.MustNewConstMetric(c.hub["unsent_peak_bytes"], prometheus.GaugeValue, float64(st.UnsentPeak))
 	}
 	if c.d.History != nil {
 		st := c.d.History.Stats()

@@ -85,6 +85,7 @@ type Server struct {
 	writeLimit, ingestLimit *limiter
 	// keyFailures counts the failed tracker proofs of each address.
 	keyFailures *limiter
+	origins     []string // the other origins whose pages may connect
 }
 
 // New builds the server and registers every route.
@@ -100,7 +101,7 @@ func New(cfg Config, d Deps) *Server {
 	lim := cfg.Limits.withDefaults()
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
 		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst),
-		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst)}
+		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst), origins: lim.CORSOrigins}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
@@ -231,10 +232,11 @@ func (s *Server) authenticate(c echo.Context) (dispatchd.Actor, error) {
 		}
 		return dispatchd.Actor{}, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "log in first: this route needs a bearer token")
 	}
-	a, err := s.d.Auth.Authenticate(c.Request().Context(), token)
+	a, login, err := s.d.Auth.AuthenticateSession(c.Request().Context(), token)
 	if err != nil {
 		return dispatchd.Actor{}, err
 	}
+	c.Set(loginKey, login)
 	c.SetRequest(c.Request().WithContext(dispatchd.WithActor(c.Request().Context(), a)))
 	return a, nil
 }

@@ -22,7 +22,8 @@ import (
 // startLiveServer starts dispatchd as a process on the store in dir, with
 // its profiler on, and logs in as the commander.
 func startLiveServer(ctx context.Context, dir string) (*child, string, error) {
-	srv, err := startChild(ctx, "dispatchd is up at ", "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--debug-addr", "127.0.0.1:0")
+	srv, err := startChild(ctx, "dispatchd is up at ", "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--debug-addr", "127.0.0.1:0",
+		"--ws-per-user", "1000000") // every screen of the bench is the commander's
 	if err != nil {
 		return nil, "", err
 	}

@@ -30,6 +30,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var hcfg realtime.HubConfig
 	fs.DurationVar(&hcfg.Flush, "ws-flush", durationEnv("DISPATCH_WS_FLUSH", realtime.DefaultFlush), "how often moved units are sent to screens (env DISPATCH_WS_FLUSH)")
 	fs.DurationVar(&hcfg.UnitEvery, "ws-unit-every", durationEnv("DISPATCH_WS_UNIT_EVERY", realtime.DefaultUnitEvery), "shortest time between two positions of one unit on a screen (env DISPATCH_WS_UNIT_EVERY)")
+	fs.IntVar(&hcfg.PerUser, "ws-per-user", int(floatEnv("DISPATCH_WS_PER_USER", realtime.DefaultPerUser)), "most websockets one user may hold open; more are refused with 429 (env DISPATCH_WS_PER_USER)")
+	fs.IntVar(&hcfg.SendBudget, "ws-send-budget", int(floatEnv("DISPATCH_WS_SEND_BUDGET", realtime.DefaultSendBudget)), "most bytes of events that may wait for one websocket client; beyond, it is closed with 4000 (env DISPATCH_WS_SEND_BUDGET)")
 	retention := fs.Duration("position-retention", durationEnv("POSITION_RETENTION", realtime.DefaultHistoryRetention), "how long position history is kept (env POSITION_RETENTION)")
 	debugAddr := fs.String("debug-addr", envOr("DISPATCH_DEBUG_ADDR", ""), "address of the Go profiler (net/http/pprof), e.g. 127.0.0.1:6060; empty means off; never expose it (env DISPATCH_DEBUG_ADDR)")
 	var mcfg web.MapConfig

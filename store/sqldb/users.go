@@ -128,19 +128,25 @@ func (s *Store) GetSession(ctx context.Context, hash []byte, now time.Time) (*au
 }
 
 // RevokeSession implements auth.Store.
-func (s *Store) RevokeSession(ctx context.Context, hash []byte, now time.Time) error {
-	n, err := s.db.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, hash, now)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return dispatchd.Errorf(dispatchd.ENOTFOUND, "session not found")
-	}
-	return nil
+func (s *Store) RevokeSession(ctx context.Context, hash []byte, now time.Time, evs ...*dispatchd.Event) error {
+	return s.tx(ctx, func(q Querier) error {
+		n, err := q.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, hash, now)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return dispatchd.Errorf(dispatchd.ENOTFOUND, "session not found")
+		}
+		return s.appendEvents(ctx, q, evs...)
+	})
 }
 
 // RevokeUserSessions implements auth.Store.
-func (s *Store) RevokeUserSessions(ctx context.Context, userID string, now time.Time) error {
-	_, err := s.db.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, userID, now)
-	return err
+func (s *Store) RevokeUserSessions(ctx context.Context, userID string, now time.Time, evs ...*dispatchd.Event) error {
+	return s.tx(ctx, func(q Querier) error {
+		if _, err := q.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, userID, now); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, q, evs...)
+	})
 }

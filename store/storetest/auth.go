@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,14 +81,33 @@ func testSessions(t *testing.T, s Store) {
 	wantCode(t, err, dispatchd.ENOTFOUND)
 	_, _, err = s.GetSession(c, []byte("nope"), now)
 	wantCode(t, err, dispatchd.ENOTFOUND)
-	noErr(t, s.RevokeSession(c, a.TokenHash, now))
+	// Ending a session writes its event in the same transaction: every
+	// node's hub closes the websockets it opened.
+	out := dispatchd.NewEvent("auth.logout", actor, "u-1", auth.SessionEvent{Session: a.Ref()})
+	noErr(t, s.RevokeSession(c, a.TokenHash, now, &out))
 	_, _, err = s.GetSession(c, a.TokenHash, now)
 	wantCode(t, err, dispatchd.ENOTFOUND)
-	wantCode(t, s.RevokeSession(c, a.TokenHash, now), dispatchd.ENOTFOUND)
+	again := dispatchd.NewEvent("auth.logout", actor, "u-1", auth.SessionEvent{Session: a.Ref()})
+	wantCode(t, s.RevokeSession(c, a.TokenHash, now, &again), dispatchd.ENOTFOUND)
 	ok2(s.GetSession(c, b.TokenHash, now)).get(t)
-	noErr(t, s.RevokeUserSessions(c, "u-1", now))
+	all := dispatchd.NewEvent("user.sessions_revoked", actor, "u-1", auth.SessionEvent{Reason: "disabled"})
+	noErr(t, s.RevokeUserSessions(c, "u-1", now, &all))
 	_, _, err = s.GetSession(c, b.TokenHash, now)
 	wantCode(t, err, dispatchd.ENOTFOUND)
+	evs := ok(s.ListEvents(c, ev.ID, 10)).get(t)
+	var got []string
+	for _, e := range evs {
+		var d auth.SessionEvent
+		noErr(t, json.Unmarshal(e.Data, &d))
+		got = append(got, e.Type+" "+d.Session+d.Reason)
+	}
+	want := []string{"auth.logout " + a.Ref(), "user.sessions_revoked disabled"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("got events %v, want %v", got, want)
+	}
+	if a.Ref() == b.Ref() || len(a.Ref()) != 24 || strings.Contains(string(evs[0].Data), fmt.Sprintf("%x", a.TokenHash)) {
+		t.Fatalf("session refs %q and %q: want distinct, 24 hex digits, not the token hash", a.Ref(), b.Ref())
+	}
 }
 
 func testIdempotency(t *testing.T, s Store) {

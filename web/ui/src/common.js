@@ -315,10 +315,13 @@ export class Live {
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      if (e.code === 1008 && session()) {
-        // Refused: the token is no longer valid.
+      if ((e.code === 1008 || e.code === 4003) && session()) {
+        // Refused, or the login or its rights ended: a 401 here shows the
+        // login again.
         api('GET', '/api/v1/auth/me').catch(() => {});
       }
+      // Rights that changed may show more or less: start from a snapshot.
+      if (e.code === 4003) this.since = null;
       this.setStatus('offline', e.reason);
       this.reconnect(this.delay);
       this.delay = Math.min(this.delay * 2, 15000);

@@ -1,0 +1,188 @@
+package realtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"dispatchd"
+)
+
+// What each session may see, and the events that end or change it. The
+// rules of the HTTP routes apply per topic; the events that end a login
+// or change a user's rights reach every node's hub through the event
+// feed, like every change, and close the sessions they concern there:
+// none of them is sent to a client.
+
+// classify names an event's topic and the team and depot it concerns.
+func classify(ev dispatchd.Event) (Topic, string, string) {
+	kind, _, _ := strings.Cut(ev.Type, ".")
+	var t Topic
+	switch kind {
+	case "incident":
+		t = TopicIncidents
+	case "task":
+		t = TopicTasks
+	case "order":
+		t = TopicOrders
+	case "team":
+		t = TopicTeams
+	case "depot", "stock", "item":
+		t = TopicDepots
+	default:
+		return "", "", ""
+	}
+	if t != TopicTasks && t != TopicOrders {
+		return t, "", ""
+	}
+	var who struct {
+		Team  string `json:"team"`
+		Depot string `json:"depot"`
+	}
+	_ = json.Unmarshal(ev.Data, &who) // a malformed event is seen by the command center only
+	return t, who.Team, who.Depot
+}
+
+// mayReceive reports whether an actor may see an event of the topic about
+// team and depot: the rules of the HTTP routes, per topic.
+func mayReceive(a dispatchd.Actor, t Topic, team, depot string) bool {
+	switch {
+	case a.Is(dispatchd.RoleTracker):
+		return false
+	case t == TopicTasks && a.Is(dispatchd.RoleTeamLead):
+		return team != "" && team == a.Team
+	case t == TopicOrders && a.Is(dispatchd.RoleDepotManager):
+		return a.ManagesDepot(depot)
+	}
+	return true
+}
+
+// eventFrame is an event as the websocket sends it.
+type eventFrame struct {
+	Type    string          `json:"type"`
+	ID      int64           `json:"id"`
+	TS      time.Time       `json:"ts"`
+	Event   string          `json:"event"`
+	Subject string          `json:"subject"`
+	Actor   string          `json:"actor"`
+	Data    json.RawMessage `json:"data"`
+}
+
+func encodeEvent(ev dispatchd.Event) []byte {
+	data := ev.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	b, _ := json.Marshal(eventFrame{"event", ev.ID, ev.TS, ev.Type, ev.Subject, ev.Actor, data})
+	return b
+}
+
+// readerRoles may subscribe; reporterRoles may send positions.
+var (
+	readerRoles   = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead, dispatchd.RoleDepotManager}
+	reporterRoles = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleTracker, dispatchd.RoleTeamLead}
+)
+
+// stateQuery is what a snapshot for actor a may hold.
+func stateQuery(a dispatchd.Actor, sub SubscribeRequest) StateQuery {
+	q := StateQuery{Topics: sub.Topics, BBox: sub.BBox}
+	if a.Is(dispatchd.RoleTeamLead) {
+		team := a.Team
+		q.Team = &team
+	}
+	if a.Is(dispatchd.RoleDepotManager) {
+		q.Depots = slices.Clone(a.Depots)
+		if q.Depots == nil {
+			q.Depots = []string{}
+		}
+	}
+	return q
+}
+
+// The events that end logins or change rights, as the auth service writes
+// them.
+const (
+	evLogout          = "auth.logout"           // one login ended: data.session names it
+	evRefresh         = "auth.refresh"          // one login exchanged for a new one
+	evSessionsRevoked = "user.sessions_revoked" // every login of the subject ended
+	evUserUpdated     = "user.updated"          // the subject's role, bindings or state changed
+)
+
+// rightsEvent is the part of those events' data the hub reads.
+type rightsEvent struct {
+	Session  string         `json:"session"`
+	Reason   string         `json:"reason"`
+	Role     dispatchd.Role `json:"role"`
+	Team     string         `json:"team"`
+	Depots   []string       `json:"depots"`
+	Disabled bool           `json:"disabled"`
+}
+
+// applyRights closes the sessions an event ends: those of the login it
+// ends, or of the user whose logins it revokes, or whose role, bindings or
+// state it changes (they reconnect and are scoped anew). Called under
+// h.mu, in event order: no event after it reaches those sessions.
+func (h *Hub) applyRights(ev dispatchd.Event) {
+	set := h.users[ev.Subject]
+	if len(set) == 0 {
+		return
+	}
+	switch ev.Type {
+	case evLogout, evRefresh, evSessionsRevoked, evUserUpdated:
+	default:
+		return
+	}
+	var d rightsEvent
+	if err := json.Unmarshal(ev.Data, &d); err != nil {
+		// Not what the auth service writes: end them all rather than
+		// guess.
+		d = rightsEvent{Reason: "unreadable"}
+		ev.Type = evSessionsRevoked
+	}
+	for s := range set {
+		reason := ""
+		switch {
+		case ev.Type == evLogout && s.grant.Session == d.Session:
+			reason = "logged out: log in again"
+		case ev.Type == evRefresh && s.grant.Session == d.Session:
+			reason = "the token was exchanged for a new one: reconnect with it"
+		case ev.Type == evSessionsRevoked:
+			reason = fmt.Sprintf("your logins were ended (%s): log in again", truncate(d.Reason, 32))
+		case ev.Type == evUserUpdated && d.Disabled:
+			reason = "your account is disabled"
+		case ev.Type == evUserUpdated && !sameRights(s.actor, d.Role, d.Team, d.Depots):
+			reason = "your role or bindings changed: reconnect"
+		}
+		if reason != "" {
+			h.revoke(s, reason)
+		}
+	}
+}
+
+// sameRights reports whether a still has the role and bindings given.
+func sameRights(a dispatchd.Actor, role dispatchd.Role, team string, depots []string) bool {
+	return a.Role == role && a.Team == team && slices.Equal(slices.Sorted(slices.Values(a.Depots)), slices.Sorted(slices.Values(depots)))
+}
+
+// SameRights reports whether two actors may do the same: one role, one
+// team, the same depots.
+func SameRights(a, b dispatchd.Actor) bool { return sameRights(a, b.Role, b.Team, b.Depots) }
+
+// revoke closes a session whose rights ended (4003).
+func (h *Hub) revoke(s *Session, reason string) {
+	if s.close(CloseReason{CloseRevoked, reason}) {
+		h.revoked.Add(1)
+	}
+}
+
+// expiry returns a channel that fires when the session's login expires;
+// nil, which never fires, for a login without an end.
+func (s *Session) expiry() (<-chan time.Time, func()) {
+	if s.grant.Expires.IsZero() {
+		return nil, func() {}
+	}
+	t := time.NewTimer(time.Until(s.grant.Expires))
+	return t.C, func() { t.Stop() }
+}
