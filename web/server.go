@@ -70,6 +70,8 @@ type Config struct {
 	Map MapConfig
 	// Limits bounds what one caller may ask for.
 	Limits Limits
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
 }
 
 // Server is the HTTP server.
@@ -126,7 +128,7 @@ func New(cfg Config, d Deps) *Server {
 			MaxAge:        600,
 		}))
 	}
-	s.register(cfg.Metrics)
+	s.register(cfg.Metrics, cfg.MetricsToken)
 	return s
 }
 

@@ -50,6 +50,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&thr.PerUser, "login-failures", int(floatEnv("DISPATCH_LOGIN_FAILURES", 5)), "failed logins of one username within --login-window that lock it for --lockout (env DISPATCH_LOGIN_FAILURES); an address is locked after six times as many, on any usernames")
 	fs.DurationVar(&thr.Window, "login-window", durationEnv("DISPATCH_LOGIN_WINDOW", 15*time.Minute), "the window failed logins are counted in (env DISPATCH_LOGIN_WINDOW)")
 	fs.DurationVar(&thr.Lockout, "lockout", durationEnv("DISPATCH_LOCKOUT", 15*time.Minute), "how long a username or address stays locked (env DISPATCH_LOCKOUT)")
+	metricsToken := fs.String("metrics-token", envOr("DISPATCH_METRICS_TOKEN", ""), "bearer token /metrics asks for; empty means /metrics is public (env DISPATCH_METRICS_TOKEN)")
 	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -160,7 +161,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("positions shared over Redis")
 	}
 	go hub.Run(ctx, feed)
-	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim}, web.Deps{
+	srv := web.New(web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken}, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest, Hub: hub, Track: st, History: hist, Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	ln, err := net.Listen("tcp", *addr)
