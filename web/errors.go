@@ -71,7 +71,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		p.Type = problemType(code)
 		p.Title = http.StatusText(he.Code)
 		p.Detail = http.StatusText(he.Code)
-		if m, ok := he.Message.(string); ok {
+		// echo's own message, for a client error only: a server error's
+		// text is for the log.
+		if m, ok := he.Message.(string); ok && he.Code < 500 {
 			p.Detail = m
 		}
 		if he.Code == http.StatusNotFound {

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"io"
 	"net"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -160,5 +158,20 @@ func TestCancelledLeadCannotDeliver(t *testing.T) {
 	e.mustJSON(e.as("commander", "POST", "/api/v1/orders/"+res.Orders[1].ID+"/deliver", nil), 200, nil)
 }
 
-var _ = io.EOF
-var _ = http.StatusOK
+// TestNoPathInProblems: no answer names a file of the server, whatever
+// fails to be read.
+func TestNoPathInProblems(t *testing.T) {
+	dir := t.TempDir()
+	for _, file := range []string{dir + "/missing.geojson", dir + "/missing.pmtiles", dir} {
+		e := newEnv(t, "sqlite", func(c *web.Config) { c.Map.Boundaries = file })
+		for _, p := range []string{"/map/boundaries.geojson", "/map/boundaries.pmtiles"} {
+			r := e.call("GET", p, "", nil)
+			if strings.Contains(string(r.body), dir) {
+				t.Errorf("GET %s with %s: got %d %s, want no path", p, file, r.status, r.body)
+			}
+			if r.status >= 500 && r.header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("GET %s with %s: got %d %s, want a problem", p, file, r.status, r.header.Get("Content-Type"))
+			}
+		}
+	}
+}
