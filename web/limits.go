@@ -25,6 +25,10 @@ type Limits struct {
 	// burst 400: a batch every 10 ms with room to catch up).
 	IngestRate  float64
 	IngestBurst int
+	// Imports is how many imports may run at once (default 2); more are
+	// answered 503 with Retry-After. Each holds little memory, but a
+	// transaction and a core.
+	Imports int
 	// CORSOrigins lists the origins whose pages may call the API from a
 	// browser; empty means only the server's own pages.
 	CORSOrigins []string
@@ -42,6 +46,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.IngestBurst <= 0 {
 		l.IngestBurst = 400
+	}
+	if l.Imports <= 0 {
+		l.Imports = 2
 	}
 	return l
 }

@@ -85,6 +85,9 @@ type Server struct {
 	mapCfg  MapConfig
 
 	writeLimit, ingestLimit *limiter
+	// imports holds a token for each import running.
+	imports     chan struct{}
+	importRetry time.Duration
 }
 
 // New builds the server and registers every route.
@@ -99,7 +102,8 @@ func New(cfg Config, d Deps) *Server {
 	e.HideBanner, e.HidePort = true, true
 	lim := cfg.Limits.withDefaults()
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
-		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst)}
+		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst),
+		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
