@@ -219,4 +219,3 @@ func (b *Batch) addCSVRow(r *csvRow) {
 	}
 	b.Lines = append(b.Lines, r.line)
 }
-
