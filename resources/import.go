@@ -46,7 +46,7 @@ func (s *Service) ImportFile(ctx context.Context, actor dispatchd.Actor, kind Im
 	if err != nil {
 		return nil, err
 	}
-	err = eachChunk(kind, format, f, func(b *Batch) error {
+	err = eachChunk(kind, format, f, importChunk, func(b *Batch) error {
 		c.check(b)
 		if c.rows > MaxImportRows {
 			return dispatchd.Errorf(dispatchd.ETOOLARGE, "the file has more than %d rows: split it", MaxImportRows)
@@ -70,7 +70,7 @@ func (s *Service) ImportFile(ctx context.Context, actor dispatchd.Actor, kind Im
 		if ev != nil {
 			ev.ID = 0
 		}
-		return eachChunk(kind, format, f, func(b *Batch) error {
+		return eachChunk(kind, format, f, importChunk, func(b *Batch) error {
 			evs := w.check(b)
 			if w.errs.total > 0 {
 				return fmt.Errorf("line %d: the file changed while it was imported: %w", w.errs.list[0].Line, w.errs.err())
@@ -85,8 +85,8 @@ func (s *Service) ImportFile(ctx context.Context, actor dispatchd.Actor, kind Im
 }
 
 // eachChunk reads the file from its start and calls fn with each chunk of
-// rows.
-func eachChunk(kind ImportKind, format Format, f io.ReadSeeker, fn func(b *Batch) error) error {
+// rows, of about size rows each.
+func eachChunk(kind ImportKind, format Format, f io.ReadSeeker, size int, fn func(b *Batch) error) error {
 	r, err := textReader(f)
 	if err != nil {
 		return err
@@ -98,7 +98,7 @@ func eachChunk(kind ImportKind, format Format, f io.ReadSeeker, fn func(b *Batch
 	b := &Batch{Kind: kind, bad: map[int]bool{}}
 	for {
 		b.reset()
-		done, err := p.fill(b, importChunk)
+		done, err := p.fill(b, size)
 		if err != nil {
 			return err
 		}

@@ -103,6 +103,9 @@ func (s *Server) importFile(c echo.Context) error {
 	case s.imports <- struct{}{}:
 		defer func() { <-s.imports }()
 	default:
+		// The body is not wanted: the connection closes after the answer
+		// rather than wait for up to 64 MiB to come and be dropped.
+		c.Response().Header().Set(echo.HeaderConnection, "close")
 		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Err: retryAfter(s.importRetry),
 			Message: fmt.Sprintf("%d imports are running, the most at once: try again in %d s", cap(s.imports), int(s.importRetry.Seconds()))}
 	}

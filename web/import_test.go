@@ -185,27 +185,41 @@ func TestImportAllOrNothing(t *testing.T) {
 func TestImportConcurrency(t *testing.T) {
 	e := newEnv(t, "sqlite", func(c *web.Config) { c.Limits.Imports = 1 })
 	const file = "depot,item,on_hand\nd1,1010101,5\n"
-	pr, pw := io.Pipe()
-	first := make(chan response)
-	go func() {
-		req, _ := http.NewRequest("POST", e.url+"/api/v1/import/stock", pr)
-		req.Header.Set("Authorization", "Bearer "+e.tokens["commander"])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			first <- response{}
-			return
-		}
-		defer resp.Body.Close()
-		first <- response{status: resp.StatusCode}
-	}()
-	// More than the client buffers, so that the server has the request.
-	if _, err := pw.Write([]byte("depot,item,on_hand\n" + strings.Repeat("\n", 64<<10))); err != nil {
-		t.Fatal(err)
+	// slow starts an import whose body comes when the test writes it.
+	slow := func() (*io.PipeWriter, chan int) {
+		pr, pw := io.Pipe()
+		t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) })
+		status := make(chan int, 1)
+		go func() {
+			req, _ := http.NewRequest("POST", e.url+"/api/v1/import/stock", pr)
+			req.Header.Set("Authorization", "Bearer "+e.tokens["commander"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				status <- 0
+				return
+			}
+			resp.Body.Close()
+			status <- resp.StatusCode
+		}()
+		// More than the client buffers, so that the server has the
+		// request; Write returns once the client has taken it.
+		go func() { _, _ = pw.Write([]byte("depot,item,on_hand\n" + strings.Repeat("\n", 64<<10))) }()
+		return pw, status
 	}
-	// Once the first holds the slot, waiting for the rest of its body,
-	// the next is refused.
+	pw, first := slow()
+	// Once the slow one holds the slot, waiting for the rest of its body,
+	// the next is refused. Until then, quick ones may go through, or take
+	// the slot when the slow one comes: then it starts again.
 	var r response
-	for range 50 {
+	for range 3000 {
+		select {
+		case got := <-first:
+			if got != 503 {
+				t.Fatalf("the slow import: got %d before its body ended, want 503 or nothing", got)
+			}
+			pw, first = slow()
+		default:
+		}
 		if r = postFile(e, "/api/v1/import/stock", strings.NewReader(file)); r.status != 200 {
 			break
 		}
@@ -215,10 +229,9 @@ func TestImportConcurrency(t *testing.T) {
 	if got := r.header.Get("Retry-After"); got != "10" {
 		t.Fatalf("Retry-After: got %q, want 10", got)
 	}
-	_, _ = pw.Write([]byte("d1,1010101,7\n"))
-	pw.Close()
-	if got := (<-first).status; got != 200 {
-		t.Fatalf("the first import: got %d, want 200", got)
+	go func() { _, _ = pw.Write([]byte("d1,1010101,7\n")); pw.Close() }()
+	if got := <-first; got != 200 {
+		t.Fatalf("the slow import: got %d, want 200", got)
 	}
 	e.mustJSON(postFile(e, "/api/v1/import/stock", strings.NewReader(file)), 200, nil)
 }
