@@ -78,7 +78,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 		}
 		return err
 	}
-	if wait := s.throttle.locked(name, addr, now); wait > 0 {
+	if wait := s.throttle.attempt(name, addr, now); wait > 0 {
 		// Not recorded: the failures that caused the lockout are, and an
 		// attacker hammering a locked name must not fill the audit.
 		return nil, &dispatchd.Error{Code: dispatchd.ERATELIMITED, Err: LockedOut{wait},
@@ -89,13 +89,12 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("dummy password") })
 		CheckPassword(s.dummy, password)
-		s.throttle.fail(name, addr, now)
 		return nil, failed("unknown_user", wrong)
 	} else if err != nil {
+		s.throttle.undo(name, addr)
 		return nil, err
 	}
 	if !CheckPassword(u.PasswordHash, password) {
-		s.throttle.fail(name, addr, now)
 		return nil, failed("wrong_password", wrong)
 	}
 	if u.Disabled {

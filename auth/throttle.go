@@ -183,6 +183,18 @@ func (t *throttle) locked(user, addr string, now time.Time) time.Duration {
 	return 0
 }
 
+// attempt returns how long a login must wait, as locked does; when it may
+// go on, it is counted as a failure at once, until succeed says otherwise:
+// many attempts sent together must not all get past the check before the
+// first of them has failed.
+func (t *throttle) attempt(user, addr string, now time.Time) time.Duration {
+	if wait := t.locked(user, addr, now); wait > 0 {
+		return wait
+	}
+	t.fail(user, addr, now)
+	return 0
+}
+
 // fail records a failed login and sets the delays it earns.
 func (t *throttle) fail(user, addr string, now time.Time) {
 	t.mu.Lock()
@@ -207,11 +219,37 @@ func (t *throttle) count(tb *table, k key, limit int, now time.Time) {
 	}
 }
 
-// succeed forgets the failures of the username from the address.
+// succeed forgets the failures of the username from the address, and takes
+// back the failure that attempt counted for the address and the username.
 func (t *throttle) succeed(user, addr string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.pairs.m, hashKey(user, addr))
+	t.uncount(&t.addrs, hashKey(addr), t.cfg.PerAddress)
+	t.uncount(&t.users, hashKey(user), 0)
+}
+
+// undo takes back the failure that attempt counted, for an attempt that
+// neither failed nor succeeded: the store did not answer.
+func (t *throttle) undo(user, addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.uncount(&t.pairs, hashKey(user, addr), t.cfg.PerUser)
+	t.uncount(&t.addrs, hashKey(addr), t.cfg.PerAddress)
+	t.uncount(&t.users, hashKey(user), 0)
+}
+
+// uncount takes one failure from k, and the delay if it falls below limit.
+func (t *throttle) uncount(tb *table, k key, limit int) {
+	c := tb.m[k]
+	if c == nil {
+		return
+	}
+	if c.n--; c.n <= 0 {
+		delete(tb.m, k)
+	} else if c.n < limit {
+		c.until = time.Time{}
+	}
 }
 
 // LockedOut is why a login was refused without looking at the password: too

@@ -85,3 +85,35 @@ func TestThrottleMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleAttempt counts an attempt as a failure before its password is
+// checked: of many sent together, only the allowance gets through. A
+// success or a store that did not answer takes the count back.
+func TestThrottleAttempt(t *testing.T) {
+	th := newThrottle(ThrottleConfig{PerUser: 3, PerAddress: 5, Window: time.Minute, FirstDelay: 10 * time.Second, Lockout: time.Minute})
+	through := 0
+	for range 20 {
+		if th.attempt("a", "1", t0) == 0 {
+			through++
+		}
+	}
+	if through != 3 {
+		t.Fatalf("got %d attempts through at once, want 3", through)
+	}
+	th = newThrottle(ThrottleConfig{PerUser: 3, PerAddress: 5, Window: time.Minute})
+	for range 10 {
+		if wait := th.attempt("a", "1", t0); wait != 0 {
+			t.Fatalf("attempts that all succeed: got wait %v, want 0", wait)
+		}
+		th.succeed("a", "1")
+	}
+	for range 10 {
+		if wait := th.attempt("a", "1", t0); wait != 0 {
+			t.Fatalf("attempts the store did not answer: got wait %v, want 0", wait)
+		}
+		th.undo("a", "1")
+	}
+	if pairs, addrs, users := th.sizes(); pairs+addrs+users != 0 {
+		t.Fatalf("got %d, %d and %d counters left, want none", pairs, addrs, users)
+	}
+}
