@@ -145,7 +145,9 @@ func (s *Service) Ship(ctx context.Context, actor dispatchd.Actor, id string) (*
 }
 
 // Deliver records that a shipped order arrived. The command center or the
-// lead of a team working on the incident may mark it.
+// lead of a team working on the incident may mark it: one with an active
+// task there (assigned, acknowledged, en route or on scene), not one whose
+// task was cancelled, declined or completed.
 func (s *Service) Deliver(ctx context.Context, actor dispatchd.Actor, id string) (*Order, error) {
 	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
@@ -155,12 +157,13 @@ func (s *Service) Deliver(ctx context.Context, actor dispatchd.Actor, id string)
 		if !actor.Is(dispatchd.RoleTeamLead) {
 			return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only a commander or a team lead at the incident may mark a delivery")
 		}
-		ts, err := s.store.ListTasks(ctx, TaskFilter{Incident: o.Incident, Team: actor.Team, Limit: 1})
+		ts, err := s.store.ListTasks(ctx, TaskFilter{Incident: o.Incident, Team: actor.Team,
+			Status: []TaskStatus{Assigned, Acknowledged, EnRoute, OnScene}, Limit: 1})
 		if err != nil {
 			return nil, err
 		}
 		if len(ts) == 0 {
-			return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "your team has no task on the incident of order %s", id)
+			return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "your team has no active task on the incident of order %s", id)
 		}
 	}
 	return s.onOrder(ctx, actor, id, func(*Order) error { return nil }, func(c *changer, o *Order) error {

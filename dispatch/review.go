@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,7 +197,7 @@ func (r *Review) WriteCSV(w io.Writer) error {
 	if r.FirstTaskAt != nil {
 		first = ts(r.FirstTaskAt)
 	}
-	rows = append(rows, []string{"incident", r.Incident.ID, cell(r.Incident.Title), r.Incident.Type, string(r.Incident.Status),
+	rows = append(rows, []string{"incident", r.Incident.ID, r.Incident.Title, r.Incident.Type, string(r.Incident.Status),
 		ts(&r.ReportedAt), first, secs(r.ToFirstTaskS), "", "", "", "", "", "",
 		"escalations " + strconv.Itoa(r.Escalations) + ", declines " + strconv.Itoa(r.Declines)})
 	for _, t := range r.Tasks {
@@ -204,8 +205,8 @@ func (r *Review) WriteCSV(w io.Writer) error {
 		if t.Escalated {
 			note = "escalated; " + note
 		}
-		rows = append(rows, []string{"task", t.Task, cell(t.TeamName), t.Need, string(t.Status), ts(&t.AssignedAt), ts(t.AckedAt),
-			secs(t.ToAckS), ts(t.OnSceneAt), secs(t.ToArriveS), "", "", "", "", cell(note)})
+		rows = append(rows, []string{"task", t.Task, t.TeamName, t.Need, string(t.Status), ts(&t.AssignedAt), ts(t.AckedAt),
+			secs(t.ToAckS), ts(t.OnSceneAt), secs(t.ToArriveS), "", "", "", "", note})
 	}
 	for _, o := range r.Orders {
 		var asked, sent int64
@@ -213,16 +214,23 @@ func (r *Review) WriteCSV(w io.Writer) error {
 			asked += l.Qty
 			sent += l.Committed
 		}
-		rows = append(rows, []string{"order", o.Order, cell(o.DepotName), "", string(o.Status), ts(&o.RequestedAt), ts(o.ConfirmedAt),
-			secs(o.ToConfirmS), ts(o.DeliveredAt), secs(o.ToDeliverS), itoa64(asked), itoa64(sent), "", itoa64(asked - sent), cell(o.Reason)})
+		rows = append(rows, []string{"order", o.Order, o.DepotName, "", string(o.Status), ts(&o.RequestedAt), ts(o.ConfirmedAt),
+			secs(o.ToConfirmS), ts(o.DeliveredAt), secs(o.ToDeliverS), itoa64(asked), itoa64(sent), "", itoa64(asked - sent), o.Reason})
 	}
 	for _, n := range r.Needs.Teams {
 		rows = append(rows, []string{"team_need", "", "", n.Capability, "", "", "", "", "", "",
 			strconv.Itoa(n.Asked), strconv.Itoa(n.Dispatched), strconv.Itoa(n.Arrived), strconv.Itoa(n.Short), ""})
 	}
 	for _, n := range r.Needs.Items {
-		rows = append(rows, []string{"item_need", "", "", n.Item + " " + cell(n.Name), "", "", "", "", "", "",
+		rows = append(rows, []string{"item_need", "", "", n.Item + " " + n.Name, "", "", "", "", "", "",
 			itoa64(n.Asked), itoa64(n.Ordered), itoa64(n.Delivered), itoa64(n.Short), n.Unit})
+	}
+	// Every cell, not only the free text: an item's unit or an incident's
+	// type is typed by someone too.
+	for _, row := range rows {
+		for i := range row {
+			row[i] = cell(row[i])
+		}
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return err
@@ -230,12 +238,16 @@ func (r *Review) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// cell keeps free text from being read as a formula by a spreadsheet.
+// cell keeps a cell from being read as a formula by a spreadsheet (OWASP
+// CSV injection): one that starts with = + - @ tab or carriage return gets a
+// leading quote, unless it is a plain number.
 func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !plainNumber.MatchString(s) {
 		return "'" + s
 	}
 	return s
 }
+
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 func itoa64(v int64) string { return strconv.FormatInt(v, 10) }

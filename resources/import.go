@@ -3,7 +3,10 @@ package resources
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
+	"io"
 	"slices"
+	"sort"
 
 	"dispatchd"
 )
@@ -19,128 +22,310 @@ type ImportSummary struct {
 // existing row with that id; stock rows set the on-hand level. Every bad row
 // is reported with its line and field.
 func (s *Service) Import(ctx context.Context, actor dispatchd.Actor, b *Batch, source string) (*ImportSummary, error) {
-	errs := b.errs
-	switch b.Kind {
-	case ImportItems:
-		return s.importItems(ctx, actor, b, &errs)
-	case ImportTeams:
-		return s.importTeams(ctx, actor, b, &errs)
-	case ImportDepots:
-		return s.importDepots(ctx, actor, b, &errs)
-	case ImportStock:
-		return s.importStock(ctx, actor, b, source, &errs)
-	}
-	return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "kind", Message: "must be items, teams, depots or stock"})
-}
-
-// dupCheck reports a key seen on an earlier line.
-type dupCheck map[string]int
-
-func (d dupCheck) check(errs *rowErrors, line int, field, key string) {
-	if key == "" {
-		return
-	}
-	if first, ok := d[key]; ok {
-		errs.add(line, field, "%s is already on line %d", key, first)
-		return
-	}
-	d[key] = line
-}
-
-func (s *Service) importItems(ctx context.Context, actor dispatchd.Actor, b *Batch, errs *rowErrors) (*ImportSummary, error) {
-	seen := dupCheck{}
-	evs := make([]dispatchd.Event, len(b.Items))
-	now := s.now()
-	for i := range b.Items {
-		it := &b.Items[i]
-		if b.bad[i] {
-			continue
-		}
-		if err := it.Validate(); err != nil {
-			errs.addErr(b.Lines[i], err)
-		}
-		seen.check(errs, b.Lines[i], "code", it.Code)
-		it.CreatedAt, it.UpdatedAt = now, now
-		evs[i] = *s.event("item.imported", actor, it.Code, it)
-	}
-	if err := errs.err(); err != nil {
-		return nil, err
-	}
-	if err := s.store.ImportItems(ctx, b.Items, evs); err != nil {
-		return nil, fmt.Errorf("import items: %w", err)
-	}
-	return &ImportSummary{Kind: b.Kind, Rows: len(b.Items)}, nil
-}
-
-func (s *Service) importTeams(ctx context.Context, actor dispatchd.Actor, b *Batch, errs *rowErrors) (*ImportSummary, error) {
-	codes, err := s.store.ItemCodes(ctx)
+	c, err := s.newChecker(ctx, actor, b.Kind, true)
 	if err != nil {
 		return nil, err
 	}
-	seen := dupCheck{}
-	evs := make([]dispatchd.Event, len(b.Teams))
-	now := s.now()
-	for i := range b.Teams {
-		t, line := &b.Teams[i], b.Lines[i]
-		if b.bad[i] {
-			continue
-		}
-		if t.ID == "" {
-			t.ID = dispatchd.NewID()
-		} else if err := checkID("id", t.ID); err != nil {
-			errs.addErr(line, err)
-		}
-		seen.check(errs, line, "id", t.ID)
-		if err := t.Validate(); err != nil {
-			errs.addErr(line, err)
-		}
-		for j, e := range t.Equipment {
-			if _, ok := slices.BinarySearch(codes, e.Item); !ok && ValidItemCode(e.Item) {
-				errs.add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
-			}
-		}
-		// A new team starts fresh; the store keeps an existing team's flag.
-		t.PositionStale = false
-		t.CreatedAt, t.UpdatedAt = now, now
-		evs[i] = *s.event("team.imported", actor, t.ID, t)
-	}
-	if err := errs.err(); err != nil {
+	evs := c.check(b)
+	if err := c.finish(); err != nil {
 		return nil, err
 	}
-	if err := s.store.ImportTeams(ctx, b.Teams, evs); err != nil {
-		return nil, fmt.Errorf("import teams: %w", err)
+	ev := c.stockEvent(source)
+	if err := s.writeChunk(ctx, c, b, evs, ev, source); err != nil {
+		return nil, err
 	}
-	return &ImportSummary{Kind: b.Kind, Rows: len(b.Teams)}, nil
+	return &ImportSummary{Kind: b.Kind, Rows: b.Len()}, nil
 }
 
-func (s *Service) importDepots(ctx context.Context, actor dispatchd.Actor, b *Batch, errs *rowErrors) (*ImportSummary, error) {
-	seen := dupCheck{}
-	evs := make([]dispatchd.Event, len(b.Depots))
-	now := s.now()
-	for i := range b.Depots {
-		d, line := &b.Depots[i], b.Lines[i]
+// ImportFile imports a file of any size in bounded memory, all rows or none,
+// as Import does: a first pass reads it a chunk at a time and checks every
+// row; a second writes the chunks in one transaction. The file must not
+// change between the two. Past MaxImportRows rows it fails with too_large.
+func (s *Service) ImportFile(ctx context.Context, actor dispatchd.Actor, kind ImportKind, format Format, f io.ReadSeeker, source string) (*ImportSummary, error) {
+	c, err := s.newChecker(ctx, actor, kind, true)
+	if err != nil {
+		return nil, err
+	}
+	err = eachChunk(kind, format, f, importChunk, func(b *Batch) error {
+		c.check(b)
+		if c.rows > MaxImportRows {
+			return dispatchd.Errorf(dispatchd.ETOOLARGE, "the file has more than %d rows: split it", MaxImportRows)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.rows == 0 && c.errs.total == 0 {
+		return nil, errNoRows
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	ev := c.stockEvent(source)
+	err = s.store.Atomically(ctx, func(ctx context.Context) error {
+		// A fresh checker: the store may run this again after a
+		// transient failure.
+		w := c.again()
+		if ev != nil {
+			ev.ID = 0
+		}
+		return eachChunk(kind, format, f, importChunk, func(b *Batch) error {
+			evs := w.check(b)
+			if w.errs.total > 0 {
+				return fmt.Errorf("line %d: the file changed while it was imported: %w", w.errs.list[0].Line, w.errs.err())
+			}
+			return s.writeChunk(ctx, w, b, evs, ev, source)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ImportSummary{Kind: kind, Rows: c.rows}, nil
+}
+
+// eachChunk reads the file from its start and calls fn with each chunk of
+// rows, of about size rows each.
+func eachChunk(kind ImportKind, format Format, f io.ReadSeeker, size int, fn func(b *Batch) error) error {
+	r, err := textReader(f)
+	if err != nil {
+		return err
+	}
+	p, err := newParser(kind, format, r)
+	if err != nil {
+		return err
+	}
+	b := &Batch{Kind: kind, bad: map[int]bool{}}
+	for {
+		b.reset()
+		done, err := p.fill(b, size)
+		if err != nil {
+			return err
+		}
+		if b.Len() > 0 || b.errs.total > 0 {
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// writeChunk writes checked rows with their events; for stock, ev is the
+// one event of the whole import, appended with its first chunk.
+func (s *Service) writeChunk(ctx context.Context, c *checker, b *Batch, evs []dispatchd.Event, ev *dispatchd.Event, source string) error {
+	var err error
+	switch b.Kind {
+	case ImportItems:
+		err = s.store.ImportItems(ctx, b.Items, evs)
+	case ImportTeams:
+		err = s.store.ImportTeams(ctx, b.Teams, evs)
+	case ImportDepots:
+		err = s.store.ImportDepots(ctx, b.Depots, evs)
+	case ImportStock:
+		err = s.store.ImportStock(ctx, b.Stock, "import: "+source, c.actor.Name(), ev)
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", b.Kind, err)
+	}
+	return nil
+}
+
+// checker checks the rows of one file, a chunk at a time.
+type checker struct {
+	s       *Service
+	actor   dispatchd.Actor
+	kind    ImportKind
+	codes   []string        // item codes, sorted: teams and stock
+	depots  map[string]bool // depot ids: stock
+	errs    rowErrors
+	keys    *dupKeys // nil: not looked for
+	touched map[string]bool
+	rows    int
+}
+
+func (s *Service) newChecker(ctx context.Context, actor dispatchd.Actor, kind ImportKind, dups bool) (*checker, error) {
+	c := &checker{s: s, actor: actor, kind: kind, touched: map[string]bool{}}
+	if dups {
+		c.keys = &dupKeys{seed: maphash.MakeSeed()}
+	}
+	var err error
+	switch kind {
+	case ImportItems, ImportDepots:
+	case ImportTeams:
+		c.codes, err = s.store.ItemCodes(ctx)
+	case ImportStock:
+		if c.codes, err = s.store.ItemCodes(ctx); err != nil {
+			return nil, err
+		}
+		var ids []string
+		ids, err = s.store.DepotIDs(ctx)
+		c.depots = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			c.depots[id] = true
+		}
+	default:
+		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "kind", Message: "must be items, teams, depots or stock"})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// again returns a checker for a second pass over the file: the same
+// registry, no duplicate keys to look for (the first pass did).
+func (c *checker) again() *checker {
+	return &checker{s: c.s, actor: c.actor, kind: c.kind, codes: c.codes, depots: c.depots, touched: map[string]bool{}}
+}
+
+// check checks the chunk's rows, gives new rows their ids and times, and
+// returns the event of each row (for stock, none: the import has one).
+func (c *checker) check(b *Batch) []dispatchd.Event {
+	c.errs.merge(&b.errs)
+	c.rows += b.Len()
+	now := c.s.now()
+	var evs []dispatchd.Event
+	if b.Kind != ImportStock {
+		evs = make([]dispatchd.Event, b.Len())
+	}
+	for i, line := range b.Lines {
 		if b.bad[i] {
 			continue
 		}
-		if d.ID == "" {
-			d.ID = dispatchd.NewID()
-		} else if err := checkID("id", d.ID); err != nil {
-			errs.addErr(line, err)
+		switch b.Kind {
+		case ImportItems:
+			it := &b.Items[i]
+			c.validate(line, it.Validate())
+			c.dup(line, it.Code)
+			it.CreatedAt, it.UpdatedAt = now, now
+			evs[i] = *c.s.event("item.imported", c.actor, it.Code, it)
+		case ImportTeams:
+			t := &b.Teams[i]
+			c.id(line, &t.ID)
+			c.validate(line, t.Validate())
+			for j, e := range t.Equipment {
+				if _, ok := slices.BinarySearch(c.codes, e.Item); !ok && ValidItemCode(e.Item) {
+					c.errs.add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
+				}
+			}
+			// A new team starts fresh; the store keeps an existing team's flag.
+			t.PositionStale = false
+			t.CreatedAt, t.UpdatedAt = now, now
+			evs[i] = *c.s.event("team.imported", c.actor, t.ID, t)
+		case ImportDepots:
+			d := &b.Depots[i]
+			c.id(line, &d.ID)
+			c.validate(line, d.Validate())
+			d.CreatedAt, d.UpdatedAt = now, now
+			evs[i] = *c.s.event("depot.imported", c.actor, d.ID, d)
+		case ImportStock:
+			c.stock(line, b.Stock[i])
 		}
-		seen.check(errs, line, "id", d.ID)
-		if err := d.Validate(); err != nil {
-			errs.addErr(line, err)
+	}
+	return evs
+}
+
+func (c *checker) validate(line int, err error) {
+	if err != nil {
+		c.errs.addErr(line, err)
+	}
+}
+
+// id checks a row's id, or gives a row without one a new id.
+func (c *checker) id(line int, id *string) {
+	if *id == "" {
+		*id = dispatchd.NewID()
+		return
+	}
+	c.validate(line, checkID("id", *id))
+	c.dup(line, *id)
+}
+
+func (c *checker) dup(line int, key string) {
+	if c.keys != nil {
+		c.keys.add(key, line)
+	}
+}
+
+func (c *checker) stock(line int, l StockLevel) {
+	switch {
+	case l.Depot == "":
+		c.errs.add(line, "depot", "is required")
+	case !c.depots[l.Depot]:
+		c.errs.add(line, "depot", "unknown depot %s", l.Depot)
+	}
+	if _, ok := slices.BinarySearch(c.codes, l.Item); !ok {
+		c.errs.add(line, "item", "unknown item code %q", l.Item)
+	}
+	if l.OnHand < 0 || l.OnHand > maxQty {
+		c.errs.add(line, "on_hand", "must be between 0 and %d", int64(maxQty))
+	}
+	c.dup(line, l.Depot+"/"+l.Item)
+	c.touched[l.Depot] = true
+}
+
+// finish reports the keys given twice, and returns every error of the
+// file, by line.
+func (c *checker) finish() error {
+	if c.keys != nil {
+		field := map[ImportKind]string{ImportItems: "code", ImportTeams: "id", ImportDepots: "id", ImportStock: "item"}[c.kind]
+		c.keys.report(&c.errs, field)
+	}
+	sort.SliceStable(c.errs.list, func(i, j int) bool { return c.errs.list[i].Line < c.errs.list[j].Line })
+	return c.errs.err()
+}
+
+// stockEvent is the one event of a stock import.
+func (c *checker) stockEvent(source string) *dispatchd.Event {
+	if c.kind != ImportStock {
+		return nil
+	}
+	if source == "" {
+		source = "import"
+	}
+	return c.s.event("stock.imported", c.actor, "stock", StockImportEvent{Source: source, Lines: c.rows, Depots: sortedKeys(c.touched)})
+}
+
+// dupKeys finds keys given twice in a file with 12 bytes a row: a 64-bit
+// hash of each key and its line, sorted at the end.
+type dupKeys struct {
+	seed  maphash.Seed
+	hash  []uint64
+	lines []int32
+}
+
+func (d *dupKeys) add(key string, line int) {
+	if key == "" {
+		return
+	}
+	d.hash = append(d.hash, maphash.String(d.seed, key))
+	d.lines = append(d.lines, int32(line))
+}
+
+func (d *dupKeys) Len() int { return len(d.hash) }
+func (d *dupKeys) Less(i, j int) bool {
+	return d.hash[i] < d.hash[j] || d.hash[i] == d.hash[j] && d.lines[i] < d.lines[j]
+}
+func (d *dupKeys) Swap(i, j int) {
+	d.hash[i], d.hash[j] = d.hash[j], d.hash[i]
+	d.lines[i], d.lines[j] = d.lines[j], d.lines[i]
+}
+
+// report adds an error for each line whose key is on an earlier line.
+func (d *dupKeys) report(errs *rowErrors, field string) {
+	sort.Sort(d)
+	first := 0
+	for i := 1; i < len(d.hash); i++ {
+		if d.hash[i] != d.hash[first] {
+			first = i
+			continue
 		}
-		d.CreatedAt, d.UpdatedAt = now, now
-		evs[i] = *s.event("depot.imported", actor, d.ID, d)
+		errs.add(int(d.lines[i]), field, "the same %s is already on line %d", field, d.lines[first])
 	}
-	if err := errs.err(); err != nil {
-		return nil, err
-	}
-	if err := s.store.ImportDepots(ctx, b.Depots, evs); err != nil {
-		return nil, fmt.Errorf("import depots: %w", err)
-	}
-	return &ImportSummary{Kind: b.Kind, Rows: len(b.Depots)}, nil
+	d.hash, d.lines = nil, nil
 }
 
 // StockImportEvent is the data of a stock.imported event.
@@ -148,59 +333,6 @@ type StockImportEvent struct {
 	Source string   `json:"source"`
 	Lines  int      `json:"lines"`
 	Depots []string `json:"depots"`
-}
-
-func (s *Service) importStock(ctx context.Context, actor dispatchd.Actor, b *Batch, source string, errs *rowErrors) (*ImportSummary, error) {
-	codes, err := s.store.ItemCodes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := s.store.DepotIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	depots := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		depots[id] = true
-	}
-	seen := dupCheck{}
-	touched := map[string]bool{}
-	for i, l := range b.Stock {
-		line := b.Lines[i]
-		if b.bad[i] {
-			continue
-		}
-		switch {
-		case l.Depot == "":
-			errs.add(line, "depot", "is required")
-		case !depots[l.Depot]:
-			errs.add(line, "depot", "unknown depot %s", l.Depot)
-		}
-		if _, ok := slices.BinarySearch(codes, l.Item); !ok {
-			errs.add(line, "item", "unknown item code %q", l.Item)
-		}
-		if l.OnHand < 0 || l.OnHand > maxQty {
-			errs.add(line, "on_hand", "must be between 0 and %d", int64(maxQty))
-		}
-		seen.check(errs, line, "item", l.Depot+"/"+l.Item)
-		touched[l.Depot] = true
-	}
-	if err := errs.err(); err != nil {
-		return nil, err
-	}
-	list := make([]string, 0, len(touched))
-	for id := range touched {
-		list = append(list, id)
-	}
-	slices.Sort(list)
-	if source == "" {
-		source = "import"
-	}
-	ev := s.event("stock.imported", actor, "stock", StockImportEvent{Source: source, Lines: len(b.Stock), Depots: list})
-	if err := s.store.ImportStock(ctx, b.Stock, "import: "+source, actor.Name(), ev); err != nil {
-		return nil, fmt.Errorf("import stock: %w", err)
-	}
-	return &ImportSummary{Kind: b.Kind, Rows: len(b.Stock)}, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

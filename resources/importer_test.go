@@ -1,9 +1,12 @@
 package resources
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -169,5 +172,76 @@ func BenchmarkParseImportStock100k(b *testing.B) {
 		if _, err := ParseImport(ImportStock, CSV, data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// FuzzImportChunks reads arbitrary files a few rows at a time, as
+// ImportFile does, and whole, as ParseImport does: the same rows on the same
+// lines, the same row errors, the same error for the file.
+func FuzzImportChunks(f *testing.F) {
+	f.Add([]byte("depot,item,on_hand\nd1,1010101,5\nd1,1010102,x\n\nd2,1010101,7\n"), uint8(3), uint8(1), false)
+	f.Add([]byte("\xef\xbb\xbfname,kind,lon,lat\n一队,fire_rescue,120.1,30.2\n二队,social,abc,30\n"), uint8(1), uint8(2), false)
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"depot":"d1","stock":{"1010101":5,"1010102":6}}},`+"\n"+
+		`{"type":"Feature","properties":{"depot":"d2","stock":{"1010101":"x"}}}]}`), uint8(3), uint8(1), true)
+	f.Add([]byte("{\"features\":[],\n\"type\":\"FeatureCollection\"}"), uint8(2), uint8(1), true)
+	f.Fuzz(func(t *testing.T, data []byte, k, size uint8, geojson bool) {
+		kind, format := ImportKinds[int(k)%len(ImportKinds)], CSV
+		if geojson {
+			format = GeoJSON
+		}
+		whole, werr := ParseImport(kind, format, data)
+		var lines []int
+		var errs rowErrors
+		cerr := eachChunk(kind, format, bytes.NewReader(data), 1+int(size)%5, func(b *Batch) error {
+			if b.Len() > 1+int(size)%5+100 {
+				t.Fatalf("got a chunk of %d rows, want about %d", b.Len(), 1+int(size)%5)
+			}
+			lines = append(lines, b.Lines...)
+			errs.merge(&b.errs)
+			return nil
+		})
+		if werr == nil && len(lines) == 0 && errs.total == 0 {
+			t.Fatalf("ParseImport found rows, the chunks none")
+		}
+		if werr != nil {
+			if cerr == nil && (len(lines) > 0 || errs.total > 0 || dispatchd.ErrorMessage(werr) != dispatchd.ErrorMessage(errNoRows)) {
+				t.Fatalf("got no error in chunks, want %v", werr)
+			}
+			if cerr != nil && dispatchd.ErrorMessage(cerr) != dispatchd.ErrorMessage(werr) {
+				t.Fatalf("got %v in chunks, want %v", cerr, werr)
+			}
+			return
+		}
+		if cerr != nil {
+			t.Fatalf("got %v in chunks, want no error", cerr)
+		}
+		if fmt.Sprint(lines) != fmt.Sprint(whole.Lines) || fmt.Sprint(errs.list) != fmt.Sprint(whole.errs.list) {
+			t.Fatalf("got lines %v and errors %v in chunks, want %v and %v", lines, errs.list, whole.Lines, whole.errs.list)
+		}
+	})
+}
+
+// TestValidUTF8 reads text a byte at a time, so that every rune is cut
+// between two reads.
+func TestValidUTF8(t *testing.T) {
+	gb, _ := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte("帐篷,顶"))
+	tests := []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"ascii", []byte("depot,item,on_hand\n"), true},
+		{"chinese", []byte(strings.Repeat("帐篷，冲锋舟\n", 20000)), true},
+		{"gb18030", gb, false},
+		{"cut at the end", []byte("帐篷")[:4], false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, r := range []io.Reader{bytes.NewReader(tt.data), iotest.OneByteReader(bytes.NewReader(tt.data))} {
+				if got, err := validUTF8(r); err != nil || got != tt.want {
+					t.Fatalf("got %v %v, want %v", got, err, tt.want)
+				}
+			}
+		})
 	}
 }

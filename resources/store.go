@@ -48,6 +48,14 @@ type Store interface {
 	ListLedger(ctx context.Context, f LedgerFilter) ([]LedgerLine, error)
 	// ImportStock sets the on-hand level of every line, writing a ledger
 	// line with the reason for each change, and one event, all or nothing.
-	// ECONFLICT if a level would fall below what is reserved.
+	// An event that has an ID already was appended by an earlier call in
+	// the same Atomically: the ledger lines name it. ECONFLICT if a level
+	// would fall below what is reserved.
 	ImportStock(ctx context.Context, levels []StockLevel, reason, actor string, ev *dispatchd.Event) error
+
+	// Atomically runs fn in one transaction: every call of this store that
+	// fn makes with the context it is given is part of it, committed when
+	// fn returns nil, rolled back otherwise. fn may run more than once,
+	// after a transient failure.
+	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
 }

@@ -68,14 +68,14 @@ func TestUsers(t *testing.T) {
 			ID   string `json:"id"`
 			Role string `json:"role"`
 		}
-		e.mustJSON(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "Duty1", "password": "pass1234", "role": "commander"}), 201, &u)
-		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "duty1", "password": "pass1234", "role": "commander"}), 409)
+		e.mustJSON(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "Duty1", "password": "harbour-lamp-42", "role": "commander"}), 201, &u)
+		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "duty1", "password": "harbour-lamp-42", "role": "commander"}), 409)
 		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "x", "password": "p", "role": "king"}), 400, "username", "password", "role")
-		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "lead2", "password": "pass1234", "role": "team_lead"}), 400, "team")
-		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "lead2", "password": "pass1234", "role": "team_lead", "team": "nope"}), 400, "team")
-		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "mgr2", "password": "pass1234", "role": "depot_manager", "depots": []string{"d1", "zz"}}), 400, "depots[1]")
+		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "lead2", "password": "harbour-lamp-42", "role": "team_lead"}), 400, "team")
+		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "lead2", "password": "harbour-lamp-42", "role": "team_lead", "team": "nope"}), 400, "team")
+		e.mustProblem(e.as("admin", "POST", "/api/v1/users", map[string]any{"username": "mgr2", "password": "harbour-lamp-42", "role": "depot_manager", "depots": []string{"d1", "zz"}}), 400, "depots[1]")
 		var login struct{ Token string }
-		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "duty1", "password": "pass1234"}), 200, &login)
+		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "duty1", "password": "harbour-lamp-42"}), 200, &login)
 		e.mustJSON(e.call("GET", "/api/v1/teams", login.Token, nil), 200, nil)
 		// Demoting a user ends their sessions.
 		e.mustJSON(e.as("admin", "PATCH", "/api/v1/users/"+u.ID, map[string]any{"role": "viewer"}), 200, &u)
@@ -84,7 +84,7 @@ func TestUsers(t *testing.T) {
 		}
 		e.mustProblem(e.call("GET", "/api/v1/teams", login.Token, nil), 401)
 		e.mustJSON(e.as("admin", "PATCH", "/api/v1/users/"+u.ID, map[string]any{"disabled": true}), 200, nil)
-		e.mustProblem(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "duty1", "password": "pass1234"}), 401)
+		e.mustProblem(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "duty1", "password": "harbour-lamp-42"}), 401)
 		var list struct {
 			Items []struct{ Username string } `json:"items"`
 		}

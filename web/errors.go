@@ -71,7 +71,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		p.Type = problemType(code)
 		p.Title = http.StatusText(he.Code)
 		p.Detail = http.StatusText(he.Code)
-		if m, ok := he.Message.(string); ok {
+		// echo's own message, for a client error only: a server error's
+		// text is for the log.
+		if m, ok := he.Message.(string); ok && he.Code < 500 {
 			p.Detail = m
 		}
 		if he.Code == http.StatusNotFound {
@@ -96,7 +98,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 				"method", c.Request().Method, "path", c.Path(), "error", err)
 		case code == dispatchd.EUNAVAILABLE:
 			s.log.WarnContext(c.Request().Context(), "service unavailable", "request_id", p.RequestID, "error", err)
-			c.Response().Header().Set("Retry-After", "2")
+			if c.Response().Header().Get("Retry-After") == "" {
+				c.Response().Header().Set("Retry-After", "2")
+			}
 		case code == dispatchd.EUNAUTHORIZED:
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="dispatchd"`)
 		}

@@ -18,12 +18,20 @@ func (s *Server) login(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
+	// Refused before anything is counted or hashed: no username is longer
+	// than 64 bytes, no password than 256.
 	var f dispatchd.Fields
-	if in.Username == "" {
+	switch {
+	case in.Username == "":
 		f.Add("username", "is required")
+	case len(in.Username) > auth.MaxUsername:
+		f.Add("username", "must be at most %d bytes", auth.MaxUsername)
 	}
-	if in.Password == "" {
+	switch {
+	case in.Password == "":
 		f.Add("password", "is required")
+	case len(in.Password) > auth.MaxPassword:
+		f.Add("password", "must be at most %d bytes", auth.MaxPassword)
 	}
 	if err := f.Err(); err != nil {
 		return err

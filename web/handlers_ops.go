@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -82,37 +85,68 @@ func lastID(evs []dispatchd.Event, since int64) int64 {
 
 // importFile handles POST /api/v1/import/:kind. The body is the file, CSV
 // or GeoJSON, told by ?format=, else the Content-Type, else its first byte.
-// All rows are written or none; every bad row is listed with its line.
+// All rows are written or none; every bad row is listed with its line. The
+// body goes to a temporary file, read a chunk at a time: an import holds
+// little memory whatever its size. Limits.Imports run at once; past them,
+// 503 with Retry-After, before the body is read.
 func (s *Server) importFile(c echo.Context) error {
 	kind := resources.ImportKind(c.Param("kind"))
 	if !slices.Contains(resources.ImportKinds, kind) {
 		return dispatchd.Errorf(dispatchd.ENOTFOUND, "cannot import %q: the kinds are items, teams, depots and stock", kind)
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxImportBody))
-	if err != nil {
-		return readErr(err)
 	}
 	q := newQuery(c)
 	format := enum(q, "format", []resources.Format{resources.CSV, resources.GeoJSON})
 	if err := q.err(); err != nil {
 		return err
 	}
-	if format == "" {
-		format = guessFormat(c.Request().Header.Get(echo.HeaderContentType), data)
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	default:
+		// The body is not wanted: the connection closes after the answer
+		// rather than wait for up to 64 MiB to come and be dropped.
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Err: retryAfter(s.importRetry),
+			Message: fmt.Sprintf("%d imports are running, the most at once: try again in %d s", cap(s.imports), int(s.importRetry.Seconds()))}
 	}
-	b, err := resources.ParseImport(kind, format, data)
+	f, err := spool(http.MaxBytesReader(c.Response(), c.Request().Body, maxImportBody))
 	if err != nil {
 		return err
+	}
+	defer func() { f.Close(); os.Remove(f.Name()) }()
+	if format == "" {
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		format = guessFormat(c.Request().Header.Get(echo.HeaderContentType), head[:n])
 	}
 	source := c.QueryParam("source")
 	if source == "" {
 		source = "upload"
 	}
-	sum, err := s.d.Registry.Import(c.Request().Context(), actor(c), b, source)
+	sum, err := s.d.Registry.ImportFile(c.Request().Context(), actor(c), kind, format, f, source)
 	if err != nil {
 		return err
 	}
 	return reply(c, http.StatusOK, sum)
+}
+
+// spool copies the body to a temporary file, which the caller closes and
+// removes.
+func spool(body io.Reader) (*os.File, error) {
+	f, err := os.CreateTemp("", "dispatchd-import-*")
+	if err != nil {
+		return nil, fmt.Errorf("create a file for the import: %w", err)
+	}
+	if _, err := io.Copy(f, body); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, readErr(err)
+		}
+		return nil, dispatchd.Errorf(dispatchd.EINVALID, "cannot read the request body")
+	}
+	return f, nil
 }
 
 func guessFormat(contentType string, data []byte) resources.Format {

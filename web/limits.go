@@ -34,6 +34,10 @@ type Limits struct {
 	// refills.
 	KeyFailureRate  float64
 	KeyFailureBurst int
+	// Imports is how many imports may run at once (default 2); more are
+	// answered 503 with Retry-After. Each holds little memory, but a
+	// transaction and a core.
+	Imports int
 	// CORSOrigins lists the origins whose pages may call the API from a
 	// browser; empty means only the server's own pages.
 	CORSOrigins []string
@@ -57,6 +61,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.KeyFailureBurst <= 0 {
 		l.KeyFailureBurst = 30
+	}
+	if l.Imports <= 0 {
+		l.Imports = 2
 	}
 	return l
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/subtle"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -8,12 +10,34 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"dispatchd"
 )
 
 type metrics struct {
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	wsRefused *prometheus.CounterVec
+	// routes are the paths of the route table: the only route labels, so
+	// that no request can add a series.
+	routes map[string]bool
+}
+
+// knownMethods are the only method labels; any other is "other".
+var knownMethods = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true}
+
+// labels returns the method and route labels of a request, from fixed sets
+// whatever the request says.
+func (m *metrics) labels(method, route string) (string, string) {
+	if !knownMethods[method] {
+		method = "other"
+	}
+	if !m.routes[route] {
+		route = "unmatched"
+	}
+	return method, route
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -41,13 +65,26 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(c.Response().Status)).Inc()
-		m.duration.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
+		method, route := m.labels(c.Request().Method, c.Path())
+		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		return nil
+	}
+}
+
+// metricsHandler serves the registry, to callers with the token when one is
+// set.
+func metricsHandler(reg *prometheus.Registry, token string) echo.HandlerFunc {
+	h := echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if token == "" {
+		return h
+	}
+	return func(c echo.Context) error {
+		got, _ := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			return dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "/metrics needs the metrics token: Authorization: Bearer <token>")
+		}
+		return h(c)
 	}
 }
 

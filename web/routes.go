@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"dispatchd"
 )
@@ -45,11 +44,11 @@ type Route struct {
 }
 
 // table lists every route of the API with its role policy, in one place.
-func (s *Server) table(metricsHandler http.Handler) []route {
+func (s *Server) table(metrics echo.HandlerFunc) []route {
 	return []route{
 		{"GET", "/healthz", public, s.healthz},
 		{"GET", "/readyz", public, s.readyz},
-		{"GET", "/metrics", public, echo.WrapHandler(metricsHandler)},
+		{"GET", "/metrics", public, metrics},
 		{"GET", "/api/v1/openapi.json", public, s.openapi},
 
 		// The pages log in by themselves, over the API.
@@ -139,9 +138,11 @@ func (s *Server) table(metricsHandler http.Handler) []route {
 	}
 }
 
-func (s *Server) register(reg *prometheus.Registry) {
-	s.routes = s.table(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+func (s *Server) register(reg *prometheus.Registry, metricsToken string) {
+	s.routes = s.table(metricsHandler(reg, metricsToken))
+	s.metrics.routes = map[string]bool{}
 	for _, r := range s.routes {
+		s.metrics.routes[r.path] = true
 		mw := []echo.MiddlewareFunc{s.policy(r.roles)}
 		if r.roles != nil || r.path == "/osmand" {
 			mw = append(mw, s.limit(r.path))

@@ -70,6 +70,8 @@ type Config struct {
 	Map MapConfig
 	// Limits bounds what one caller may ask for.
 	Limits Limits
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
 }
 
 // Server is the HTTP server.
@@ -86,6 +88,9 @@ type Server struct {
 	// keyFailures counts the failed tracker proofs of each address.
 	keyFailures *limiter
 	origins     []string // the other origins whose pages may connect
+	// imports holds a token for each import running.
+	imports     chan struct{}
+	importRetry time.Duration
 }
 
 // New builds the server and registers every route.
@@ -101,7 +106,8 @@ func New(cfg Config, d Deps) *Server {
 	lim := cfg.Limits.withDefaults()
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
 		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst),
-		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst), origins: lim.CORSOrigins}
+		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst), origins: lim.CORSOrigins,
+		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
@@ -130,7 +136,7 @@ func New(cfg Config, d Deps) *Server {
 			MaxAge:        600,
 		}))
 	}
-	s.register(cfg.Metrics)
+	s.register(cfg.Metrics, cfg.MetricsToken)
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -208,14 +209,18 @@ func (s *Server) boundaries(c echo.Context) error {
 	if s.mapCfg.Boundaries == "" || (want == "pmtiles") != isPMTiles(s.mapCfg.Boundaries) {
 		return dispatchd.Errorf(dispatchd.ENOTFOUND, "no %s boundaries are configured (--map-boundaries)", want)
 	}
+	// The cause names the file's path: logged, never shown.
 	f, err := os.Open(s.mapCfg.Boundaries)
 	if err != nil {
-		return dispatchd.Errorf(dispatchd.EUNAVAILABLE, "the boundaries file cannot be read: %v", err)
+		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the boundaries file cannot be read", Err: err}
 	}
 	defer f.Close()
 	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file", s.mapCfg.Boundaries)
+	}
 	if err != nil {
-		return dispatchd.Errorf(dispatchd.EUNAVAILABLE, "the boundaries file cannot be read: %v", err)
+		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Message: "the boundaries file cannot be read", Err: err}
 	}
 	h := c.Response().Header()
 	if want == "pmtiles" {

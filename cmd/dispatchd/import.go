@@ -42,41 +42,31 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var r io.Reader = f
+	ft := resources.Format(*format)
+	if ft == "" {
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		ft = resources.CSV
+		if ext := strings.ToLower(filepath.Ext(path)); ext == ".geojson" || ext == ".json" ||
+			len(bytes.TrimSpace(head[:n])) > 0 && bytes.TrimSpace(head[:n])[0] == '{' {
+			ft = resources.GeoJSON
+		}
+	}
 	progress := io.Discard
 	if !*quiet && isTerminal(stderr) {
 		progress = stderr
 	}
-	bar := progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(progress),
-		progressbar.OptionSetDescription("reading "+filepath.Base(path)), progressbar.OptionShowBytes(true),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-	pr := progressbar.NewReader(r, bar)
-	data, err := io.ReadAll(&pr)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	_ = bar.Finish()
-	ft := resources.Format(*format)
-	if ft == "" {
-		ft = resources.CSV
-		if ext := strings.ToLower(filepath.Ext(path)); ext == ".geojson" || ext == ".json" ||
-			len(bytes.TrimSpace(data)) > 0 && bytes.TrimSpace(data)[0] == '{' {
-			ft = resources.GeoJSON
-		}
-	}
 	start := time.Now()
-	b, err := resources.ParseImport(resources.ImportKind(*kind), ft, data)
-	if err != nil {
-		return err
-	}
 	log := newLogger(stderr, slog.LevelWarn)
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// The file is read twice, a chunk at a time: checked, then written in
+	// one transaction.
 	spin := progressbar.NewOptions(-1, progressbar.OptionSetWriter(progress), progressbar.OptionSpinnerType(14),
-		progressbar.OptionSetDescription(fmt.Sprintf("writing %d %s rows in one transaction", b.Len(), *kind)),
+		progressbar.OptionSetDescription(fmt.Sprintf("importing %s (%d bytes) in one transaction", filepath.Base(path), info.Size())),
 		progressbar.OptionClearOnFinish())
 	done := make(chan struct{})
 	go func() {
@@ -91,7 +81,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 	}()
-	sum, err := resources.NewService(st).Import(ctx, dispatchd.System, b, filepath.Base(path))
+	sum, err := resources.NewService(st).ImportFile(ctx, dispatchd.System, resources.ImportKind(*kind), ft, f, filepath.Base(path))
 	close(done)
 	_ = spin.Finish()
 	if err != nil {

@@ -44,9 +44,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&lim.IngestRate, "ingest-rate", floatEnv("DISPATCH_INGEST_RATE", 200), "position requests one tracker token, or one address on /osmand, may send per second, in bursts of twice that (env DISPATCH_INGEST_RATE)")
 	cors := fs.String("cors-origins", envOr("DISPATCH_CORS_ORIGINS", ""), "comma-separated origins whose pages may call the API, e.g. https://screen.example.org; empty means only dispatchd's own pages (env DISPATCH_CORS_ORIGINS)")
 	var thr auth.ThrottleConfig
-	fs.IntVar(&thr.PerUser, "login-failures", int(floatEnv("DISPATCH_LOGIN_FAILURES", 5)), "failed logins of one username within --login-window that lock it for --lockout (env DISPATCH_LOGIN_FAILURES); an address is locked after six times as many, on any usernames")
-	fs.DurationVar(&thr.Window, "login-window", durationEnv("DISPATCH_LOGIN_WINDOW", 15*time.Minute), "the window failed logins are counted in (env DISPATCH_LOGIN_WINDOW)")
-	fs.DurationVar(&thr.Lockout, "lockout", durationEnv("DISPATCH_LOCKOUT", 15*time.Minute), "how long a username or address stays locked (env DISPATCH_LOCKOUT)")
+	fs.IntVar(&thr.PerUser, "login-failures", int(floatEnv("DISPATCH_LOGIN_FAILURES", 5)), "failed logins of one username from one address after which that address waits, 30 s and twice as long after each further failure, up to --lockout; an address waits after six times as many on any usernames; a username that failed twenty times as many answers only addresses with no failures (env DISPATCH_LOGIN_FAILURES)")
+	fs.DurationVar(&thr.Window, "login-window", durationEnv("DISPATCH_LOGIN_WINDOW", 15*time.Minute), "how long a failed login counts: a counter is forgotten this long after its last failure (env DISPATCH_LOGIN_WINDOW)")
+	fs.DurationVar(&thr.Lockout, "lockout", durationEnv("DISPATCH_LOCKOUT", 15*time.Minute), "the longest wait after failed logins (env DISPATCH_LOCKOUT)")
+	metricsToken := fs.String("metrics-token", envOr("DISPATCH_METRICS_TOKEN", ""), "bearer token /metrics asks for; empty means /metrics is public (env DISPATCH_METRICS_TOKEN)")
 	proxies := fs.String("trusted-proxies", envOr("DISPATCH_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is trusted (env DISPATCH_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -75,7 +76,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv, err := newServer(ctx, st, log, stdout, serverConfig{
 		demo: *demo, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
 		staleEvery: df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
-		web: web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim},
+		web: web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
 	})
 	if err != nil {
 		st.Close()

@@ -98,6 +98,9 @@ func (s *Store) OnCommit(fn func()) { s.onCommit.Store(&fn) }
 // tx runs fn in a write transaction and tells OnCommit when it committed.
 // A request's Idempotency-Key claim in ctx is marked in the same commit.
 func (s *Store) tx(ctx context.Context, fn func(q Querier) error) error {
+	if q, ok := ctx.Value(txKey{}).(Querier); ok {
+		return fn(q) // within Atomically: its transaction commits
+	}
 	err := s.db.Tx(ctx, func(q Querier) error {
 		if err := fn(q); err != nil {
 			return err
@@ -111,6 +114,14 @@ func (s *Store) tx(ctx context.Context, fn func(q Querier) error) error {
 		(*fn)()
 	}
 	return nil
+}
+
+type txKey struct{}
+
+// Atomically implements resources.Store: the transaction rides in the
+// context, and tx joins it.
+func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.tx(ctx, func(q Querier) error { return fn(context.WithValue(ctx, txKey{}, q)) })
 }
 
 // notFound returns err as a not-found error about what, or err as it is.

@@ -77,8 +77,10 @@ func (s *Store) AdjustStock(ctx context.Context, depot string, decide func(cur m
 		if err := s.writeStock(ctx, q, levels); err != nil {
 			return err
 		}
-		if err := s.appendEvents(ctx, q, ev); err != nil {
-			return err
+		if ev.ID == 0 {
+			if err := s.appendEvents(ctx, q, ev); err != nil {
+				return err
+			}
 		}
 		for i := range ledger {
 			ledger[i].EventID = ev.ID
@@ -108,8 +110,12 @@ func (s *Store) writeStock(ctx context.Context, q Querier, levels []resources.St
 // copyStock bulk-loads levels into a temporary table and upserts from it:
 // many times faster than multi-row VALUES on PostgreSQL.
 func (s *Store) copyStock(ctx context.Context, q Querier, c Copier, levels []resources.Stock) error {
-	if _, err := q.Exec(ctx, `CREATE TEMPORARY TABLE stock_load (LIKE stock INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+	// One import may load several chunks in one transaction.
+	if _, err := q.Exec(ctx, `CREATE TEMPORARY TABLE IF NOT EXISTS stock_load (LIKE stock INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("create load table: %w", err)
+	}
+	if _, err := q.Exec(ctx, `TRUNCATE stock_load`); err != nil {
+		return fmt.Errorf("empty load table: %w", err)
 	}
 	rows := make([][]any, len(levels))
 	for i, l := range levels {
@@ -222,8 +228,10 @@ func (s *Store) ImportStock(ctx context.Context, levels []resources.StockLevel, 
 		if err := s.writeStock(ctx, q, changed); err != nil {
 			return err
 		}
-		if err := s.appendEvents(ctx, q, ev); err != nil {
-			return err
+		if ev.ID == 0 {
+			if err := s.appendEvents(ctx, q, ev); err != nil {
+				return err
+			}
 		}
 		for i := range ledger {
 			ledger[i].EventID = ev.ID
