@@ -103,6 +103,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			}
 		case code == dispatchd.EUNAUTHORIZED:
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="dispatchd"`)
+		case code == dispatchd.ERATELIMITED && c.Response().Header().Get("Retry-After") == "":
+			// A limit that cannot tell when it frees (a user's websockets
+			// close when they close) still says when to look again.
+			c.Response().Header().Set("Retry-After", "5")
 		}
 	}
 	if c.Request().Method == http.MethodHead {

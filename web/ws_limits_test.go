@@ -91,6 +91,9 @@ func TestWebsocketPerUserCap(t *testing.T) {
 	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("one over the cap: got %v %s, want 429 and a problem", err, status(resp))
 	}
+	if got := resp.Header.Get("Retry-After"); got == "" {
+		t.Errorf("one over the cap: got no Retry-After, want one")
+	}
 	if _, resp, err := e.dialWS(websocket.DefaultDialer, "commander", nil); err != nil {
 		t.Fatalf("another user: got %v %s, want a websocket", err, status(resp))
 	}

@@ -135,7 +135,7 @@ func TestTwoNodesRightsEnd(t *testing.T) {
 	user := func(role, team string) (id, token string) {
 		t.Helper()
 		n++
-		u := map[string]any{"username": fmt.Sprintf("rights-%d", n), "password": "pass1234", "role": role}
+		u := map[string]any{"username": fmt.Sprintf("rights-%d", n), "password": "harbour-lamp-42", "role": role}
 		if team != "" {
 			u["team"] = team
 		}
@@ -144,7 +144,7 @@ func TestTwoNodesRightsEnd(t *testing.T) {
 			t.Fatalf("create user: got %d", code)
 		}
 		var login struct{ Token string }
-		if code := a.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u["username"].(string), "password": "pass1234"}, &login); code != 200 {
+		if code := a.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u["username"].(string), "password": "harbour-lamp-42"}, &login); code != 200 {
 			t.Fatalf("login: got %d", code)
 		}
 		return created.ID, login.Token

@@ -157,7 +157,9 @@ export async function api(method, path, body, { key, token } = {}) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text.slice(0, 200) }; }
   if (!res.ok) {
-    if (res.status === 401 && !token) {
+    // A 401 ends the login only if the token refused is still the one
+    // stored: a refresh may have replaced it while this request ran.
+    if (res.status === 401 && !token && session()?.token === tok) {
       localStorage.removeItem(sessionKey);
       location.reload();
     }
@@ -317,8 +319,9 @@ export class Live {
       this.ws = null;
       if ((e.code === 1008 || e.code === 4003) && session()) {
         // Refused, or the login or its rights ended: a 401 here shows the
-        // login again.
-        api('GET', '/api/v1/auth/me').catch(() => {});
+        // login again. A refresh closes the old token's socket (4003) as it
+        // answers, so ask a moment later, with the token stored by then.
+        setTimeout(() => api('GET', '/api/v1/auth/me').catch(() => {}), e.code === 4003 ? 1000 : 0);
       }
       // Rights that changed may show more or less: start from a snapshot.
       if (e.code === 4003) this.since = null;
