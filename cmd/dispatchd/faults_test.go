@@ -405,37 +405,52 @@ func TestPostgresOutage(t *testing.T) {
 	}
 }
 
+// loggedEvent is one line of the event log as the tests read it.
+type loggedEvent struct {
+	ID      int64
+	Type    string
+	Subject string
+}
+
+// eventLog reads the whole event log, a page at a time.
+func eventLog(t *testing.T, p *proc, token string) []loggedEvent {
+	t.Helper()
+	var all []loggedEvent
+	var last int64
+	for {
+		var page struct {
+			Items []loggedEvent
+			More  bool
+		}
+		if code := p.call("GET", fmt.Sprintf("/api/v1/events?since=%d&limit=1000", last), token, nil, &page); code != 200 {
+			t.Fatalf("list events: got %d", code)
+		}
+		all = append(all, page.Items...)
+		if len(page.Items) > 0 {
+			last = page.Items[len(page.Items)-1].ID
+		}
+		if !page.More {
+			return all
+		}
+	}
+}
+
 // checkEventLog fails unless the event log runs from 1 with no gap; it
 // returns the last id, and the event id of each incident's creation.
 func checkEventLog(t *testing.T, p *proc, token string) (int64, map[string]int64) {
 	t.Helper()
 	created := map[string]int64{}
 	var last int64
-	for {
-		var page struct {
-			Items []struct {
-				ID      int64
-				Type    string
-				Subject string
-			}
-			More bool
+	for _, ev := range eventLog(t, p, token) {
+		if ev.ID != last+1 {
+			t.Fatalf("the event log jumps from %d to %d", last, ev.ID)
 		}
-		if code := p.call("GET", fmt.Sprintf("/api/v1/events?since=%d&limit=1000", last), token, nil, &page); code != 200 {
-			t.Fatalf("list events: got %d", code)
-		}
-		for _, ev := range page.Items {
-			if ev.ID != last+1 {
-				t.Fatalf("the event log jumps from %d to %d", last, ev.ID)
-			}
-			last = ev.ID
-			if ev.Type == "incident.created" {
-				created[ev.Subject] = ev.ID
-			}
-		}
-		if !page.More {
-			return last, created
+		last = ev.ID
+		if ev.Type == "incident.created" {
+			created[ev.Subject] = ev.ID
 		}
 	}
+	return last, created
 }
 
 // errorLines returns the lines of a server log at level ERROR.

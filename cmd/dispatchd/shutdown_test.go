@@ -169,27 +169,10 @@ func TestShutdownInOrder(t *testing.T) {
 func escalations(t *testing.T, p *proc, token, task string) int {
 	t.Helper()
 	n := 0
-	var last int64
-	for {
-		var page struct {
-			Items []struct {
-				ID      int64
-				Type    string
-				Subject string
-			}
-			More bool
-		}
-		if code := p.call("GET", fmt.Sprintf("/api/v1/events?since=%d&limit=1000", last), token, nil, &page); code != 200 {
-			t.Fatalf("list events: got %d", code)
-		}
-		for _, ev := range page.Items {
-			last = ev.ID
-			if ev.Type == "task.escalated" && ev.Subject == task {
-				n++
-			}
-		}
-		if !page.More {
-			return n
+	for _, ev := range eventLog(t, p, token) {
+		if ev.Type == "task.escalated" && ev.Subject == task {
+			n++
 		}
 	}
+	return n
 }
