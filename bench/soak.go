@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -20,7 +20,8 @@ type soakFlags struct {
 	incidents               float64
 }
 
-func cmdBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Soak runs `dispatchd bench soak`: args are its flags.
+func Soak(ctx context.Context, env Env, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench soak", "bench soak [--duration 30m] [--every 30s] [--units 5000] [--rate 1000] [--screens 200] [--incidents 1] [--warmup 2m]", stderr)
 	var f soakFlags
 	fs.DurationVar(&f.duration, "duration", 30*time.Minute, "how long the load runs")
@@ -47,25 +48,25 @@ func cmdBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if f.warmup >= f.duration || (f.duration-f.warmup)/f.every < soakMinSamples {
 		return fmt.Errorf("--duration must leave at least %d samples after --warmup", soakMinSamples)
 	}
-	return benchSoak(ctx, stdout, f)
+	return benchSoak(ctx, env, stdout, f)
 }
 
 // benchSoak runs the live load of `bench live` against one dispatchd
 // process for the duration, samples the server's memory and goroutines
 // every so often, and judges whether they stayed flat. It fails when they
 // did not, or when the load itself failed.
-func benchSoak(ctx context.Context, out io.Writer, f soakFlags) error {
+func benchSoak(ctx context.Context, env Env, out io.Writer, f soakFlags) error {
 	dir, err := os.MkdirTemp("", "dispatchd-bench-soak-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(out, "soak: seeding %d units into a new SQLite store\n", f.units)
-	teams, err := seedLive(ctx, dir, f.units)
+	teams, err := seedLive(ctx, env, dir, f.units)
 	if err != nil {
 		return err
 	}
-	srv, token, err := startLiveServer(ctx, dir)
+	srv, token, err := startLiveServer(ctx, env, dir)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,10 @@
-package main
+package bench
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -22,11 +21,11 @@ type pruneFlags struct {
 	retention           time.Duration
 }
 
-func cmdBenchPrune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Prune runs `dispatchd bench prune`: args are its flags.
+func Prune(ctx context.Context, env Env, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench prune", "bench prune [--fixes 3600000] [--units 5000] [--batch 100] [--every 10ms] [--baseline 10s] [--database-url URL]", stderr)
 	var f pruneFlags
-	var sf storeFlags
-	sf.register(fs)
+	open := env.StoreFlags(fs)
 	fs.IntVar(&f.fixes, "fixes", 3_600_000, "expired fixes seeded: an hour of the province's history at 1,000 a second")
 	fs.IntVar(&f.units, "units", 5000, "units the fixes belong to")
 	fs.IntVar(&f.batch, "batch", 100, "fixes in each timed write")
@@ -39,16 +38,13 @@ func cmdBenchPrune(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if f.fixes < 1 || f.units < 1 || f.batch < 1 || f.every < 0 || f.baseline <= 0 {
 		return errors.New("--fixes, --units and --batch must be at least 1, --every 0 or more, --baseline more than 0")
 	}
-	if sf.databaseURL == "" {
-		// A store of its own, never the configured data directory.
-		dir, err := os.MkdirTemp("", "dispatchd-bench-prune-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		sf.dataDir = dir
+	// A store of its own, never the configured data directory.
+	dir, err := os.MkdirTemp("", "dispatchd-bench-prune-")
+	if err != nil {
+		return err
 	}
-	st, err := sf.open(ctx, newLogger(io.Discard, slog.LevelWarn))
+	defer os.RemoveAll(dir)
+	st, err := open(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -72,7 +68,7 @@ func (l timings) String() string {
 // benchPrune seeds an hour of expired history, times small writes and
 // readiness checks with no prune, then the same while the history's prune
 // removes the expired hour, as History does every hour.
-func benchPrune(ctx context.Context, out io.Writer, st appStore, f pruneFlags) error {
+func benchPrune(ctx context.Context, out io.Writer, st Store, f pruneFlags) error {
 	now := time.Now().UTC()
 	cut := now.Add(-f.retention)
 	part, partitioned := st.(realtime.PartitionedHistoryStore)

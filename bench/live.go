@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"dispatchd"
-	"dispatchd/auth"
 	"dispatchd/demo"
 	"dispatchd/resources"
 )
@@ -31,7 +29,8 @@ type liveFlags struct {
 	incidents                               float64
 }
 
-func cmdBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Live runs `dispatchd bench live`: args are its flags.
+func Live(ctx context.Context, env Env, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench live", "bench live [--units 5000] [--rate 10000] [--screens 200] [--duration 10s] [--runs 3] [--idle 5000]", stderr)
 	var f liveFlags
 	fs.IntVar(&f.units, "units", 5000, "tracked units (teams) registered and moved")
@@ -49,7 +48,7 @@ func cmdBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("--units, --rate, --screens and --runs must be at least 1, --duration at least 1s, --idle and --incidents 0 or more")
 	}
 	f.timed = min(max(f.timed, 1), f.screens)
-	return benchLive(ctx, stdout, stderr, f)
+	return benchLive(ctx, env, stdout, stderr, f)
 }
 
 // liveResult is what one run against one server measured.
@@ -65,18 +64,18 @@ type liveResult struct {
 // broadcast server as processes, and for each run posts positions from this
 // process while a screens process reads them, first from one server and
 // then the other.
-func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
+func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) error {
 	dir, err := os.MkdirTemp("", "dispatchd-bench-live-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(out, "live: seeding %d units into a new SQLite store\n", f.units)
-	teams, err := seedLive(ctx, dir, f.units)
+	teams, err := seedLive(ctx, env, dir, f.units)
 	if err != nil {
 		return err
 	}
-	srv, token, err := startLiveServer(ctx, dir)
+	srv, token, err := startLiveServer(ctx, env, dir)
 	if err != nil {
 		return err
 	}
@@ -138,18 +137,13 @@ func benchLive(ctx context.Context, out, errw io.Writer, f liveFlags) error {
 
 // seedLive loads the demo province and enough extra teams for units into
 // a new SQLite store in dir, and returns the ids of the units.
-func seedLive(ctx context.Context, dir string, units int) ([]string, error) {
-	sf := storeFlags{dataDir: dir}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sf.open(ctx, log)
+func seedLive(ctx context.Context, env Env, dir string, units int) ([]string, error) {
+	st, err := env.OpenDemo(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
 	registry := resources.NewService(st)
-	if err := seedDemo(ctx, st, registry, auth.NewService(st, st, 0), log, io.Discard); err != nil {
-		return nil, err
-	}
 	d := demo.Province()
 	all := d.StressTeams(max(units, len(d.Teams)))
 	if extra := all[len(d.Teams):]; len(extra) > 0 {
@@ -163,6 +157,15 @@ func seedLive(ctx context.Context, dir string, units int) ([]string, error) {
 		ids[i] = all[i].ID
 	}
 	return ids, nil
+}
+
+// lines numbers n import lines from 1.
+func lines(n int) []int {
+	l := make([]int, n)
+	for i := range l {
+		l[i] = i + 1
+	}
+	return l
 }
 
 // child is a process of this binary that the bench started.
@@ -264,9 +267,9 @@ func (c *child) stop() {
 	}
 }
 
-func liveLogin(ctx context.Context, url string) (string, error) {
+func liveLogin(ctx context.Context, url, password string) (string, error) {
 	var res struct{ Token string }
-	err := postJSON(ctx, http.DefaultClient, url+"/api/v1/auth/login", "", map[string]string{"username": "commander", "password": demoPassword}, &res)
+	err := postJSON(ctx, http.DefaultClient, url+"/api/v1/auth/login", "", map[string]string{"username": "commander", "password": password}, &res)
 	return res.Token, err
 }
 

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -28,11 +28,12 @@ type screensReport struct {
 	Reasons   []string
 }
 
-// benchScreens connects n websocket screens to url, subscribed to topics,
+// Screens runs the hidden `dispatchd bench live-screens`, which live and
+// soak start as a process. It connects n websocket screens to url, subscribed to topics,
 // prints "screens ready" once each has its first message, and then, for
 // every JSON list of event ids read from stdin, prints a report. It ends at
 // the end of stdin.
-func benchScreens(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func Screens(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench live-screens", "bench live-screens --url URL --token T [--n 200] [--timed 20] [--topics a,b]", stderr)
 	url := fs.String("url", "", "server URL")
 	token := fs.String("token", "", "bearer token")
@@ -203,11 +204,12 @@ func report(screens []*benchScreen, want []int64) screensReport {
 	return r
 }
 
-// benchBaseline is a plain gorilla/websocket broadcast server, after the
+// Baseline runs the hidden `dispatchd bench live-baseline`, which live
+// starts as a process: a plain gorilla/websocket broadcast server, after the
 // chat example: POST /positions broadcasts the batch, as one positions
 // message, to every websocket on /api/v1/ws, each with its own buffered
 // channel and writer. No filter, no coalescing, no store.
-func benchBaseline(ctx context.Context, stdout io.Writer) error {
+func Baseline(ctx context.Context, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

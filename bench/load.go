@@ -1,4 +1,4 @@
-package main
+package bench
 
 // The load that `dispatchd bench live` and `dispatchd bench soak` put on a
 // dispatchd process, and how they read what it holds.
@@ -21,13 +21,13 @@ import (
 
 // startLiveServer starts dispatchd as a process on the store in dir, with
 // its profiler on, and logs in as the commander.
-func startLiveServer(ctx context.Context, dir string) (*child, string, error) {
+func startLiveServer(ctx context.Context, env Env, dir string) (*child, string, error) {
 	srv, err := startChild(ctx, "dispatchd is up at ", "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--debug-addr", "127.0.0.1:0",
 		"--ws-per-user", "1000000") // every screen of the bench is the commander's
 	if err != nil {
 		return nil, "", err
 	}
-	token, err := liveLogin(ctx, srv.url)
+	token, err := liveLogin(ctx, srv.url, env.DemoPassword)
 	if err != nil {
 		srv.stop()
 		return nil, "", err
