@@ -103,7 +103,7 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("README.md: %v", err)
 	}
 	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", "127.0.0.1:0", "--demo")
-	host := checkingProxy(t, p.url)
+	server := checkingProxy(t, p.url)
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "tour.sh")
@@ -112,7 +112,7 @@ func TestReadmeTour(t *testing.T) {
 	}
 	cmd := exec.Command("bash", "-euo", "pipefail", file)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOST="+host)
+	cmd.Env = append(os.Environ(), "SERVER="+server)
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
