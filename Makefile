@@ -4,8 +4,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
 .PHONY: build ui run test lint bench fuzz clean
 
+# build says what to expect before Go starts: a first build (an empty Go
+# cache) compiles Go's library, SQLite (translated to Go) and the Redis client
+# for minutes; -v names each package as it compiles, so it does not look hung.
+# Later builds take seconds.
 build: ui
-	$(GO) build -o bin/dispatchd ./cmd/dispatchd
+	@echo "building dispatchd: the first build compiles SQLite and takes a few minutes (3 to 6 on two cores); later builds take seconds"
+	$(GO) build -v -o bin/dispatchd ./cmd/dispatchd
 
 # ui builds the pages (web/ui) with Node.js into web/ui/dist, which the
 # binary embeds.

@@ -35,6 +35,9 @@ missing=()
 [ -n "$REDIS" ] || missing+=(redis-server)
 [ -n "$CHROMIUM" ] || missing+=(chromium)
 have_cjk_font || missing+=(fonts-wqy-microhei)
+# The README's tour (TestReadmeTour) runs with curl and jq.
+command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		log "installing ${missing[*]} with apt-get"
@@ -45,7 +48,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 		REDIS=$(command -v redis-server || true)
 		CHROMIUM=$(find_chromium)
 	fi
-	[ -n "$PG_BIN" ] && [ -n "$REDIS" ] && [ -n "$CHROMIUM" ] || die "PostgreSQL, Redis and Chromium are needed; install them with:
+	[ -n "$PG_BIN" ] && [ -n "$REDIS" ] && [ -n "$CHROMIUM" ] && command -v curl >/dev/null && command -v jq >/dev/null ||
+		die "PostgreSQL, Redis, Chromium, curl and jq are needed; install them with:
     sudo apt-get install -y ${missing[*]}"
 fi
 export TEST_CHROMIUM="$CHROMIUM"
