@@ -20,11 +20,18 @@ func layer(pkg string) string {
 			return a
 		}
 	}
-	if strings.HasPrefix(pkg, "dispatchd/cmd/") {
-		return "cmd"
+	for _, w := range wiring {
+		if strings.HasPrefix(pkg, w+"/") {
+			return "cmd"
+		}
 	}
 	return "domain"
 }
+
+// wiring lists the trees whose packages may wire adapters together: the
+// binary, and any load generator that starts a server of its own belongs
+// under it (or here).
+var wiring = []string{"dispatchd/cmd"}
 
 // drivers are the outside code only adapters may import.
 var drivers = []string{
