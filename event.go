@@ -20,6 +20,17 @@ type Event struct {
 	Data    json.RawMessage `json:"data"`
 }
 
+// EventFilter selects events for the audit, newest first.
+type EventFilter struct {
+	Actor string
+	// Type is an event type (auth.login) or, ending in a dot, a family
+	// of them (auth.).
+	Type     string
+	From, To time.Time // zero means open
+	Before   int64     // the cursor: events older than this id; 0 means from the newest
+	Limit    int
+}
+
 // NewEvent builds an event whose data is v encoded as JSON. The store sets ID
 // (and TS when it is zero) when it appends the event.
 func NewEvent(typ string, actor Actor, subject string, v any) Event {

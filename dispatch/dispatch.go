@@ -16,6 +16,36 @@ type DispatchRequest struct {
 	Orders []OrderRequest `json:"orders"`
 }
 
+// PlanRequest is the dispatch that carries out the suggestion as it
+// stands: a task for each pick, for the need it was picked for, and an
+// order to each depot of the item plans, with that depot's lines in plan
+// order. It is built for the answer, not with the plan: a plan is computed
+// far more often than it is read.
+func PlanRequest(s *Suggestion) DispatchRequest {
+	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}}
+	for _, tp := range s.Teams {
+		for _, pk := range tp.Picks {
+			r.Tasks = append(r.Tasks, TaskRequest{Team: pk.Team.ID, Need: tp.Need})
+		}
+	}
+	at := map[string]int{} // depot -> its order in r.Orders
+	for _, ip := range s.Items {
+		for _, l := range ip.Plan {
+			if l.Qty <= 0 {
+				continue
+			}
+			i, ok := at[l.Depot.ID]
+			if !ok {
+				i = len(r.Orders)
+				at[l.Depot.ID] = i
+				r.Orders = append(r.Orders, OrderRequest{Depot: l.Depot.ID})
+			}
+			r.Orders[i].Lines = append(r.Orders[i].Lines, resources.ItemQty{Item: ip.Item, Qty: l.Qty})
+		}
+	}
+	return r
+}
+
 // DispatchResult is what a dispatch created.
 type DispatchResult struct {
 	Tasks  []*Task  `json:"tasks"`

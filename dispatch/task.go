@@ -88,8 +88,8 @@ type Task struct {
 type TaskRequest struct {
 	Team         string `json:"team"`
 	Need         string `json:"need"`
-	Instructions string `json:"instructions"`
-	AckWithinS   int    `json:"ack_within_s"`
+	Instructions string `json:"instructions,omitempty"`
+	AckWithinS   int    `json:"ack_within_s,omitempty"`
 }
 
 // TaskFilter selects tasks, newest first.

@@ -93,13 +93,20 @@ func (s *Server) getTimeline(c echo.Context) error {
 	return reply(c, http.StatusOK, newList(evs, ""))
 }
 
+// suggestionAnswer is a suggestion with the dispatch that carries it out,
+// to post unchanged to /api/v1/incidents/:id/dispatch.
+type suggestionAnswer struct {
+	*dispatch.Suggestion
+	Dispatch dispatch.DispatchRequest `json:"dispatch"`
+}
+
 // getSuggestions handles GET /api/v1/incidents/:id/suggestions.
 func (s *Server) getSuggestions(c echo.Context) error {
 	out, err := s.d.Dispatch.Suggest(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return reply(c, http.StatusOK, out)
+	return reply(c, http.StatusOK, suggestionAnswer{out, dispatch.PlanRequest(out)})
 }
 
 // dispatchPlan handles POST /api/v1/incidents/:id/dispatch.

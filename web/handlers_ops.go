@@ -18,7 +18,6 @@ import (
 
 	"dispatchd"
 	"dispatchd/resources"
-	"dispatchd/store/sqldb"
 )
 
 //go:embed openapi.json
@@ -168,7 +167,7 @@ func guessFormat(contentType string, data []byte) resources.Format {
 // (RFC 3339); pages with limit and cursor.
 func (s *Server) getAudit(c echo.Context) error {
 	q := newQuery(c)
-	f := sqldb.AuditFilter{Actor: q.str("actor"), Type: q.str("type"), Limit: int(q.int("limit", 1, 1000))}
+	f := dispatchd.EventFilter{Actor: q.str("actor"), Type: q.str("type"), Limit: int(q.int("limit", 1, 1000))}
 	f.From, f.To = q.time("from"), q.time("to")
 	if cur := q.cursor(); cur != "" {
 		n, err := strconv.ParseInt(cur, 10, 64)

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"dispatchd"
-	"dispatchd/store/sqldb"
+	"dispatchd/idempotency"
 )
 
 // teeWriter keeps a copy of what a handler writes.
@@ -29,7 +29,7 @@ func (w *teeWriter) Write(b []byte) (int, error) {
 // Retry-After; an answer of 5xx is not kept, so a retry runs again. The
 // claim on the key travels with the request to the store, which marks it in
 // the commit that carries the request out: a retry after a store outage
-// neither runs it twice nor finds the key stuck (see sqldb.Claim).
+// neither runs it twice nor finds the key stuck (see idempotency.Claim).
 //
 // The success of a route that answers a secret (secretAnswers) is recorded
 // without its body: a secret is shown once and never kept in plain text.
@@ -54,11 +54,11 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case prev.Path != path || prev.Method != c.Request().Method:
 				return dispatchd.Errorf(dispatchd.ECONFLICT, "the Idempotency-Key was already used for %s %s", prev.Method, prev.Path)
-			case prev.Status == sqldb.StatusRunning:
+			case prev.Status == idempotency.StatusRunning:
 				// Retry-After tells a client's outbox to send it again
 				// rather than give up.
 				return &dispatchd.Error{Code: dispatchd.ECONFLICT, Message: "a request with this Idempotency-Key is still running; retry shortly", Err: retryAfter(time.Second)}
-			case prev.Status == sqldb.StatusCarriedOut:
+			case prev.Status == idempotency.StatusCarriedOut:
 				return dispatchd.Errorf(dispatchd.ECONFLICT, "the request with this Idempotency-Key was carried out, but its answer was lost when the store failed; read the resource to see it")
 			case secretAnswers[c.Path()] != "" && prev.Status < 300:
 				return dispatchd.Errorf(dispatchd.ECONFLICT, "the request with this Idempotency-Key was carried out; its answer held a secret, which is shown only once and not kept: %s", secretAnswers[c.Path()])
@@ -66,7 +66,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set("Idempotent-Replayed", "true")
 			return c.Blob(prev.Status, contentType(prev.Status), prev.Body)
 		}
-		c.SetRequest(c.Request().WithContext(sqldb.WithClaim(ctx, claim)))
+		c.SetRequest(c.Request().WithContext(idempotency.WithClaim(ctx, claim)))
 		tee := &teeWriter{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = tee
 		if err := next(c); err != nil {

@@ -18,9 +18,9 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/idempotency"
 	"dispatchd/realtime"
 	"dispatchd/resources"
-	"dispatchd/store/sqldb"
 )
 
 // EventReader reads the event log.
@@ -31,15 +31,15 @@ type EventReader interface {
 
 // AuditReader lists events for the audit.
 type AuditReader interface {
-	ListAudit(ctx context.Context, f sqldb.AuditFilter) ([]dispatchd.Event, error)
+	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 }
 
 // IdempotencyStore remembers the answers to requests with an
 // Idempotency-Key.
 type IdempotencyStore interface {
-	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.Claim, *sqldb.IdempotentResult, error)
-	CompleteIdempotent(ctx context.Context, c *sqldb.Claim, status int, body []byte) error
-	ReleaseIdempotent(ctx context.Context, c *sqldb.Claim) error
+	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*idempotency.Claim, *idempotency.Result, error)
+	CompleteIdempotent(ctx context.Context, c *idempotency.Claim, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, c *idempotency.Claim) error
 }
 
 // Deps are the services the server calls.

@@ -94,7 +94,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "dispatchd is up at %s (API under /api/v1, docs at /api/v1/openapi.json)\n", baseURL(ln.Addr()))
+	fmt.Fprintln(stdout, upLine(ln.Addr()))
 	log.Info("listening", "addr", ln.Addr().String())
 	return srv.run(ctx, ln, *addr)
 }

@@ -45,19 +45,8 @@ func (s *Store) DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64,
 	return s.db.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, t)
 }
 
-// AuditFilter selects events for the audit, newest first.
-type AuditFilter struct {
-	Actor string
-	// Type is an event type (auth.login) or, ending in a dot, a family
-	// of them (auth.).
-	Type     string
-	From, To time.Time // zero means open
-	Before   int64     // the cursor: events older than this id; 0 means from the newest
-	Limit    int
-}
-
 // ListAudit lists events for the audit, newest first.
-func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]dispatchd.Event, error) {
+func (s *Store) ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	add := func(cond string, v any) {
 		args = append(args, v)

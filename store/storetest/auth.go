@@ -10,8 +10,8 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/idempotency"
 	"dispatchd/resources"
-	"dispatchd/store/sqldb"
 )
 
 func testUsers(t *testing.T, s Store) {
@@ -113,7 +113,7 @@ func testSessions(t *testing.T, s Store) {
 func testIdempotency(t *testing.T, s Store) {
 	c := ctx(t)
 	now := time.Now().UTC()
-	claim := func(actor, key, path string, at time.Time) (*sqldb.Claim, *sqldb.IdempotentResult) {
+	claim := func(actor, key, path string, at time.Time) (*idempotency.Claim, *idempotency.Result) {
 		t.Helper()
 		cl, prev, err := s.ClaimIdempotent(c, actor, key, "POST", path, at)
 		noErr(t, err)
@@ -126,7 +126,7 @@ func testIdempotency(t *testing.T, s Store) {
 	if prev != nil {
 		t.Fatalf("got %+v for a new key, want a claim", prev)
 	}
-	if _, prev = claim("chief", "k1", "/api/v1/teams", now); prev.Status != sqldb.StatusRunning {
+	if _, prev = claim("chief", "k1", "/api/v1/teams", now); prev.Status != idempotency.StatusRunning {
 		t.Fatalf("got %+v, want a running claim", prev)
 	}
 	noErr(t, s.CompleteIdempotent(c, k1, 201, []byte(`{"id":"t1"}`)))
@@ -148,18 +148,18 @@ func testIdempotency(t *testing.T, s Store) {
 	// changes nothing, and its answer is not stored.
 	reg := resources.NewService(s)
 	old, _ := claim("chief", "k3", "/api/v1/items", now)
-	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(sqldb.StaleClaim/2)); p == nil || p.Status != sqldb.StatusRunning {
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(idempotency.StaleClaim/2)); p == nil || p.Status != idempotency.StatusRunning {
 		t.Fatalf("a young claim: got %+v, want it still running", p)
 	}
-	retry, _ := claim("chief", "k3", "/api/v1/items", now.Add(sqldb.StaleClaim+time.Second))
-	_, err := reg.CreateItem(sqldb.WithClaim(c, old), actor, newItem("1010101", "帐篷"))
+	retry, _ := claim("chief", "k3", "/api/v1/items", now.Add(idempotency.StaleClaim+time.Second))
+	_, err := reg.CreateItem(idempotency.WithClaim(c, old), actor, newItem("1010101", "帐篷"))
 	wantCode(t, err, dispatchd.ECONFLICT)
 	if _, err := reg.Item(c, "1010101"); dispatchd.ErrorCode(err) != dispatchd.ENOTFOUND {
 		t.Fatalf("the request that lost its claim created the item: %v", err)
 	}
 	noErr(t, s.CompleteIdempotent(c, old, 409, []byte(`{}`)))
-	ok(reg.CreateItem(sqldb.WithClaim(c, retry), actor, newItem("1010101", "帐篷"))).get(t)
-	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(sqldb.StaleClaim+2*time.Second)); p == nil || p.Status != sqldb.StatusRunning {
+	ok(reg.CreateItem(idempotency.WithClaim(c, retry), actor, newItem("1010101", "帐篷"))).get(t)
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(idempotency.StaleClaim+2*time.Second)); p == nil || p.Status != idempotency.StatusRunning {
 		t.Fatalf("carried out a moment ago, its answer not yet stored: got %+v, want still running", p)
 	}
 
@@ -167,11 +167,11 @@ func testIdempotency(t *testing.T, s Store) {
 	// its answer is then lost (the store went away before it was stored),
 	// a retry learns that it was carried out, and nothing runs twice,
 	// however late the retry.
-	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != sqldb.StatusCarriedOut {
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != idempotency.StatusCarriedOut {
 		t.Fatalf("got %+v, want carried out", p)
 	}
 	noErr(t, s.ReleaseIdempotent(c, retry))
-	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != sqldb.StatusCarriedOut {
+	if _, p := claim("chief", "k3", "/api/v1/items", now.Add(time.Hour)); p == nil || p.Status != idempotency.StatusCarriedOut {
 		t.Fatalf("after a release: got %+v, want still carried out", p)
 	}
 	noErr(t, s.CompleteIdempotent(c, retry, 201, []byte(`{"code":"1010101"}`)))

@@ -10,9 +10,9 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/idempotency"
 	"dispatchd/realtime"
 	"dispatchd/resources"
-	"dispatchd/store/sqldb"
 )
 
 // Store is everything a store implements.
@@ -23,9 +23,9 @@ type Store interface {
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
 	LastEventID(ctx context.Context) (int64, error)
-	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*sqldb.Claim, *sqldb.IdempotentResult, error)
-	CompleteIdempotent(ctx context.Context, c *sqldb.Claim, status int, body []byte) error
-	ReleaseIdempotent(ctx context.Context, c *sqldb.Claim) error
+	ClaimIdempotent(ctx context.Context, actor, key, method, path string, now time.Time) (*idempotency.Claim, *idempotency.Result, error)
+	CompleteIdempotent(ctx context.Context, c *idempotency.Claim, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, c *idempotency.Claim) error
 	Ready(ctx context.Context) error
 	AppendPositions(ctx context.Context, ps []realtime.Position) error
 	Track(ctx context.Context, team string, from, to time.Time, limit int) ([]realtime.Position, error)
