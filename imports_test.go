@@ -21,7 +21,7 @@ func layer(pkg string) string {
 		}
 	}
 	for _, w := range wiring {
-		if strings.HasPrefix(pkg, w+"/") {
+		if pkg == w || strings.HasPrefix(pkg, w+"/") {
 			return "cmd"
 		}
 	}
