@@ -1,9 +1,11 @@
 package geo
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 func TestOrb(t *testing.T) {
@@ -22,6 +24,20 @@ func TestOrb(t *testing.T) {
 		}
 		if got := FromOrb(tt.want); got != tt.back {
 			t.Errorf("FromOrb(%v): got %+v, want %+v", tt.want, got, tt.back)
+		}
+	}
+}
+
+// TestOrbGeoJSONRoundTrip reads back what orb's geojson package writes.
+func TestOrbGeoJSONRoundTrip(t *testing.T) {
+	for _, p := range []Point{{Lon: 120.13, Lat: 30.26}, {Lon: -179.999999, Lat: 89.5}, {Lon: 1e-9, Lat: -0.1}} {
+		b, err := json.Marshal(geojson.NewGeometry(p.Orb()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Point
+		if err := got.UnmarshalJSON(b); err != nil || got != p {
+			t.Errorf("%s: got %+v (%v), want %+v", b, got, err, p)
 		}
 	}
 }
