@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // Point is a position, longitude first. CRS is the datum the coordinates were
@@ -156,7 +159,7 @@ func (p *Point) UnmarshalJSON(data []byte) error {
 	_, isType := raw["type"]
 	_, isCoords := raw["coordinates"]
 	if isType || isCoords {
-		q, err = decodeGeoJSON(raw)
+		q, err = decodeGeoJSON(data, raw)
 	} else {
 		q, err = decodeLonLat(raw)
 	}
@@ -190,7 +193,10 @@ func decodeLonLat(raw map[string]json.RawMessage) (Point, error) {
 	return Point{Lon: lon, Lat: lat}, nil
 }
 
-func decodeGeoJSON(raw map[string]json.RawMessage) (Point, error) {
+// decodeGeoJSON reads a GeoJSON Point with orb's geojson package, once the
+// members are checked here: orb reads a coordinate that is null, missing or
+// beyond the third as nothing, so [120] and [120, null] would be (120, 0).
+func decodeGeoJSON(data []byte, raw map[string]json.RawMessage) (Point, error) {
 	for k := range raw {
 		// RFC 7946 allows a bbox member on any geometry; GIS exports write it.
 		if k != "type" && k != "coordinates" && k != "crs" && k != "bbox" {
@@ -208,18 +214,24 @@ func decodeGeoJSON(raw map[string]json.RawMessage) (Point, error) {
 	if err := json.Unmarshal(raw["coordinates"], &coords); err != nil || len(coords) < 2 || len(coords) > 3 {
 		return Point{}, errors.New("coordinates must be [lon, lat]")
 	}
-	lon, err := number("lon", coords[0])
-	if err != nil {
+	if _, err := number("lon", coords[0]); err != nil {
 		return Point{}, err
 	}
-	lat, err := number("lat", coords[1])
-	if err != nil {
+	if _, err := number("lat", coords[1]); err != nil {
 		return Point{}, err
 	}
 	if len(coords) == 3 && !isNumber(coords[2]) {
 		return Point{}, errors.New("altitude must be a number")
 	}
-	return Point{Lon: lon, Lat: lat}, nil
+	g, err := geojson.UnmarshalGeometry(data)
+	if err != nil {
+		return Point{}, errors.New("coordinates must be [lon, lat]")
+	}
+	pt, ok := g.Coordinates.(orb.Point)
+	if !ok {
+		return Point{}, errors.New(`a GeoJSON point needs "type": "Point"`)
+	}
+	return FromOrb(pt), nil
 }
 
 // isNumber tells a JSON number from the other JSON values by its first byte;

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"dispatchd"
+	"dispatchd/geo"
 )
 
 func TestParseImportCSV(t *testing.T) {
@@ -241,6 +242,42 @@ func TestValidUTF8(t *testing.T) {
 				if got, err := validUTF8(r); err != nil || got != tt.want {
 					t.Fatalf("got %v %v, want %v", got, err, tt.want)
 				}
+			}
+		})
+	}
+}
+
+// TestParseImportGeoJSONGeometry: a depot's geometry is read as a geo.Point
+// (through orb's geojson package), with the checks orb does not make: a
+// coordinate missing or null is an error, not 0, and a crs is kept.
+func TestParseImportGeoJSONGeometry(t *testing.T) {
+	for _, tt := range []struct {
+		name, geometry string
+		want           geo.Point
+		err            string
+	}{
+		{"point", `{"type":"Point","coordinates":[120.1,30.2]}`, geo.Point{Lon: 120.1, Lat: 30.2}, ""},
+		{"altitude", `{"type":"Point","coordinates":[120.1,30.2,12]}`, geo.Point{Lon: 120.1, Lat: 30.2}, ""},
+		{"crs", `{"type":"Point","coordinates":[120.1,30.2],"crs":"gcj02"}`, geo.Point{Lon: 120.1, Lat: 30.2, CRS: geo.GCJ02}, ""},
+		{"one coordinate", `{"type":"Point","coordinates":[120.1]}`, geo.Point{}, "coordinates must be [lon, lat]"},
+		{"null coordinate", `{"type":"Point","coordinates":[120.1,null]}`, geo.Point{}, "lat must be a number"},
+		{"line", `{"type":"LineString","coordinates":[[1,2],[3,4]]}`, geo.Point{}, `not "LineString"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":` + tt.geometry +
+				`,"properties":{"name":"库","tier":"county"}}]}`
+			b, err := ParseImport(ImportDepots, GeoJSON, []byte(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.err != "" {
+				if len(b.errs.list) != 1 || b.errs.list[0].Field != "geometry" || !strings.Contains(b.errs.list[0].Message, tt.err) {
+					t.Fatalf("got errors %+v, want geometry: %s", b.errs.list, tt.err)
+				}
+				return
+			}
+			if len(b.Depots) != 1 || b.Depots[0].Location != tt.want {
+				t.Fatalf("got %+v (errors %+v), want a depot at %+v", b.Depots, b.errs.list, tt.want)
 			}
 		})
 	}

@@ -11,7 +11,12 @@ import (
 	"dispatchd/geo"
 )
 
-// feature is one GeoJSON feature as imports read it.
+// feature is one GeoJSON feature as imports read it. The envelope is read
+// here, not by orb's geojson.Feature, so that a feature of another type is
+// an error on its line rather than the end of the file; the geometry is
+// read as a geo.Point, which reads a GeoJSON Point through orb's geojson
+// package after checks orb does not make (a missing or null coordinate is
+// not 0) and keeps a crs member.
 type feature struct {
 	Type       string          `json:"type"`
 	ID         any             `json:"id"`

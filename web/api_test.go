@@ -261,6 +261,50 @@ func TestGeoJSON(t *testing.T) {
 	})
 }
 
+// TestGeoJSONPropertiesAreTheRow holds the map form to the list form: a
+// feature's properties are the row's fields less the point field, which is
+// the geometry, and its id is the row's.
+func TestGeoJSONPropertiesAreTheRow(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		for _, tt := range []struct{ path, point string }{
+			{"/api/v1/teams", "base"}, {"/api/v1/depots", "location"},
+		} {
+			var list struct {
+				Items []map[string]any `json:"items"`
+			}
+			e.mustJSON(e.as("viewer", "GET", tt.path, nil), 200, &list)
+			var fc struct {
+				Features []struct {
+					ID       any `json:"id"`
+					Geometry struct {
+						Type        string    `json:"type"`
+						Coordinates []float64 `json:"coordinates"`
+					} `json:"geometry"`
+					Properties map[string]any `json:"properties"`
+				} `json:"features"`
+			}
+			r := e.as("viewer", "GET", tt.path+"?format=geojson", nil)
+			if err := json.Unmarshal(r.body, &fc); err != nil || len(fc.Features) != len(list.Items) || len(list.Items) == 0 {
+				t.Fatalf("%s: got %d features (%v), want %d", tt.path, len(fc.Features), err, len(list.Items))
+			}
+			for i, f := range fc.Features {
+				row := list.Items[i]
+				p, _ := row[tt.point].(map[string]any)
+				if want := []float64{p["lon"].(float64), p["lat"].(float64)}; fmt.Sprint(f.Geometry.Coordinates) != fmt.Sprint(want) || f.Geometry.Type != "Point" {
+					t.Errorf("%s: got geometry %+v, want a Point at %v", tt.path, f.Geometry, want)
+				}
+				delete(row, tt.point)
+				if got, want := fmt.Sprint(f.Properties), fmt.Sprint(row); got != want {
+					t.Errorf("%s: got properties %s, want %s", tt.path, got, want)
+				}
+				if f.ID != row["id"] {
+					t.Errorf("%s: got id %v, want %v", tt.path, f.ID, row["id"])
+				}
+			}
+		}
+	})
+}
+
 func TestStock(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		adj := func(delta int) map[string]any {

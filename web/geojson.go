@@ -1,49 +1,47 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
 
-	"dispatchd/geo"
+	"dispatchd/resources"
 )
 
-// feature is an RFC 7946 Feature with a Point geometry.
-type feature struct {
-	Type       string         `json:"type"`
-	ID         string         `json:"id"`
-	Geometry   pointGeometry  `json:"geometry"`
-	Properties map[string]any `json:"properties"`
+// The properties of a feature are the row's JSON fields less the point
+// field that became the geometry: each embeds its row and hides that field
+// with a shallower one of the same name that is always omitted.
+type (
+	teamProperties struct {
+		*resources.Team
+		Base *struct{} `json:"base,omitempty"`
+	}
+	depotProperties struct {
+		*resources.Depot
+		Location *struct{} `json:"location,omitempty"`
+	}
+)
+
+func teamFeature(t *resources.Team) *geojson.FeatureOf[teamProperties] {
+	return &geojson.FeatureOf[teamProperties]{Type: "Feature", ID: t.ID, Geometry: t.Base.Orb(),
+		Properties: teamProperties{Team: t}}
 }
 
-type pointGeometry struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
+func depotFeature(d *resources.Depot) *geojson.FeatureOf[depotProperties] {
+	return &geojson.FeatureOf[depotProperties]{Type: "Feature", ID: d.ID, Geometry: d.Location.Orb(),
+		Properties: depotProperties{Depot: d}}
 }
 
-type featureCollection struct {
-	Type     string    `json:"type"`
-	Features []feature `json:"features"`
-	// NextCursor is a foreign member: the page after this one.
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// newFeature makes v a feature at p; its JSON fields become the properties,
-// less the point field that became the geometry.
-func newFeature(id string, p geo.Point, v any, pointField string) feature {
-	b, _ := json.Marshal(v)
-	props := map[string]any{}
-	_ = json.Unmarshal(b, &props)
-	delete(props, pointField)
-	return feature{Type: "Feature", ID: id, Properties: props,
-		Geometry: pointGeometry{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}}}
-}
-
-func replyGeoJSON[T any](c echo.Context, rows []T, f func(*T) feature, next string) error {
-	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, len(rows)), NextCursor: encodeCursor(next)}
+// replyGeoJSON writes rows as an RFC 7946 FeatureCollection, with the
+// foreign member next_cursor naming the page after this one.
+func replyGeoJSON[T, P any](c echo.Context, rows []T, f func(*T) *geojson.FeatureOf[P], next string) error {
+	fc := geojson.FeatureCollectionOf[P]{Type: "FeatureCollection", Features: make([]*geojson.FeatureOf[P], len(rows))}
 	for i := range rows {
 		fc.Features[i] = f(&rows[i])
+	}
+	if cur := encodeCursor(next); cur != "" {
+		fc.ExtraMembers = geojson.Properties{"next_cursor": cur}
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	c.Response().WriteHeader(http.StatusOK)

@@ -90,7 +90,7 @@ func (s *Server) listTeams(c echo.Context) error {
 		return err
 	}
 	if asGeo {
-		return replyGeoJSON(c, teams, func(t *resources.Team) feature { return newFeature(t.ID, t.Base, t, "base") }, next)
+		return replyGeoJSON(c, teams, teamFeature, next)
 	}
 	return reply(c, http.StatusOK, newList(teams, next))
 }
@@ -157,7 +157,7 @@ func (s *Server) listDepots(c echo.Context) error {
 		return err
 	}
 	if asGeo {
-		return replyGeoJSON(c, depots, func(d *resources.Depot) feature { return newFeature(d.ID, d.Location, d, "location") }, next)
+		return replyGeoJSON(c, depots, depotFeature, next)
 	}
 	return reply(c, http.StatusOK, newList(depots, next))
 }

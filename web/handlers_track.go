@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"dispatchd"
 	"dispatchd/realtime"
@@ -31,16 +33,7 @@ const (
 // two positions, so one fix is a Point and none is a null geometry (an
 // unlocated Feature). The properties run parallel to the positions:
 // times[i] and speeds[i] belong to the i-th fix.
-type track struct {
-	Type       string          `json:"type"`
-	Geometry   any             `json:"geometry"` // nil, pointGeometry or lineGeometry
-	Properties trackProperties `json:"properties"`
-}
-
-type lineGeometry struct {
-	Type        string       `json:"type"`
-	Coordinates [][2]float64 `json:"coordinates"`
-}
+type track = geojson.FeatureOf[trackProperties]
 
 type trackProperties struct {
 	Team   string      `json:"team"`
@@ -91,18 +84,18 @@ func replyTrack(c echo.Context, team string, ps []realtime.Position, limit int) 
 	out := track{Type: "Feature",
 		Properties: trackProperties{Team: team, Times: make([]time.Time, len(ps)), Speeds: make([]*float64, len(ps)),
 			Count: len(ps), Truncated: truncated}}
-	coords := make([][2]float64, len(ps))
+	line := make(orb.LineString, len(ps))
 	for i, p := range ps {
-		coords[i] = [2]float64{p.Lon, p.Lat}
+		line[i] = orb.Point{p.Lon, p.Lat}
 		out.Properties.Times[i] = p.TS.UTC()
 		out.Properties.Speeds[i] = p.Speed
 	}
 	switch len(ps) {
-	case 0: // no position: geometry null
+	case 0: // no position: a nil geometry is written null
 	case 1:
-		out.Geometry = pointGeometry{Type: "Point", Coordinates: coords[0]}
+		out.Geometry = line[0]
 	default:
-		out.Geometry = lineGeometry{Type: "LineString", Coordinates: coords}
+		out.Geometry = line
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	c.Response().WriteHeader(http.StatusOK)
