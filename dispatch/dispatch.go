@@ -196,7 +196,7 @@ func (c *changer) newOrder(in *Incident, or OrderRequest, field string, short *d
 	ds := make([]delta, len(or.Lines))
 	ok = true
 	for i, l := range or.Lines {
-		it := c.s.proj.item(l.Item)
+		it, _ := c.s.proj.Item(l.Item)
 		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Name: it.Name, Unit: it.Unit, Qty: l.Qty, Committed: l.Qty})
 		ds[i] = delta{reserved: l.Qty}
 		if in.Exercise {
