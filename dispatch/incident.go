@@ -1,7 +1,9 @@
 // Package dispatch is the incident board: incidents and their needs, the
 // ranked plans that cover them, the tasks teams must acknowledge, the
 // material orders depots confirm, escalation of what goes unanswered, and the
-// review afterwards. It holds the rules; a Store makes them atomic.
+// review afterwards. It holds the rules; a Store makes them atomic. The
+// plans come from the planner's in-memory model, package plan, which the
+// board decides from but does not contain.
 package dispatch
 
 import (

@@ -11,7 +11,7 @@ import (
 // SetPosition records a team's latest position at device time ts. An
 // older fix than the one held is ignored. It never waits on the store: for
 // a team marked stale it only notes that team.fresh may be due and wakes
-// the watcher (RunStaleWatch).
+// the watcher (dispatch.Service.RunStaleWatch, through Woken).
 func (p *Projection) SetPosition(team string, at geo.Point, ts time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
