@@ -22,7 +22,8 @@ import (
 	"time"
 
 	"dispatchd/demo"
-	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
+	"dispatchd/dispatch/plan/plantest"
 	"dispatchd/realtime"
 	"dispatchd/resources"
 )
@@ -85,7 +86,7 @@ func benchSuggest(ctx context.Context, out io.Writer, teams, n, runs int) error 
 	d := demo.Province()
 	p := d.Projection(d.StressTeams(teams))
 	ins := d.Incidents(1000, 1)
-	cfg := dispatch.PlanConfig{}
+	cfg := plan.Config{}
 	fmt.Fprintf(out, "suggest: %d teams, %d depots, %d stock lines; 3 team needs and 10 item needs per incident\n",
 		teams, len(d.Depots), len(d.Stock))
 	var p50s, p99s, maxs, b50s, ratios, f50s, f99s []time.Duration
@@ -93,9 +94,9 @@ func benchSuggest(ctx context.Context, out io.Writer, teams, n, runs int) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		idx := timeCalls(n, func(i int) { p.Suggest(ins[i%len(ins)], dispatch.Open{}, cfg, time.Now()) })
+		idx := timeCalls(n, func(i int) { p.Suggest(ins[i%len(ins)], plan.Open{}, cfg, time.Now()) })
 		bn := max(n/50, 20)
-		brute := timeCalls(bn, func(i int) { p.SuggestBrute(ins[i%len(ins)], dispatch.Open{}, cfg, time.Now()) })
+		brute := timeCalls(bn, func(i int) { plantest.SuggestBrute(p, ins[i%len(ins)], plan.Open{}, cfg, time.Now()) })
 		p50, p99, mx := pct(idx, 50), pct(idx, 99), idx[len(idx)-1]
 		b50 := pct(brute, 50)
 		// The noise floor: fixed work of the same median length, timed the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/resources"
 )
@@ -38,16 +39,16 @@ func (d *Data) StressTeams(n int) []resources.Team {
 
 // Projection returns a dispatch projection of the province with the teams
 // given.
-func (d *Data) Projection(teams []resources.Team) *dispatch.Projection {
-	p := dispatch.NewProjection(dispatch.ProjectionConfig{})
+func (d *Data) Projection(teams []resources.Team) *plan.Projection {
+	p := plan.NewProjection(plan.ProjectionConfig{})
 	p.Fill(d.Items, teams, d.Depots, d.StockRows(), 0)
 	return p
 }
 
-// Incidents returns n incidents across the province, deterministically
-// from seed, each asking for teams of three capabilities and ten items:
-// the load a suggestion benchmark measures.
-func (d *Data) Incidents(n int, seed uint64) []*dispatch.Incident {
+// Incidents returns the plan requests of n incidents across the province,
+// deterministically from seed, each asking for teams of three capabilities
+// and ten items: the load a suggestion benchmark measures.
+func (d *Data) Incidents(n int, seed uint64) []plan.Request {
 	r := rand.New(rand.NewPCG(seed, 2))
 	caps := map[string]bool{}
 	for _, t := range d.Teams {
@@ -73,20 +74,20 @@ func (d *Data) Incidents(n int, seed uint64) []*dispatch.Incident {
 		mean[k] /= count[k]
 	}
 	now := time.Now().UTC()
-	out := make([]*dispatch.Incident, n)
+	out := make([]plan.Request, n)
 	for i := range out {
 		base := d.Teams[r.IntN(len(d.Teams))].Base
 		in := &dispatch.Incident{ID: fmt.Sprintf("bench-%d", i), Type: "flood", Level: 1 + r.IntN(4), Title: "bench",
 			Location: geo.Point{Lon: base.Lon + (r.Float64()*2-1)*0.2, Lat: base.Lat + (r.Float64()*2-1)*0.2},
 			Status:   dispatch.Reported, DeadlineS: dispatch.DefaultDeadline, ReportedAt: now}
 		for _, j := range r.Perm(len(capList))[:3] {
-			in.Needs.Teams = append(in.Needs.Teams, dispatch.TeamNeed{Capability: capList[j], Count: 1 + r.IntN(3)})
+			in.Needs.Teams = append(in.Needs.Teams, plan.TeamNeed{Capability: capList[j], Count: 1 + r.IntN(3)})
 		}
 		for _, j := range r.Perm(len(d.Items))[:10] {
 			code := d.Items[j].Code
 			in.Needs.Items = append(in.Needs.Items, resources.ItemQty{Item: code, Qty: max(1, mean[code]*int64(1+r.IntN(6)))})
 		}
-		out[i] = in
+		out[i] = in.Request()
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
 
@@ -51,7 +52,7 @@ func (c *changer) setTeam(team string, st resources.TeamStatus, task string) {
 }
 
 // putTask records a task's new state with an event, and moves its team.
-func (c *changer) putTask(t *Task, typ string, offer []Pick) {
+func (c *changer) putTask(t *Task, typ string, offer []plan.Pick) {
 	c.ch.Tasks = append(c.ch.Tasks, t)
 	c.emit(typ, t.ID, TaskEvent{Task: t, Offer: offer})
 	c.setTeam(t.Team, t.Status.teamStatus(), t.ID)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
 
@@ -21,7 +22,7 @@ type DispatchRequest struct {
 // order to each depot of the item plans, with that depot's lines in plan
 // order. It is built for the answer, not with the plan: a plan is computed
 // far more often than it is read.
-func PlanRequest(s *Suggestion) DispatchRequest {
+func PlanRequest(s *plan.Suggestion) DispatchRequest {
 	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}}
 	for _, tp := range s.Teams {
 		for _, pk := range tp.Picks {
@@ -226,7 +227,7 @@ func (c *changer) newOrder(in *Incident, or OrderRequest, field string, short *d
 	ds := make([]delta, len(or.Lines))
 	ok = true
 	for i, l := range or.Lines {
-		it := c.s.proj.item(l.Item)
+		it, _ := c.s.proj.Item(l.Item)
 		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Name: it.Name, Unit: it.Unit, Qty: l.Qty, Committed: l.Qty})
 		ds[i] = delta{reserved: l.Qty}
 		if in.Exercise {

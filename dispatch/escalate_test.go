@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"dispatchd/dispatch/plan"
 )
 
 // holdStore escalates one due task, holding its transaction until told
@@ -58,7 +60,7 @@ func (h *holdStore) Apply(ctx context.Context, lock Lock, decide func(*Snapshot)
 func TestEscalatorFinishesItsRound(t *testing.T) {
 	st := &holdStore{entered: make(chan struct{}), release: make(chan struct{}),
 		task: &Task{ID: "k1", Status: Assigned, AckBy: time.Now().Add(-time.Second)}}
-	s := NewService(st, NewProjection(ProjectionConfig{}), Config{})
+	s := NewService(st, plan.NewProjection(plan.ProjectionConfig{}), Config{})
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

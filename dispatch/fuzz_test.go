@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"dispatchd"
+	"dispatchd/dispatch/plan"
 )
 
 // FuzzRequests feeds arbitrary JSON through the decoding and validation of
@@ -19,7 +20,7 @@ func FuzzRequests(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	s := NewService(nil, NewProjection(ProjectionConfig{}), Config{})
+	s := NewService(nil, plan.NewProjection(plan.ProjectionConfig{}), Config{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		check := func(what string, err error) {
 			if err != nil && dispatchd.ErrorCode(err) != dispatchd.EINVALID {

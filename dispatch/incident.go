@@ -1,7 +1,9 @@
 // Package dispatch is the incident board: incidents and their needs, the
 // ranked plans that cover them, the tasks teams must acknowledge, the
 // material orders depots confirm, escalation of what goes unanswered, and the
-// review afterwards. It holds the rules; a Store makes them atomic.
+// review afterwards. It holds the rules; a Store makes them atomic. The
+// plans come from the planner's in-memory model, package plan, which the
+// board decides from but does not contain.
 package dispatch
 
 import (
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/resources"
 )
@@ -56,18 +59,6 @@ const MaxDeadline = 3 * 24 * 3600
 // the three hours bureaus hold material deliveries to.
 const DefaultDeadline = 3 * 3600
 
-// TeamNeed asks for Count teams that have Capability.
-type TeamNeed struct {
-	Capability string `json:"capability"`
-	Count      int    `json:"count"`
-}
-
-// Needs is what an incident asks for.
-type Needs struct {
-	Teams []TeamNeed          `json:"teams"`
-	Items []resources.ItemQty `json:"items"`
-}
-
 // Incident is one emergency from first report to closure.
 type Incident struct {
 	ID          string         `json:"id"`
@@ -79,7 +70,7 @@ type Incident struct {
 	Address     string         `json:"address"`
 	Region      string         `json:"region"`
 	Status      IncidentStatus `json:"status"`
-	Needs       Needs          `json:"needs"`
+	Needs       plan.Needs     `json:"needs"`
 	// DeadlineS is the time from the report within which help must arrive.
 	DeadlineS  int       `json:"deadline_s"`
 	Exercise   bool      `json:"exercise"`
@@ -96,18 +87,23 @@ func (in *Incident) Deadline() time.Time {
 	return in.ReportedAt.Add(time.Duration(in.DeadlineS) * time.Second)
 }
 
+// Request is what a plan for the incident is made for.
+func (in *Incident) Request() plan.Request {
+	return plan.Request{Incident: in.ID, Exercise: in.Exercise, Location: in.Location, Deadline: in.Deadline(), Needs: in.Needs}
+}
+
 // IncidentPatch changes the description of an incident; nil fields are
 // left alone. Status moves through Transition, not here.
 type IncidentPatch struct {
-	Type        *string    `json:"type"`
-	Level       *int       `json:"level"`
-	Title       *string    `json:"title"`
-	Description *string    `json:"description"`
-	Location    *geo.Point `json:"location"`
-	Address     *string    `json:"address"`
-	Region      *string    `json:"region"`
-	Needs       *Needs     `json:"needs"`
-	DeadlineS   *int       `json:"deadline_s"`
+	Type        *string     `json:"type"`
+	Level       *int        `json:"level"`
+	Title       *string     `json:"title"`
+	Description *string     `json:"description"`
+	Location    *geo.Point  `json:"location"`
+	Address     *string     `json:"address"`
+	Region      *string     `json:"region"`
+	Needs       *plan.Needs `json:"needs"`
+	DeadlineS   *int        `json:"deadline_s"`
 }
 
 // IncidentFilter selects incidents, newest first. After is the id to
@@ -137,7 +133,7 @@ func (in *Incident) Validate() error {
 	resources.CheckPoint(&f, "location", &in.Location)
 	resources.CheckText(&f, "address", &in.Address, false, 300)
 	resources.CheckRegion(&f, "region", &in.Region)
-	in.Needs.validate(&f)
+	validateNeeds(&f, &in.Needs)
 	if in.DeadlineS == 0 {
 		in.DeadlineS = DefaultDeadline
 	}
@@ -153,9 +149,9 @@ func (in *Incident) Validate() error {
 	return f.Err()
 }
 
-func (n *Needs) validate(f *dispatchd.Fields) {
+func validateNeeds(f *dispatchd.Fields, n *plan.Needs) {
 	if n.Teams == nil {
-		n.Teams = []TeamNeed{}
+		n.Teams = []plan.TeamNeed{}
 	}
 	if n.Items == nil {
 		n.Items = []resources.ItemQty{}

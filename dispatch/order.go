@@ -3,6 +3,7 @@ package dispatch
 import (
 	"time"
 
+	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
 
@@ -103,7 +104,7 @@ type OrderEvent struct {
 // replace it.
 type TaskEvent struct {
 	*Task
-	Offer []Pick `json:"offer,omitempty"`
+	Offer []plan.Pick `json:"offer,omitempty"`
 }
 
 // TeamStatusEvent is the data of team.status: dispatch moved a team.

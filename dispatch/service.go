@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
 
@@ -19,7 +20,7 @@ const (
 
 // Config tunes the service.
 type Config struct {
-	Plan PlanConfig
+	Plan plan.Config
 	// AckWithin is the default time a team has to answer a task.
 	AckWithin time.Duration
 	// ProjectionWait bounds how long a suggestion waits for the projection
@@ -30,7 +31,7 @@ type Config struct {
 // Service applies the rules of the incident board.
 type Service struct {
 	store Store
-	proj  *Projection
+	proj  *plan.Projection
 	cfg   Config
 	now   func() time.Time
 	// wrote is the highest event id this node has written: a suggestion
@@ -40,14 +41,14 @@ type Service struct {
 }
 
 // NewService returns the service over store, deciding from proj.
-func NewService(store Store, proj *Projection, cfg Config) *Service {
+func NewService(store Store, proj *plan.Projection, cfg Config) *Service {
 	if cfg.AckWithin <= 0 {
 		cfg.AckWithin = DefaultAckWithin
 	}
 	if cfg.ProjectionWait <= 0 {
 		cfg.ProjectionWait = 5 * time.Second
 	}
-	cfg.Plan = cfg.Plan.withDefaults()
+	cfg.Plan = cfg.Plan.WithDefaults()
 	return &Service{store: store, proj: proj, cfg: cfg, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -95,10 +96,8 @@ func isCommand(a dispatchd.Actor) bool {
 
 // checkItems reports item codes not in the catalog.
 func (s *Service) checkItems(f *dispatchd.Fields, field string, lines []resources.ItemQty) {
-	s.proj.mu.Lock()
-	defer s.proj.mu.Unlock()
 	for i, l := range lines {
-		if _, ok := s.proj.items[l.Item]; !ok && resources.ValidItemCode(l.Item) {
+		if _, ok := s.proj.Item(l.Item); !ok && resources.ValidItemCode(l.Item) {
 			f.Add(resources.Indexed(field, i)+".item", "unknown item code %s", l.Item)
 		}
 	}
@@ -317,16 +316,16 @@ func (s *Service) Timeline(ctx context.Context, id string) ([]dispatchd.Event, e
 }
 
 // covered reads what the incident's tasks and orders already cover.
-func (s *Service) covered(ctx context.Context, id string) (Open, []Task, []Order, error) {
+func (s *Service) covered(ctx context.Context, id string) (plan.Open, []Task, []Order, error) {
 	tasks, err := s.store.ListTasks(ctx, TaskFilter{Incident: id})
 	if err != nil {
-		return Open{}, nil, nil, err
+		return plan.Open{}, nil, nil, err
 	}
 	orders, err := s.store.ListOrders(ctx, OrderFilter{Incident: id})
 	if err != nil {
-		return Open{}, nil, nil, err
+		return plan.Open{}, nil, nil, err
 	}
-	o := Open{Teams: map[string]int{}, Items: map[string]int64{}}
+	o := plan.Open{Teams: map[string]int{}, Items: map[string]int64{}}
 	for _, t := range tasks {
 		if t.Need != "" && (t.Status.Active() || t.Status == Completed) {
 			o.Teams[t.Need]++
@@ -346,9 +345,7 @@ func (s *Service) covered(ctx context.Context, id string) (Open, []Task, []Order
 // dispatch sees it: on hand less what open orders hold. It returns
 // not_found for an unknown item.
 func (s *Service) Availability(item string) (map[string]int64, error) {
-	s.proj.mu.Lock()
-	_, ok := s.proj.items[item]
-	s.proj.mu.Unlock()
+	_, ok := s.proj.Item(item)
 	if !ok {
 		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "no item %q", item)
 	}
@@ -356,7 +353,7 @@ func (s *Service) Availability(item string) (map[string]int64, error) {
 }
 
 // Suggest returns the ranked plan for what the incident still needs.
-func (s *Service) Suggest(ctx context.Context, id string) (*Suggestion, error) {
+func (s *Service) Suggest(ctx context.Context, id string) (*plan.Suggestion, error) {
 	in, err := s.store.GetIncident(ctx, id)
 	if err != nil {
 		return nil, err
@@ -370,7 +367,7 @@ func (s *Service) Suggest(ctx context.Context, id string) (*Suggestion, error) {
 	if err := s.proj.WaitFor(wctx, s.wrote.Load()); err != nil {
 		return nil, err
 	}
-	return s.proj.Suggest(in, open, s.cfg.Plan, s.now()), nil
+	return s.proj.Suggest(in.Request(), open, s.cfg.Plan, s.now()), nil
 }
 
 // fetch reads one page of a list: it asks for one row more than the limit

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
 
@@ -117,7 +118,7 @@ func (s *Service) CancelTask(ctx context.Context, actor dispatchd.Actor, id, rea
 
 // offerFor ranks the available teams that could replace a task: the same
 // need, from the projection as it is now.
-func (s *Service) offerFor(ctx context.Context, id string) ([]Pick, error) {
+func (s *Service) offerFor(ctx context.Context, id string) ([]plan.Pick, error) {
 	t, err := s.store.GetTask(ctx, id)
 	if err != nil {
 		return nil, err
@@ -129,7 +130,7 @@ func (s *Service) offerFor(ctx context.Context, id string) ([]Pick, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.proj.Offer(in, t.Need, t.Team, s.cfg.Plan, s.now()), nil
+	return s.proj.Offer(in.Request(), t.Need, t.Team, s.cfg.Plan, s.now()), nil
 }
 
 // ReplaceRequest names the team to take over a task; an empty Team means

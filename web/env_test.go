@@ -17,6 +17,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/resources"
@@ -31,7 +32,7 @@ type store interface {
 	resources.Store
 	auth.Store
 	dispatch.Store
-	dispatch.Source
+	plan.Source
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -51,7 +52,7 @@ type env struct {
 	srv    *web.Server
 	store  store
 	board  *dispatch.Service
-	proj   *dispatch.Projection
+	proj   *plan.Projection
 	hub    *realtime.Hub
 	tokens map[string]string
 }
@@ -125,14 +126,14 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	// The dispatch view follows the event feed, as in dispatchd serve.
-	proj := dispatch.NewProjection(dispatch.ProjectionConfig{})
+	proj := plan.NewProjection(plan.ProjectionConfig{})
 	last, err := proj.Load(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	feed := realtime.NewFeed(st, last, 50*time.Millisecond)
 	st.OnCommit(feed.Notify)
-	sub := feed.Subscribe(dispatch.FeedBuffer)
+	sub := feed.Subscribe(plan.FeedBuffer)
 	fctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{}, 2)
 	go func() { _ = feed.Run(fctx); done <- struct{}{} }()

@@ -10,6 +10,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
 
@@ -96,7 +97,7 @@ func (s *Server) getTimeline(c echo.Context) error {
 // suggestionAnswer is a suggestion with the dispatch that carries it out,
 // to post unchanged to /api/v1/incidents/:id/dispatch.
 type suggestionAnswer struct {
-	*dispatch.Suggestion
+	*plan.Suggestion
 	Dispatch dispatch.DispatchRequest `json:"dispatch"`
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 )
 
 type eventOut struct {
@@ -101,7 +101,7 @@ func TestStalePositionsOverHTTP(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		ev := eventOf(e, "team.stale", "t1")
-		var d dispatch.PositionStaleEvent
+		var d plan.PositionStaleEvent
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestStalePositionsOverHTTP(t *testing.T) {
 		t1 := time.Now().UTC().Truncate(time.Millisecond)
 		post(t1)
 		ev = eventOf(e, "team.fresh", "t1")
-		d = dispatch.PositionStaleEvent{}
+		d = plan.PositionStaleEvent{}
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 )
 
@@ -26,9 +27,9 @@ type dispatchFlags struct {
 func (f *dispatchFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.ackWithin, "ack-within", durationEnv("DISPATCH_ACK_WITHIN", dispatch.DefaultAckWithin),
 		"time a team has to acknowledge a task before it is escalated (env DISPATCH_ACK_WITHIN)")
-	fs.DurationVar(&f.staleAfter, "stale-after", durationEnv("DISPATCH_STALE_AFTER", dispatch.DefaultStaleAfter),
+	fs.DurationVar(&f.staleAfter, "stale-after", durationEnv("DISPATCH_STALE_AFTER", plan.DefaultStaleAfter),
 		"age past which a team's last position is stale: it is ranked from its base and marked stale with the event team.stale (env DISPATCH_STALE_AFTER)")
-	fs.DurationVar(&f.agreementLead, "agreement-lead", durationEnv("DISPATCH_AGREEMENT_LEAD", dispatch.DefaultAgreementLead),
+	fs.DurationVar(&f.agreementLead, "agreement-lead", durationEnv("DISPATCH_AGREEMENT_LEAD", plan.DefaultAgreementLead),
 		"extra lead time of agreement reserves held by suppliers (env DISPATCH_AGREEMENT_LEAD)")
 	fs.DurationVar(&f.escalateEvery, "escalate-every", durationEnv("DISPATCH_ESCALATE_EVERY", time.Second),
 		"how often unanswered tasks are checked for escalation (env DISPATCH_ESCALATE_EVERY)")
@@ -41,10 +42,10 @@ func (f *dispatchFlags) register(fs *flag.FlagSet) {
 }
 
 // config returns the service configuration the flags describe.
-func (f *dispatchFlags) config() (dispatch.Config, dispatch.ProjectionConfig, error) {
+func (f *dispatchFlags) config() (dispatch.Config, plan.ProjectionConfig, error) {
 	r := geo.DefaultRouter()
 	if f.detour < 1 || f.detour > 5 {
-		return dispatch.Config{}, dispatch.ProjectionConfig{}, fmt.Errorf("detour %v must be between 1 and 5", f.detour)
+		return dispatch.Config{}, plan.ProjectionConfig{}, fmt.Errorf("detour %v must be between 1 and 5", f.detour)
 	}
 	r.Detour = f.detour
 	for _, part := range strings.Split(f.speeds, ",") {
@@ -55,18 +56,18 @@ func (f *dispatchFlags) config() (dispatch.Config, dispatch.ProjectionConfig, er
 		mode, v, ok := strings.Cut(part, "=")
 		kmh, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if !ok || err != nil || kmh < 1 || kmh > 1000 {
-			return dispatch.Config{}, dispatch.ProjectionConfig{}, fmt.Errorf("speeds: %q must be kind=km/h with a speed from 1 to 1000", part)
+			return dispatch.Config{}, plan.ProjectionConfig{}, fmt.Errorf("speeds: %q must be kind=km/h with a speed from 1 to 1000", part)
 		}
 		r.Speeds[strings.TrimSpace(mode)] = kmh
 	}
 	if f.ackWithin < 10*time.Second {
-		return dispatch.Config{}, dispatch.ProjectionConfig{}, fmt.Errorf("ack-within %v must be at least 10s", f.ackWithin)
+		return dispatch.Config{}, plan.ProjectionConfig{}, fmt.Errorf("ack-within %v must be at least 10s", f.ackWithin)
 	}
 	return dispatch.Config{
 			AckWithin: f.ackWithin,
-			Plan:      dispatch.PlanConfig{Router: r, AgreementLead: f.agreementLead},
+			Plan:      plan.Config{Router: r, AgreementLead: f.agreementLead},
 		},
-		dispatch.ProjectionConfig{StaleAfter: f.staleAfter}, nil
+		plan.ProjectionConfig{StaleAfter: f.staleAfter}, nil
 }
 
 func floatEnv(key string, def float64) float64 {

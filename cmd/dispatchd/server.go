@@ -14,6 +14,7 @@ import (
 
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/realtime/redisbus"
@@ -31,7 +32,7 @@ type serverConfig struct {
 	ttl           time.Duration
 	throttle      auth.ThrottleConfig
 	dispatch      dispatch.Config
-	projection    dispatch.ProjectionConfig
+	projection    plan.ProjectionConfig
 	escalateEvery time.Duration
 	staleEvery    time.Duration
 	hub           realtime.HubConfig
@@ -50,7 +51,7 @@ type server struct {
 	st    appStore
 	feed  *realtime.Feed
 	sub   *realtime.Subscription // the projection's, taken before the feed runs
-	proj  *dispatch.Projection
+	proj  *plan.Projection
 	board *dispatch.Service
 	pipe  *realtime.Pipeline
 	rb    *redisbus.Bus // nil on one node
@@ -70,7 +71,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 			return nil, err
 		}
 	}
-	s := &server{log: log, cfg: cfg, st: st, proj: dispatch.NewProjection(cfg.projection)}
+	s := &server{log: log, cfg: cfg, st: st, proj: plan.NewProjection(cfg.projection)}
 	// The dispatch view: loaded now, then kept current by the event feed,
 	// which every commit on this node wakes and which polls for the rest.
 	last, err := s.proj.Load(ctx, st)
@@ -79,7 +80,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	}
 	s.feed = realtime.NewFeed(st, last, time.Second)
 	st.OnCommit(s.feed.Notify)
-	s.sub = s.feed.Subscribe(dispatch.FeedBuffer)
+	s.sub = s.feed.Subscribe(plan.FeedBuffer)
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 
 	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},

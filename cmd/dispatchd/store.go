@@ -10,6 +10,7 @@ import (
 
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/realtime"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
@@ -22,7 +23,7 @@ type appStore interface {
 	resources.Store
 	auth.Store
 	dispatch.Store
-	dispatch.Source
+	plan.Source
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader

@@ -9,6 +9,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/resources"
 )
@@ -20,7 +21,7 @@ var commander = dispatchd.Actor{UserID: "u2", Username: "duty", Role: dispatchd.
 type board struct {
 	reg  *resources.Service
 	svc  *dispatch.Service
-	proj *dispatch.Projection
+	proj *plan.Projection
 	s    Store
 }
 
@@ -41,7 +42,7 @@ func newBoard(t *testing.T, s Store) *board {
 	ok(reg.CreateTeam(c, actor, newTeam("t2", "滨江消防救援站", resources.FireRescue, "330108", 120.21, 30.21, "water_rescue", "collapse_search"))).get(t)
 	ok(reg.CreateTeam(c, actor, newTeam("t3", "余杭水上救援队", resources.Social, "330110", 119.99, 30.42, "water_rescue"))).get(t)
 	ok(reg.CreateTeam(c, actor, newTeam("t4", "省人民医院医疗队", resources.Medical, "330103", 120.17, 30.26, "medical"))).get(t)
-	proj := dispatch.NewProjection(dispatch.ProjectionConfig{})
+	proj := plan.NewProjection(plan.ProjectionConfig{})
 	ok(proj.Load(c, s)).get(t)
 	return &board{reg: reg, svc: dispatch.NewService(s, proj, dispatch.Config{}), proj: proj, s: s}
 }
@@ -59,7 +60,7 @@ func (b *board) incident(t *testing.T, exercise bool) *dispatch.Incident {
 	t.Helper()
 	in := ok(b.svc.CreateIncident(ctx(t), commander, dispatch.Incident{Type: "flood", Level: 2, Title: "钱塘江堤坝管涌",
 		Location: geo.Point{Lon: 120.2, Lat: 30.22}, Exercise: exercise,
-		Needs: dispatch.Needs{Teams: []dispatch.TeamNeed{{Capability: "water_rescue", Count: 2}},
+		Needs: plan.Needs{Teams: []plan.TeamNeed{{Capability: "water_rescue", Count: 2}},
 			Items: []resources.ItemQty{{Item: "1010101", Qty: 150}, {Item: "3010101", Qty: 500}}}})).get(t)
 	b.sync(t)
 	return in

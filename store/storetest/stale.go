@@ -9,6 +9,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/resources"
 )
@@ -128,14 +129,14 @@ func testPositionStaleOnce(t *testing.T, s Store) {
 // node is one server's dispatch view and service over the shared store,
 // with a clock the test sets.
 type node struct {
-	proj *dispatch.Projection
+	proj *plan.Projection
 	svc  *dispatch.Service
 	now  time.Time
 }
 
 func newNode(t *testing.T, s Store) *node {
 	t.Helper()
-	n := &node{proj: dispatch.NewProjection(dispatch.ProjectionConfig{})}
+	n := &node{proj: plan.NewProjection(plan.ProjectionConfig{})}
 	ok(n.proj.Load(ctx(t), s)).get(t)
 	n.svc = dispatch.NewService(s, n.proj, dispatch.Config{})
 	n.svc.SetClock(func() time.Time { return n.now })
@@ -194,7 +195,7 @@ func testStaleWatch(t *testing.T, s Store) {
 	for _, n := range nodes {
 		n.proj.SetPosition("t1", at, t0)
 	}
-	after := dispatch.DefaultStaleAfter
+	after := plan.DefaultStaleAfter
 
 	if st, fr := markStaleAtOnce(t, nodes, t0.Add(after-time.Second)); st != 0 || fr != 0 {
 		t.Fatalf("before stale-after: marked %d stale, %d fresh; want none", st, fr)
@@ -206,7 +207,7 @@ func testStaleWatch(t *testing.T, s Store) {
 	if types(evs) != "[team.stale]" || evs[0].Actor != "system" {
 		t.Fatalf("got events %+v, want one team.stale by system", evs)
 	}
-	var d dispatch.PositionStaleEvent
+	var d plan.PositionStaleEvent
 	noErr(t, json.Unmarshal(evs[0].Data, &d))
 	if d.Team != "t1" || !d.PositionTS.Equal(t0) || d.Position != at || d.StaleAfterS != int64(after/time.Second) {
 		t.Fatalf("got team.stale data %s, want team t1, position_ts %s", evs[0].Data, t0)
@@ -236,7 +237,7 @@ func testStaleWatch(t *testing.T, s Store) {
 	if types(evs) != "[team.stale team.fresh]" {
 		t.Fatalf("got events %s, want [team.stale team.fresh]", types(evs))
 	}
-	d = dispatch.PositionStaleEvent{}
+	d = plan.PositionStaleEvent{}
 	noErr(t, json.Unmarshal(evs[1].Data, &d))
 	if d.Team != "t1" || !d.PositionTS.Equal(t1) || d.StaleAfterS != 0 {
 		t.Fatalf("got team.fresh data %s, want team t1, position_ts %s", evs[1].Data, t1)

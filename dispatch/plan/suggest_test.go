@@ -1,4 +1,4 @@
-package dispatch_test
+package plan_test
 
 import (
 	"encoding/json"
@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"dispatchd/demo"
-	"dispatchd/dispatch"
+	"dispatchd/dispatch/plan"
+	"dispatchd/dispatch/plan/plantest"
 	"dispatchd/geo"
 	"dispatchd/resources"
 )
@@ -19,7 +20,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 0.2 }
 // samePlan compares an indexed plan with the brute-force one: the same
 // ETAs in the same order and the same quantities. Ids may differ only
 // between candidates at the same ETA.
-func samePlan(t *testing.T, seed int, got, want *dispatch.Suggestion) {
+func samePlan(t *testing.T, seed int, got, want *plan.Suggestion) {
 	t.Helper()
 	for i, tp := range got.Teams {
 		wp := want.Teams[i]
@@ -72,11 +73,11 @@ func TestSuggestMatchesBruteForce(t *testing.T) {
 				p.SetPosition(tm.ID, geo.Point{Lon: tm.Base.Lon + 1, Lat: tm.Base.Lat}, now.Add(-time.Hour))
 			}
 		}
-		cfg := dispatch.PlanConfig{AgreementLead: time.Duration(r.IntN(4)) * time.Hour}
+		cfg := plan.Config{AgreementLead: time.Duration(r.IntN(4)) * time.Hour}
 		for _, in := range d.Incidents(10, uint64(seed)) {
 			in.Needs.Items[0].Qty = 1_000_000 // a shortfall on every incident
-			got := p.Suggest(in, dispatch.Open{}, cfg, now)
-			want := p.SuggestBrute(in, dispatch.Open{}, cfg, now)
+			got := p.Suggest(in, plan.Open{}, cfg, now)
+			want := plantest.SuggestBrute(p, in, plan.Open{}, cfg, now)
 			samePlan(t, seed, got, want)
 		}
 	}
@@ -87,29 +88,29 @@ func TestSuggestReasons(t *testing.T) {
 	p := d.Projection(d.Teams)
 	now := time.Now()
 	teams := d.Teams
-	in := &dispatch.Incident{ID: "i1", Location: teams[0].Base, DeadlineS: 600, ReportedAt: now,
-		Needs: dispatch.Needs{
-			Teams: []dispatch.TeamNeed{{Capability: "no_such_skill", Count: 1}, {Capability: "water_rescue", Count: 10000}},
+	in := plan.Request{Incident: "i1", Location: teams[0].Base, Deadline: now.Add(600 * time.Second),
+		Needs: plan.Needs{
+			Teams: []plan.TeamNeed{{Capability: "no_such_skill", Count: 1}, {Capability: "water_rescue", Count: 10000}},
 			Items: []resources.ItemQty{{Item: "9999999", Qty: 5}, {Item: d.Items[0].Code, Qty: 1 << 40}},
 		}}
-	s := p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, now)
-	codes := func(rs []dispatch.Reason) map[string]bool {
+	s := p.Suggest(in, plan.Open{}, plan.Config{}, now)
+	codes := func(rs []plan.Reason) map[string]bool {
 		m := map[string]bool{}
 		for _, r := range rs {
 			m[r.Code] = true
 		}
 		return m
 	}
-	if c := codes(s.Teams[0].Reasons); !c[dispatch.NoCapability] || s.Teams[0].Shortfall != 1 {
+	if c := codes(s.Teams[0].Reasons); !c[plan.NoCapability] || s.Teams[0].Shortfall != 1 {
 		t.Fatalf("got %+v, want no_capability", s.Teams[0])
 	}
-	if c := codes(s.Teams[1].Reasons); !c[dispatch.AllBusy] || !c[dispatch.Late] {
+	if c := codes(s.Teams[1].Reasons); !c[plan.AllBusy] || !c[plan.Late] {
 		t.Fatalf("got reasons %+v, want all_busy and late (10 minutes to the whole province)", s.Teams[1].Reasons)
 	}
-	if c := codes(s.Items[0].Reasons); !c[dispatch.UnknownItem] {
+	if c := codes(s.Items[0].Reasons); !c[plan.UnknownItem] {
 		t.Fatalf("got %+v, want unknown_item", s.Items[0])
 	}
-	if c := codes(s.Items[1].Reasons); !c[dispatch.StockExhausted] || s.Items[1].Shortfall == 0 {
+	if c := codes(s.Items[1].Reasons); !c[plan.StockExhausted] || s.Items[1].Shortfall == 0 {
 		t.Fatalf("got %+v, want stock_exhausted", s.Items[1].Reasons)
 	}
 	for _, pk := range s.Teams[1].Picks {
@@ -135,7 +136,7 @@ func TestSuggestReasons(t *testing.T) {
 		t.Fatalf("got why %q", w)
 	}
 	// What is already covered is not planned again.
-	cov := p.Suggest(in, dispatch.Open{Teams: map[string]int{"water_rescue": 10000}}, dispatch.PlanConfig{}, now)
+	cov := p.Suggest(in, plan.Open{Teams: map[string]int{"water_rescue": 10000}}, plan.Config{}, now)
 	if len(cov.Teams[1].Picks) != 0 || cov.Teams[1].Covered != 10000 {
 		t.Fatalf("got %+v, want nothing planned for a covered need", cov.Teams[1])
 	}
@@ -143,21 +144,21 @@ func TestSuggestReasons(t *testing.T) {
 
 func TestStalePositionRanksFromBase(t *testing.T) {
 	now := time.Now()
-	p := dispatch.NewProjection(dispatch.ProjectionConfig{StaleAfter: 5 * time.Minute})
+	p := plan.NewProjection(plan.ProjectionConfig{StaleAfter: 5 * time.Minute})
 	base := geo.Point{Lon: 120, Lat: 30}
 	p.Fill(nil, []resources.Team{
 		{ID: "a", Name: "A", Kind: resources.FireRescue, Capabilities: []string{"hazmat"}, Base: base, Status: resources.TeamAvailable},
 		{ID: "b", Name: "B", Kind: resources.FireRescue, Capabilities: []string{"hazmat"}, Base: geo.Point{Lon: 120.3, Lat: 30}, Status: resources.TeamAvailable},
 	}, nil, nil, 0)
-	in := &dispatch.Incident{ID: "i", Location: geo.Point{Lon: 120.31, Lat: 30}, DeadlineS: 3600, ReportedAt: now,
-		Needs: dispatch.Needs{Teams: []dispatch.TeamNeed{{Capability: "hazmat", Count: 1}}}}
+	in := plan.Request{Incident: "i", Location: geo.Point{Lon: 120.31, Lat: 30}, Deadline: now.Add(3600 * time.Second),
+		Needs: plan.Needs{Teams: []plan.TeamNeed{{Capability: "hazmat", Count: 1}}}}
 	// a reported a position right at the incident, then went quiet.
 	p.SetPosition("a", geo.Point{Lon: 120.31, Lat: 30.001}, now.Add(-time.Minute))
-	if got := p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, now).Teams[0].Picks[0]; got.Team.ID != "a" || got.From != "position" || got.Stale {
+	if got := p.Suggest(in, plan.Open{}, plan.Config{}, now).Teams[0].Picks[0]; got.Team.ID != "a" || got.From != "position" || got.Stale {
 		t.Fatalf("got %+v, want a from its fresh position", got)
 	}
 	later := now.Add(10 * time.Minute)
-	got := p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, later).Teams[0]
+	got := p.Suggest(in, plan.Open{}, plan.Config{}, later).Teams[0]
 	if got.Picks[0].Team.ID != "b" || got.Alternates[0].Team.ID != "a" || !got.Alternates[0].Stale || got.Alternates[0].From != "base" {
 		t.Fatalf("got %+v, want b first and a ranked from its base, marked stale", got)
 	}
@@ -172,9 +173,9 @@ func benchSuggest(b *testing.B, teams int, brute bool) {
 	for b.Loop() {
 		in := ins[i%len(ins)]
 		if brute {
-			p.SuggestBrute(in, dispatch.Open{}, dispatch.PlanConfig{}, now)
+			plantest.SuggestBrute(p, in, plan.Open{}, plan.Config{}, now)
 		} else {
-			p.Suggest(in, dispatch.Open{}, dispatch.PlanConfig{}, now)
+			p.Suggest(in, plan.Open{}, plan.Config{}, now)
 		}
 		i++
 	}

@@ -1,0 +1,189 @@
+package plan
+
+import (
+	"time"
+
+	"dispatchd/geo"
+	"dispatchd/resources"
+)
+
+// TeamRef names a team in a plan.
+type TeamRef struct {
+	ID   string             `json:"id"`
+	Name string             `json:"name"`
+	Kind resources.TeamKind `json:"kind"`
+}
+
+// Pick is one team proposed for a need, and why.
+type Pick struct {
+	Team          *TeamRef `json:"team"`
+	DistanceM     float64  `json:"distance_m"`
+	EtaS          float64  `json:"eta_s"`
+	MeetsDeadline bool     `json:"meets_deadline"`
+	// From is where the team was ranked from: "position" (its fresh last
+	// position) or "base".
+	From string `json:"from"`
+	// Stale is set when the team has a position, but too old to rank from.
+	Stale bool `json:"stale"`
+	// Why says in words why the team was chosen. It is written when the
+	// pick is encoded: a plan is computed far more often than it is read.
+	Why string `json:"why"`
+	why pickWhy
+}
+
+// pickWhy is what Why is written from.
+type pickWhy struct {
+	alt        bool
+	rank       int
+	capability string
+	age        float64 // of a stale position, in seconds
+}
+
+// Reason says why a need is short, or late, so the commander can act.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// The reason codes.
+const (
+	NoCapability       = "no_capability"
+	AllBusy            = "all_busy"
+	NoneWithinDeadline = "none_within_deadline"
+	Late               = "late"
+	StockExhausted     = "stock_exhausted"
+	UnknownItem        = "unknown_item"
+)
+
+// TeamPlan is the plan for one team need.
+type TeamPlan struct {
+	Need string `json:"need"`
+	// Count is what the incident asks; Covered what its active tasks
+	// already cover; the picks are for the rest.
+	Count      int      `json:"count"`
+	Covered    int      `json:"covered"`
+	Picks      []Pick   `json:"picks"`
+	Alternates []Pick   `json:"alternates"`
+	Shortfall  int      `json:"shortfall"`
+	Reasons    []Reason `json:"reasons"`
+}
+
+// DepotRef names a depot in a plan.
+type DepotRef struct {
+	ID      string            `json:"id"`
+	Name    string            `json:"name"`
+	Tier    resources.Tier    `json:"tier"`
+	Reserve resources.Reserve `json:"reserve"`
+}
+
+// PlanLine is a quantity of one item from one depot.
+type PlanLine struct {
+	Depot         *DepotRef `json:"depot"`
+	Qty           int64     `json:"qty"`
+	Available     int64     `json:"available"`
+	DistanceM     float64   `json:"distance_m"`
+	EtaS          float64   `json:"eta_s"`
+	MeetsDeadline bool      `json:"meets_deadline"`
+	// Why is written when the line is encoded, as for Pick.
+	Why  string `json:"why"`
+	lead float64
+}
+
+// ItemPlan is the plan for one item need.
+type ItemPlan struct {
+	Item string `json:"item"`
+	Name string `json:"name"`
+	Unit string `json:"unit"`
+	// Needed is what the incident asks; Covered what its live orders
+	// already hold; the plan is for the rest.
+	Needed    int64      `json:"needed"`
+	Covered   int64      `json:"covered"`
+	Plan      []PlanLine `json:"plan"`
+	Shortfall int64      `json:"shortfall"`
+	// LateQty is how much of the plan arrives after the deadline.
+	LateQty int64    `json:"late_qty"`
+	Reasons []Reason `json:"reasons"`
+}
+
+// Suggestion is a ranked plan for an incident's open needs.
+type Suggestion struct {
+	Incident string    `json:"incident"`
+	Exercise bool      `json:"exercise"`
+	Deadline time.Time `json:"deadline"`
+	// EventID is the event the plan is current to.
+	EventID int64      `json:"event_id"`
+	At      time.Time  `json:"computed_at"`
+	Teams   []TeamPlan `json:"teams"`
+	Items   []ItemPlan `json:"items"`
+}
+
+// Config tunes suggestions.
+type Config struct {
+	Router geo.Router
+	// AgreementLead is added to the ETA of agreement reserves: the time a
+	// supplier needs to release stock held under contract.
+	AgreementLead time.Duration
+	// Alternates is how many teams to offer beyond each need's count.
+	Alternates int
+	// MaxLines bounds the depots in one item's plan.
+	MaxLines int
+}
+
+// Defaults for Config.
+const (
+	DefaultAgreementLead = 2 * time.Hour
+	DefaultAlternates    = 3
+	DefaultMaxLines      = 100
+	// DepotMode is the Router mode of a material shipment.
+	DepotMode = "truck"
+)
+
+// defaultRouter is shared: a GreatCircle is only read.
+var defaultRouter = geo.DefaultRouter()
+
+// WithDefaults returns the config with its zero fields set to the defaults.
+func (c Config) WithDefaults() Config {
+	if c.Router == nil {
+		c.Router = defaultRouter
+	}
+	if c.AgreementLead < 0 {
+		c.AgreementLead = 0
+	}
+	if c.Alternates <= 0 {
+		c.Alternates = DefaultAlternates
+	}
+	if c.MaxLines <= 0 {
+		c.MaxLines = DefaultMaxLines
+	}
+	return c
+}
+
+// TeamNeed asks for Count teams that have Capability.
+type TeamNeed struct {
+	Capability string `json:"capability"`
+	Count      int    `json:"count"`
+}
+
+// Needs is what an incident asks for.
+type Needs struct {
+	Teams []TeamNeed          `json:"teams"`
+	Items []resources.ItemQty `json:"items"`
+}
+
+// Request is what a plan is made for: an incident's place, deadline and
+// needs.
+type Request struct {
+	Incident string
+	Exercise bool
+	Location geo.Point
+	// Deadline is the time by which help must arrive.
+	Deadline time.Time
+	Needs    Needs
+}
+
+// Open is what an incident still needs: its needs less what its active
+// tasks and live orders cover.
+type Open struct {
+	Teams map[string]int   // capability -> teams covering it
+	Items map[string]int64 // item -> quantity held by live orders
+}
