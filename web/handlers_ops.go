@@ -130,12 +130,14 @@ func (s *Server) importFile(c echo.Context) error {
 }
 
 // spool copies the body to a temporary file, which the caller closes and
-// removes.
+// removes. Where the system allows it the file is unlinked at once, so that
+// a server killed in the middle of an import leaves nothing behind.
 func spool(body io.Reader) (*os.File, error) {
 	f, err := os.CreateTemp("", "dispatchd-import-*")
 	if err != nil {
 		return nil, fmt.Errorf("create a file for the import: %w", err)
 	}
+	_ = os.Remove(f.Name()) // an open file stays readable on Unix
 	if _, err := io.Copy(f, body); err != nil {
 		f.Close()
 		os.Remove(f.Name())
