@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/paulmach/orb"
 )
 
 // earthRadius is the IUGG mean radius (2a+b)/3: a sphere that size keeps
@@ -26,8 +28,14 @@ func Distance(a, b Point) float64 {
 	return 2 * earthRadius * math.Asin(math.Sqrt(math.Min(1, h)))
 }
 
-// BBox is a west, south, east, north box in WGS-84.
-type BBox struct{ W, S, E, N float64 }
+// BBox is a box in WGS-84: orb's Bound, whose Min is the south-west
+// corner and Max the north-east, each [lon, lat].
+type BBox = orb.Bound
+
+// NewBBox returns the box from its west, south, east and north edges.
+func NewBBox(w, s, e, n float64) BBox {
+	return orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}
+}
 
 // ParseBBox parses "w,s,e,n", the order of GeoJSON and of map viewports.
 // Boxes across the antimeridian are refused: dispatchd's areas never need
@@ -53,18 +61,18 @@ func ParseBBox(s string) (BBox, error) {
 		}
 		v[i] = f
 	}
-	b := BBox{W: v[0], S: v[1], E: v[2], N: v[3]}
-	if b.W > b.E {
-		return BBox{}, fmt.Errorf("west %v is east of east %v; boxes across the antimeridian are not supported", b.W, b.E)
+	if v[0] > v[2] {
+		return BBox{}, fmt.Errorf("west %v is east of east %v; boxes across the antimeridian are not supported", v[0], v[2])
 	}
-	if b.S > b.N {
-		return BBox{}, fmt.Errorf("south %v is north of north %v", b.S, b.N)
+	if v[1] > v[3] {
+		return BBox{}, fmt.Errorf("south %v is north of north %v", v[1], v[3])
 	}
-	return b, nil
+	return NewBBox(v[0], v[1], v[2], v[3]), nil
 }
 
-// Contains reports whether the WGS-84 point p is inside b; the edges count
-// as inside so that adjacent boxes leave no gap.
-func (b BBox) Contains(p Point) bool {
-	return p.Lon >= b.W && p.Lon <= b.E && p.Lat >= b.S && p.Lat <= b.N
+// InBBox reports whether the WGS-84 point p is inside b; the edges count
+// as inside so that adjacent boxes leave no gap. Unlike orb's
+// Bound.Contains, a coordinate that is not a number is outside.
+func InBBox(b BBox, p Point) bool {
+	return p.Lon >= b.Min[0] && p.Lon <= b.Max[0] && p.Lat >= b.Min[1] && p.Lat <= b.Max[1]
 }

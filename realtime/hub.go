@@ -320,7 +320,7 @@ func (h *Hub) Latest(box *geo.BBox) []Position {
 }
 
 func inBox(b *geo.BBox, p Position) bool {
-	return b == nil || b.Contains(geo.Point{Lon: p.Lon, Lat: p.Lat})
+	return b == nil || geo.InBBox(*b, geo.Point{Lon: p.Lon, Lat: p.Lat})
 }
 
 func (h *Hub) flushLoop(ctx context.Context) {

@@ -124,8 +124,9 @@ func (m *ClientMessage) Subscribe() (SubscribeRequest, error) {
 				return s, fieldErr("bbox", "bbox holds a value that is not a number")
 			}
 		}
-		b := geo.BBox{W: m.BBox[0], S: m.BBox[1], E: m.BBox[2], N: m.BBox[3]}
-		if b.S > b.N || b.S < -90 || b.N > 90 || b.W < -180 || b.E > 180 || b.W > b.E {
+		w, south, e, n := m.BBox[0], m.BBox[1], m.BBox[2], m.BBox[3]
+		b := geo.NewBBox(w, south, e, n)
+		if south > n || south < -90 || n > 90 || w < -180 || e > 180 || w > e {
 			return s, fieldErr("bbox", "bbox is [west, south, east, north] in degrees, west <= east and south <= north")
 		}
 		s.BBox = &b

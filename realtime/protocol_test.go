@@ -114,7 +114,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		if sub.Topics == 0 {
 			t.Fatal("accepted a subscription to no topic")
 		}
-		if b := sub.BBox; b != nil && (b.W > b.E || b.S > b.N || b.W < -180 || b.E > 180 || b.S < -90 || b.N > 90) {
+		if b := sub.BBox; b != nil && (b.Left() > b.Right() || b.Bottom() > b.Top() || b.Left() < -180 || b.Right() > 180 || b.Bottom() < -90 || b.Top() > 90) {
 			t.Fatalf("accepted bbox %+v", *b)
 		}
 		if sub.Since != nil && *sub.Since < 0 {

@@ -361,7 +361,7 @@ func (s *Store) ListIncidents(ctx context.Context, f dispatch.IncidentFilter) ([
 		w.add("level = ?", f.Level)
 	}
 	if b := f.BBox; b != nil {
-		w.add("lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?", b.W, b.E, b.S, b.N)
+		w.add("lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?", b.Left(), b.Right(), b.Bottom(), b.Top())
 	}
 	if !f.From.IsZero() {
 		w.add("reported_at >= ?", f.From)

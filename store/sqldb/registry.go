@@ -239,8 +239,8 @@ func (s *Store) commonFilter(w *where, region, q string, bbox *geo.BBox, after s
 		w.conds = append(w.conds, fmt.Sprintf(`name %s %s ESCAPE '\'`, s.d.ILike, w.param("%"+likeEscape(q)+"%")))
 	}
 	if bbox != nil {
-		w.add("lon BETWEEN ? AND ?", bbox.W, bbox.E)
-		w.add("lat BETWEEN ? AND ?", bbox.S, bbox.N)
+		w.add("lon BETWEEN ? AND ?", bbox.Left(), bbox.Right())
+		w.add("lat BETWEEN ? AND ?", bbox.Bottom(), bbox.Top())
 	}
 	if after != "" {
 		w.add("id > ?", after)

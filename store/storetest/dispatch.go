@@ -408,7 +408,7 @@ func testIncidentFilters(t *testing.T, s Store) {
 		{"real", dispatch.IncidentFilter{Exercise: &no}, []string{real.ID}},
 		{"status", dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Closed}}, nil},
 		{"level", dispatch.IncidentFilter{Level: 2}, []string{drill.ID, real.ID}},
-		{"bbox out", dispatch.IncidentFilter{BBox: &geo.BBox{W: 100, S: 20, E: 110, N: 25}}, nil},
+		{"bbox out", dispatch.IncidentFilter{BBox: bbox(100, 20, 110, 25)}, nil},
 		{"from future", dispatch.IncidentFilter{From: time.Now().Add(time.Hour)}, nil},
 		{"page", dispatch.IncidentFilter{Limit: 1, After: drill.ID}, []string{real.ID}},
 	} {

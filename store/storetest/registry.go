@@ -150,7 +150,7 @@ func testTeamFilters(t *testing.T, s Store) {
 		{"capability", resources.TeamFilter{Capability: "water_rescue"}, "[t2 t4]"},
 		{"kind", resources.TeamFilter{Kind: resources.Aviation}, "[t4]"},
 		{"name", resources.TeamFilter{Q: "救援"}, "[t2 t3 t4]"},
-		{"bbox", resources.TeamFilter{BBox: &geo.BBox{W: 119.9, S: 30.0, E: 120.5, N: 30.5}}, "[t1 t2]"},
+		{"bbox", resources.TeamFilter{BBox: bbox(119.9, 30.0, 120.5, 30.5)}, "[t1 t2]"},
 		{"after", resources.TeamFilter{After: "t2"}, "[t3 t4]"},
 		{"combined", resources.TeamFilter{Region: "330100", Capability: "water_rescue"}, "[t2]"},
 		{"status", resources.TeamFilter{Status: resources.TeamOffDuty}, "[]"},
@@ -214,4 +214,10 @@ func testDecidePanic(t *testing.T, s Store) {
 	if got := ok(svc.UpdateItem(c, actor, "1010101", resources.ItemPatch{Name: &name})).get(t); got.Name != name {
 		t.Fatalf("got %q, want %q", got.Name, name)
 	}
+}
+
+// bbox returns a box to filter by, from its west, south, east and north.
+func bbox(w, s, e, n float64) *geo.BBox {
+	b := geo.NewBBox(w, s, e, n)
+	return &b
 }
