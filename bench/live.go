@@ -65,21 +65,11 @@ type liveResult struct {
 // process while a screens process reads them, first from one server and
 // then the other.
 func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) error {
-	dir, err := os.MkdirTemp("", "dispatchd-bench-live-")
+	srv, token, teams, done, err := startSeeded(ctx, env, out, "live", f.units)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(out, "live: seeding %d units into a new SQLite store\n", f.units)
-	teams, err := seedLive(ctx, env, dir, f.units)
-	if err != nil {
-		return err
-	}
-	srv, token, err := startLiveServer(ctx, env, dir)
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
+	defer done()
 	base, err := startChild(ctx, "baseline is up at ", "bench", "live-baseline")
 	if err != nil {
 		return err

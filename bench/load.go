@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -281,4 +282,23 @@ loop:
 		return 0, err
 	}
 	return elapsed, nil
+}
+
+// startSeeded seeds units into a new SQLite store in a temporary directory
+// and starts dispatchd on it, for the command named; done stops the server
+// and removes the directory.
+func startSeeded(ctx context.Context, env Env, out io.Writer, command string, units int) (srv *child, token string, teams []string, done func(), err error) {
+	dir, err := os.MkdirTemp("", "dispatchd-bench-"+command+"-")
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	fmt.Fprintf(out, "%s: seeding %d units into a new SQLite store\n", command, units)
+	if teams, err = seedLive(ctx, env, dir, units); err == nil {
+		srv, token, err = startLiveServer(ctx, env, dir)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", nil, nil, err
+	}
+	return srv, token, teams, func() { srv.stop(); os.RemoveAll(dir) }, nil
 }

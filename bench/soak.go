@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,21 +55,11 @@ func Soak(ctx context.Context, env Env, args []string, stdout, stderr io.Writer)
 // every so often, and judges whether they stayed flat. It fails when they
 // did not, or when the load itself failed.
 func benchSoak(ctx context.Context, env Env, out io.Writer, f soakFlags) error {
-	dir, err := os.MkdirTemp("", "dispatchd-bench-soak-")
+	srv, token, teams, done, err := startSeeded(ctx, env, out, "soak", f.units)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(out, "soak: seeding %d units into a new SQLite store\n", f.units)
-	teams, err := seedLive(ctx, env, dir, f.units)
-	if err != nil {
-		return err
-	}
-	srv, token, err := startLiveServer(ctx, env, dir)
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
+	defer done()
 	first, err := lastEventID(ctx, srv.url, token)
 	if err != nil {
 		return err
