@@ -32,7 +32,24 @@ type Actor struct {
 	Role     Role
 	Team     string
 	Depots   []string
+	// Jurisdiction is the region code the actor answers for; "" is the
+	// whole deployment.
+	Jurisdiction string
+	// Desk is the headquarters of a commander or viewer; Types the
+	// incident types it works, nil for every type (resolved from the
+	// deployment's Desks when the actor is made).
+	Desk  string
+	Types []string
 }
+
+// Scope returns what the actor may see: its jurisdiction's subtree and its
+// desk's incident types.
+func (a Actor) Scope() Scope {
+	return Scope{Prefix: RegionPrefix(a.Jurisdiction), Types: a.Types}
+}
+
+// Covers reports whether region lies within the actor's jurisdiction.
+func (a Actor) Covers(region string) bool { return InRegion(a.Jurisdiction, region) }
 
 // System is the actor for changes the server makes by itself (seeding,
 // escalation, migrations).

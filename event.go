@@ -2,6 +2,7 @@ package dispatchd
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +19,39 @@ type Event struct {
 	Actor   string          `json:"actor"`
 	Subject string          `json:"subject"`
 	Data    json.RawMessage `json:"data"`
+	// Regions are the regions the event concerns (an incident's, the
+	// team's or depot's, a support request's two sides): who may see it.
+	// Empty: the whole deployment only, or everyone for events of no
+	// region (the catalog).
+	Regions []string `json:"-"`
+	// Hazard is the incident type an incident's, task's, order's or
+	// support request's event concerns, for desks; "" for the others.
+	Hazard string `json:"-"`
+}
+
+// Scoped sets the regions and hazard of the event and returns it.
+func (e *Event) Scoped(hazard string, regions ...string) *Event {
+	e.Hazard = hazard
+	e.Regions = e.Regions[:0]
+	for _, r := range regions {
+		if r != "" && !slices.Contains(e.Regions, r) {
+			e.Regions = append(e.Regions, r)
+		}
+	}
+	return e
+}
+
+// Visible reports whether an actor of scope s may see the event: events
+// that name regions need one within the scope, events that name a hazard
+// need the desk to work it.
+func (e *Event) Visible(s Scope) bool {
+	if s.Everything() {
+		return true
+	}
+	if e.Hazard != "" && !s.SeesType(e.Hazard) {
+		return false
+	}
+	return len(e.Regions) == 0 || s.CoversAny(e.Regions)
 }
 
 // EventFilter selects events for the audit, newest first.
@@ -29,6 +63,9 @@ type EventFilter struct {
 	From, To time.Time // zero means open
 	Before   int64     // the cursor: events older than this id; 0 means from the newest
 	Limit    int
+	// Scope limits the events to those an actor of this scope may see
+	// (Event.Visible).
+	Scope Scope
 }
 
 // NewEvent builds an event whose data is v encoded as JSON. The store sets ID

@@ -33,6 +33,10 @@ type Service struct {
 	dummyOnce sync.Once
 	dummy     string
 	throttle  *throttle
+	desks     dispatchd.Desks
+	// region reports whether a region code is known; nil accepts every
+	// well-formed code.
+	region func(ctx context.Context, code string) (bool, error)
 }
 
 // NewService returns an auth service. ttl 0 means DefaultTokenTTL.
@@ -40,13 +44,44 @@ func NewService(store Store, registry Registry, ttl time.Duration) *Service {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
-	return &Service{store: store, registry: registry, ttl: ttl, throttle: newThrottle(ThrottleConfig{}),
+	return &Service{store: store, registry: registry, ttl: ttl, throttle: newThrottle(ThrottleConfig{}), desks: dispatchd.DefaultDesks(),
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // SetThrottle sets how many failed logins are tolerated; call it before
 // the service is used.
 func (s *Service) SetThrottle(cfg ThrottleConfig) { s.throttle = newThrottle(cfg) }
+
+// SetDesks sets the deployment's desks; call it before the service is used.
+func (s *Service) SetDesks(d dispatchd.Desks) { s.desks = d }
+
+// Desks returns the deployment's desks.
+func (s *Service) Desks() dispatchd.Desks { return s.desks }
+
+// SetRegions sets how a user's jurisdiction is checked against the region
+// tree; call it before the service is used.
+func (s *Service) SetRegions(known func(ctx context.Context, code string) (bool, error)) {
+	s.region = known
+}
+
+// checkScope checks that a jurisdiction is a known region and a desk one
+// of the deployment's.
+func (s *Service) checkScope(ctx context.Context, jurisdiction, desk string) error {
+	var f dispatchd.Fields
+	if !s.desks.Valid(desk) {
+		f.Add("desk", "must be one of %s", strings.Join(s.desks.Names(), ", "))
+	}
+	if jurisdiction != "" && s.region != nil {
+		ok, err := s.region(ctx, jurisdiction)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f.Add("jurisdiction", "unknown region %s", jurisdiction)
+		}
+	}
+	return f.Err()
+}
 
 // Login is the answer to a successful login.
 type Login struct {
@@ -101,7 +136,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 		return nil, failed("disabled", dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled"))
 	}
 	s.throttle.succeed(name, addr)
-	ev := dispatchd.NewEvent("auth.login", u.Actor(), u.ID, LoginEvent{Address: addr})
+	ev := dispatchd.NewEvent("auth.login", u.Actor(s.desks), u.ID, LoginEvent{Address: addr})
 	ev.TS = now
 	token, sess, err := s.openSession(ctx, u, s.ttl, &ev)
 	if err != nil {
@@ -170,7 +205,7 @@ func (s *Service) CheckSession(ctx context.Context, tokenHash []byte) (dispatchd
 	if u.Disabled {
 		return dispatchd.Actor{}, nil, dispatchd.Errorf(dispatchd.EUNAUTHORIZED, "this account is disabled")
 	}
-	return u.Actor(), sess, nil
+	return u.Actor(s.desks), sess, nil
 }
 
 // Refresh exchanges a valid token for a new one with a full lifetime and
@@ -212,7 +247,7 @@ func (s *Service) Logout(ctx context.Context, token, addr string) error {
 // auth.refresh) that names the session by its reference: every node's hub
 // closes the websockets the token opened.
 func (s *Service) revokeSession(ctx context.Context, u *User, hash []byte, typ, addr string) error {
-	ev := dispatchd.NewEvent(typ, u.Actor(), u.ID, SessionEvent{Session: SessionRef(hash), Address: addr})
+	ev := dispatchd.NewEvent(typ, u.Actor(s.desks), u.ID, SessionEvent{Session: SessionRef(hash), Address: addr})
 	ev.TS = s.now()
 	return s.store.RevokeSession(ctx, hash, ev.TS, &ev)
 }
@@ -244,13 +279,16 @@ func (s *Service) CreateUser(ctx context.Context, actor dispatchd.Actor, n NewUs
 	if err := s.checkBindings(ctx, n.Team, n.Depots); err != nil {
 		return nil, err
 	}
+	if err := s.checkScope(ctx, n.Jurisdiction, n.Desk); err != nil {
+		return nil, err
+	}
 	hash, err := HashPassword(n.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	u := &User{ID: dispatchd.NewID(), Username: n.Username, Role: n.Role, Team: n.Team, Depots: n.Depots,
-		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		Jurisdiction: n.Jurisdiction, Desk: n.Desk, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateUser(ctx, u, s.event("user.created", actor, u)); err != nil {
 		return nil, err
 	}
@@ -297,6 +335,18 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 			return nil, err
 		}
 	}
+	if p.Jurisdiction != nil || p.Desk != nil {
+		j, d := "", ""
+		if p.Jurisdiction != nil {
+			j = *p.Jurisdiction
+		}
+		if p.Desk != nil {
+			d = *p.Desk
+		}
+		if err := s.checkScope(ctx, strings.TrimSpace(j), strings.TrimSpace(d)); err != nil {
+			return nil, err
+		}
+	}
 	revoke := "" // why the user's sessions end, if they do
 	u, err := s.store.UpdateUser(ctx, id, func(u *User) (*dispatchd.Event, error) {
 		if hash != "" {
@@ -311,6 +361,14 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 		if p.Depots != nil {
 			u.Depots = dedupe(*p.Depots)
 		}
+		if p.Jurisdiction != nil && strings.TrimSpace(*p.Jurisdiction) != u.Jurisdiction {
+			u.Jurisdiction = *p.Jurisdiction
+			revoke = "scope_changed"
+		}
+		if p.Desk != nil && *p.Desk != u.Desk {
+			u.Desk = *p.Desk
+			revoke = "scope_changed"
+		}
 		if p.Disabled != nil && *p.Disabled != u.Disabled {
 			u.Disabled = *p.Disabled
 			if u.Disabled {
@@ -319,6 +377,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor dispatchd.Actor, id stri
 		}
 		var f dispatchd.Fields
 		validateBindings(&f, u.Role, u.Team, u.Depots)
+		validateScope(&f, u.Role, &u.Jurisdiction, &u.Desk)
 		if err := f.Err(); err != nil {
 			return nil, err
 		}
@@ -369,10 +428,12 @@ func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, string, erro
 
 // SeedUser is a user for ImportUsers, with a password hash made once.
 type SeedUser struct {
-	Username string
-	Role     dispatchd.Role
-	Team     string
-	Depots   []string
+	Username     string
+	Role         dispatchd.Role
+	Team         string
+	Depots       []string
+	Jurisdiction string
+	Desk         string
 }
 
 // EnsureUsers creates the users that do not exist yet, all with the same
@@ -388,14 +449,15 @@ func (s *Service) EnsureUsers(ctx context.Context, actor dispatchd.Actor, passwo
 	users := make([]User, len(seeds))
 	evs := make([]dispatchd.Event, len(seeds))
 	for i, sd := range seeds {
-		n := NewUser{Username: sd.Username, Password: password, Role: sd.Role, Team: sd.Team, Depots: sd.Depots}
+		n := NewUser{Username: sd.Username, Password: password, Role: sd.Role, Team: sd.Team, Depots: sd.Depots,
+			Jurisdiction: sd.Jurisdiction, Desk: sd.Desk}
 		// Seeding bypasses the password policy: the password is the
 		// demo's (or a test's), given in code, not chosen by a person.
 		if err := n.validate(false); err != nil {
 			return 0, fmt.Errorf("user %s: %w", sd.Username, err)
 		}
 		users[i] = User{ID: dispatchd.NewID(), Username: n.Username, Role: n.Role, Team: n.Team, Depots: n.Depots,
-			PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+			Jurisdiction: n.Jurisdiction, Desk: n.Desk, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 		evs[i] = *s.event("user.created", actor, &users[i])
 	}
 	return s.store.ImportUsers(ctx, users, evs)

@@ -127,7 +127,7 @@ func (s *Service) Tracker(ctx context.Context, id, key string) (dispatchd.Actor,
 	if !same || u.Role != dispatchd.RoleTracker || u.Disabled {
 		return dispatchd.Actor{}, errTrackerProof
 	}
-	return u.Actor(), nil
+	return u.Actor(s.desks), nil
 }
 
 // DeleteTracker disables a device and revokes its token.

@@ -22,15 +22,19 @@ type User struct {
 	Role         dispatchd.Role `json:"role"`
 	Team         string         `json:"team,omitempty"`
 	Depots       []string       `json:"depots,omitempty"`
+	Jurisdiction string         `json:"jurisdiction"`
+	Desk         string         `json:"desk,omitempty"`
 	Disabled     bool           `json:"disabled"`
 	PasswordHash string         `json:"-"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 }
 
-// Actor returns the user as the actor of a request.
-func (u *User) Actor() dispatchd.Actor {
-	return dispatchd.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots}
+// Actor returns the user as the actor of a request, its desk's incident
+// types resolved from desks.
+func (u *User) Actor(desks dispatchd.Desks) dispatchd.Actor {
+	return dispatchd.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots,
+		Jurisdiction: u.Jurisdiction, Desk: u.Desk, Types: desks.Types(u.Desk)}
 }
 
 // NewUser is the input that creates a user.
@@ -40,23 +44,32 @@ type NewUser struct {
 	Role     dispatchd.Role `json:"role"`
 	Team     string         `json:"team,omitempty"`
 	Depots   []string       `json:"depots,omitempty"`
+	// Jurisdiction is a region code; "" is the whole deployment.
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Desk is a commander's or viewer's headquarters; "" is general.
+	Desk string `json:"desk,omitempty"`
 }
 
 // UserPatch changes a user; nil fields are left alone. Changing the role
 // replaces the bindings with the ones given.
 type UserPatch struct {
-	Role     *dispatchd.Role `json:"role"`
-	Team     *string         `json:"team"`
-	Depots   *[]string       `json:"depots"`
-	Disabled *bool           `json:"disabled"`
-	Password *string         `json:"password"`
+	Role         *dispatchd.Role `json:"role"`
+	Team         *string         `json:"team"`
+	Depots       *[]string       `json:"depots"`
+	Jurisdiction *string         `json:"jurisdiction"`
+	Desk         *string         `json:"desk"`
+	Disabled     *bool           `json:"disabled"`
+	Password     *string         `json:"password"`
 }
 
 // UserFilter selects users by username order.
 type UserFilter struct {
-	Role  dispatchd.Role
-	After string
-	Limit int
+	Role dispatchd.Role
+	// Jurisdiction, when set, keeps the users whose jurisdiction lies
+	// within its subtree.
+	Jurisdiction string
+	After        string
+	Limit        int
 }
 
 // Session is a bearer token's record. Only the token's SHA-256 is kept.
@@ -149,6 +162,22 @@ func validateBindings(f *dispatchd.Fields, role dispatchd.Role, team string, dep
 	}
 }
 
+// validateScope checks a jurisdiction and a desk; only commanders and
+// viewers have a desk, and general is written as "".
+func validateScope(f *dispatchd.Fields, role dispatchd.Role, jurisdiction, desk *string) {
+	*jurisdiction = strings.TrimSpace(*jurisdiction)
+	if *jurisdiction != "" && !dispatchd.ValidRegion(*jurisdiction) {
+		f.Add("jurisdiction", "must be a 6-digit GB/T 2260 region code (9 digits for a township), or empty for the whole deployment")
+	}
+	*desk = strings.TrimSpace(*desk)
+	if *desk == dispatchd.DeskGeneral {
+		*desk = ""
+	}
+	if *desk != "" && role != dispatchd.RoleCommander && role != dispatchd.RoleViewer {
+		f.Add("desk", "only a commander or a viewer works at a desk")
+	}
+}
+
 // Validate checks the new user's fields, the password against the policy
 // of checkPassword.
 func (n *NewUser) Validate() error { return n.validate(true) }
@@ -168,6 +197,7 @@ func (n *NewUser) validate(policy bool) error {
 	}
 	n.Depots = dedupe(n.Depots)
 	validateBindings(&f, n.Role, n.Team, n.Depots)
+	validateScope(&f, n.Role, &n.Jurisdiction, &n.Desk)
 	return f.Err()
 }
 

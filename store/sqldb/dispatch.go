@@ -25,9 +25,9 @@ type doc[T any] struct {
 
 var incidentDocs = doc[dispatch.Incident]{
 	name: "incidents", what: "incident",
-	cols: []string{"type", "level", "status", "lon", "lat", "exercise", "reported_at"},
+	cols: []string{"type", "level", "status", "lon", "lat", "exercise", "reported_at", "region"},
 	values: func(in *dispatch.Incident) []any {
-		return []any{in.Type, in.Level, string(in.Status), in.Location.Lon, in.Location.Lat, in.Exercise, in.ReportedAt}
+		return []any{in.Type, in.Level, string(in.Status), in.Location.Lon, in.Location.Lat, in.Exercise, in.ReportedAt, in.Region}
 	},
 	id: func(in *dispatch.Incident) string { return in.ID },
 }
@@ -445,7 +445,7 @@ func (s *Store) DueTasks(ctx context.Context, now time.Time, limit int) ([]strin
 
 // IncidentEvents implements dispatch.Store.
 func (s *Store) IncidentEvents(ctx context.Context, incident string) ([]dispatchd.Event, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, ts, type, actor, subject, data FROM events WHERE subject = $1
+	rows, err := s.db.Query(ctx, `SELECT id, ts, type, actor, subject, data, regions, hazard FROM events WHERE subject = $1
 		OR subject IN (SELECT id FROM tasks WHERE incident_id = $1)
 		OR subject IN (SELECT id FROM orders WHERE incident_id = $1)
 		ORDER BY id`, incident)

@@ -11,7 +11,7 @@ import (
 
 // ListEvents returns up to limit events with ids above since, in id order.
 func (s *Store) ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, ts, type, actor, subject, data FROM events WHERE id > $1 ORDER BY id LIMIT $2`, since, limit)
+	rows, err := s.db.Query(ctx, `SELECT id, ts, type, actor, subject, data, regions, hazard FROM events WHERE id > $1 ORDER BY id LIMIT $2`, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -24,10 +24,12 @@ func scanEvents(rows Rows) ([]dispatchd.Event, error) {
 	for rows.Next() {
 		var ev dispatchd.Event
 		var data []byte
-		if err := rows.Scan(&ev.ID, &ev.TS, &ev.Type, &ev.Actor, &ev.Subject, &data); err != nil {
+		var regions string
+		if err := rows.Scan(&ev.ID, &ev.TS, &ev.Type, &ev.Actor, &ev.Subject, &data, &regions, &ev.Hazard); err != nil {
 			return nil, err
 		}
 		ev.Data = data
+		ev.Regions = strings.Fields(regions)
 		out = append(out, ev)
 	}
 	return out, rows.Err()
@@ -69,11 +71,42 @@ func (s *Store) ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispa
 	if f.Before > 0 {
 		add("id < $%d", f.Before)
 	}
+	where, args = scopeEvents(where, args, f.Scope)
 	args = append(args, f.Limit)
-	q := fmt.Sprintf(`SELECT id, ts, type, actor, subject, data FROM events WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args))
+	q := fmt.Sprintf(`SELECT id, ts, type, actor, subject, data, regions, hazard FROM events WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args))
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return scanEvents(rows)
+}
+
+// joinRegions writes an event's regions as the regions column keeps them:
+// each code between spaces, ” for none.
+func joinRegions(rs []string) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	return " " + strings.Join(rs, " ") + " "
+}
+
+// scopeEvents adds the conditions of dispatchd.Event.Visible for scope.
+func scopeEvents(where []string, args []any, sc dispatchd.Scope) ([]string, []any) {
+	if sc.Types != nil {
+		ph := make([]string, len(sc.Types))
+		for i, t := range sc.Types {
+			args = append(args, t)
+			ph[i] = fmt.Sprintf("$%d", len(args))
+		}
+		if len(ph) == 0 {
+			where = append(where, "hazard = ''")
+		} else {
+			where = append(where, fmt.Sprintf("(hazard = '' OR hazard IN (%s))", strings.Join(ph, ", ")))
+		}
+	}
+	if sc.Prefix != "" {
+		args = append(args, "% "+likeEscape(sc.Prefix)+"%")
+		where = append(where, fmt.Sprintf(`(regions = '' OR regions LIKE $%d ESCAPE '\')`, len(args)))
+	}
+	return where, args
 }

@@ -177,14 +177,14 @@ func (s *Store) appendEvents(ctx context.Context, q Querier, evs ...*dispatchd.E
 	for i, ev := range evs {
 		ev.ID = last + int64(i) + 1
 	}
-	return s.insertMany(ctx, q, "INSERT INTO events (id, ts, type, actor, subject, data) VALUES", 6, len(evs), "",
+	return s.insertMany(ctx, q, "INSERT INTO events (id, ts, type, actor, subject, data, regions, hazard) VALUES", 8, len(evs), "",
 		func(i int) []any {
 			ev := evs[i]
 			data := string(ev.Data)
 			if data == "" {
 				data = "{}"
 			}
-			return []any{ev.ID, ev.TS, ev.Type, ev.Actor, ev.Subject, data}
+			return []any{ev.ID, ev.TS, ev.Type, ev.Actor, ev.Subject, data, joinRegions(ev.Regions), ev.Hazard}
 		})
 }
 

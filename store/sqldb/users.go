@@ -13,18 +13,18 @@ var _ auth.Store = (*Store)(nil)
 
 var users = &table[auth.User]{
 	name: "users", what: "user",
-	cols: []string{"id", "username", "password_hash", "role", "team_id", "depots", "disabled", "created_at", "updated_at"},
+	cols: []string{"id", "username", "password_hash", "role", "team_id", "depots", "jurisdiction", "desk", "disabled", "created_at", "updated_at"},
 	values: func(u *auth.User) []any {
 		depots := u.Depots
 		if depots == nil {
 			depots = []string{}
 		}
-		return []any{u.ID, u.Username, u.PasswordHash, string(u.Role), u.Team, jsonText(depots), u.Disabled, u.CreatedAt, u.UpdatedAt}
+		return []any{u.ID, u.Username, u.PasswordHash, string(u.Role), u.Team, jsonText(depots), u.Jurisdiction, u.Desk, u.Disabled, u.CreatedAt, u.UpdatedAt}
 	},
 	scan: func(sc scanner) (auth.User, error) {
 		var u auth.User
 		var depots []byte
-		err := sc.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Team, &depots, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+		err := sc.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Team, &depots, &u.Jurisdiction, &u.Desk, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
 		if err != nil {
 			return u, err
 		}
@@ -67,6 +67,9 @@ func (s *Store) ListUsers(ctx context.Context, f auth.UserFilter) ([]auth.User, 
 	var w where
 	if f.Role != "" {
 		w.add("role = ?", string(f.Role))
+	}
+	if f.Jurisdiction != "" {
+		w.add(`jurisdiction LIKE ? ESCAPE '\'`, likeEscape(dispatchd.RegionPrefix(f.Jurisdiction))+"%")
 	}
 	if f.After != "" {
 		w.add("username > ?", f.After)
