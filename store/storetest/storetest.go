@@ -12,6 +12,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
 	"dispatchd/realtime"
+	"dispatchd/regions"
 	"dispatchd/resources"
 )
 
@@ -20,6 +21,8 @@ type Store interface {
 	resources.Store
 	auth.Store
 	dispatch.Store
+	regions.Store
+	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
 	LastEventID(ctx context.Context) (int64, error)
@@ -72,6 +75,8 @@ func Run(t *testing.T, open Open) {
 		{"PositionDays", testPositionDays},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
+		{"Regions", testRegions},
+		{"EventScope", testEventScope},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
