@@ -61,16 +61,19 @@ const DefaultDeadline = 3 * 3600
 
 // Incident is one emergency from first report to closure.
 type Incident struct {
-	ID          string         `json:"id"`
-	Type        string         `json:"type"`
-	Level       int            `json:"level"`
-	Title       string         `json:"title"`
-	Description string         `json:"description"`
-	Location    geo.Point      `json:"location"`
-	Address     string         `json:"address"`
-	Region      string         `json:"region"`
-	Status      IncidentStatus `json:"status"`
-	Needs       plan.Needs     `json:"needs"`
+	ID          string    `json:"id"`
+	Type        string    `json:"type"`
+	Level       int       `json:"level"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Location    geo.Point `json:"location"`
+	Address     string    `json:"address"`
+	Region      string    `json:"region"`
+	// RegionSource says where the region came from: given, location or
+	// jurisdiction (region.go); the board sets it.
+	RegionSource string         `json:"region_source,omitempty"`
+	Status       IncidentStatus `json:"status"`
+	Needs        plan.Needs     `json:"needs"`
 	// DeadlineS is the time from the report within which help must arrive.
 	DeadlineS  int       `json:"deadline_s"`
 	Exercise   bool      `json:"exercise"`

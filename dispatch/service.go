@@ -26,6 +26,9 @@ type Config struct {
 	// ProjectionWait bounds how long a suggestion waits for the projection
 	// to catch up with this node's own writes.
 	ProjectionWait time.Duration
+	// Regions places incidents in the region tree (region.go); nil checks
+	// regions for form only and derives none but the jurisdiction.
+	Regions Regions
 }
 
 // Service applies the rules of the incident board.
@@ -119,6 +122,9 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.placeIncident(ctx, actor, &in); err != nil {
+		return nil, err
+	}
 	in.CreatedBy, in.CreatedAt, in.UpdatedAt = actor.Name(), now, now
 	err := s.apply(ctx, Lock{}, func(*Snapshot) (*Change, error) {
 		return &Change{Incident: &in, Events: []*dispatchd.Event{s.event("incident.created", actor, in.ID, in, now)}}, nil
@@ -131,14 +137,21 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 
 // UpdateIncident changes what the patch sets on an open incident.
 func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id string, p IncidentPatch) (*Incident, error) {
+	place, err := s.placePatch(ctx, actor, p)
+	if err != nil {
+		return nil, err
+	}
 	var out *Incident
-	err := s.apply(ctx, Lock{Incident: id}, func(snap *Snapshot) (*Change, error) {
+	err = s.apply(ctx, Lock{Incident: id}, func(snap *Snapshot) (*Change, error) {
 		in := snap.Incident
 		if !in.Status.Open() {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s and can no longer change", id, in.Status)
 		}
 		p.apply(in)
 		if err := in.Validate(); err != nil {
+			return nil, err
+		}
+		if err := place(in); err != nil {
 			return nil, err
 		}
 		var f dispatchd.Fields

@@ -20,6 +20,7 @@ import (
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/realtime"
+	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/postgres/pgtest"
@@ -33,6 +34,7 @@ type store interface {
 	auth.Store
 	dispatch.Store
 	plan.Source
+	regions.Store
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -52,6 +54,7 @@ type env struct {
 	srv    *web.Server
 	store  store
 	board  *dispatch.Service
+	regs   *regions.Service
 	proj   *plan.Projection
 	hub    *realtime.Hub
 	tokens map[string]string
@@ -142,7 +145,9 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 		done <- struct{}{}
 	}()
 	t.Cleanup(func() { stop(); <-done; <-done })
-	board := dispatch.NewService(st, proj, dispatch.Config{})
+	regs := regions.NewService(st)
+	authSvc.SetRegions(regs.Known)
+	board := dispatch.NewService(st, proj, dispatch.Config{Regions: regs})
 	var bus realtime.Bus
 	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
 		func(live, _ []realtime.Position) {
@@ -171,11 +176,11 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
+	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, proj: proj, hub: hub, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

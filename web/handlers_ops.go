@@ -98,21 +98,11 @@ func (s *Server) importFile(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	select {
-	case s.imports <- struct{}{}:
-		defer func() { <-s.imports }()
-	default:
-		// The body is not wanted: the connection closes after the answer
-		// rather than wait for up to 64 MiB to come and be dropped.
-		c.Response().Header().Set(echo.HeaderConnection, "close")
-		return &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Err: retryAfter(s.importRetry),
-			Message: fmt.Sprintf("%d imports are running, the most at once: try again in %d s", cap(s.imports), int(s.importRetry.Seconds()))}
-	}
-	f, err := spool(http.MaxBytesReader(c.Response(), c.Request().Body, maxImportBody))
+	f, done, err := s.importBody(c)
 	if err != nil {
 		return err
 	}
-	defer func() { f.Close(); os.Remove(f.Name()) }()
+	defer done()
 	if format == "" {
 		head := make([]byte, 512)
 		n, _ := io.ReadFull(f, head)
@@ -127,6 +117,27 @@ func (s *Server) importFile(c echo.Context) error {
 		return err
 	}
 	return reply(c, http.StatusOK, sum)
+}
+
+// importBody takes one of the import slots and spools the body; done
+// releases both. Past Limits.Imports, 503 with Retry-After before the body
+// is read.
+func (s *Server) importBody(c echo.Context) (*os.File, func(), error) {
+	select {
+	case s.imports <- struct{}{}:
+	default:
+		// The body is not wanted: the connection closes after the answer
+		// rather than wait for up to 64 MiB to come and be dropped.
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+		return nil, nil, &dispatchd.Error{Code: dispatchd.EUNAVAILABLE, Err: retryAfter(s.importRetry),
+			Message: fmt.Sprintf("%d imports are running, the most at once: try again in %d s", cap(s.imports), int(s.importRetry.Seconds()))}
+	}
+	f, err := spool(http.MaxBytesReader(c.Response(), c.Request().Body, maxImportBody))
+	if err != nil {
+		<-s.imports
+		return nil, nil, err
+	}
+	return f, func() { f.Close(); os.Remove(f.Name()); <-s.imports }, nil
 }
 
 // spool copies the body to a temporary file, which the caller closes and

@@ -93,6 +93,10 @@ var matrix = map[string]string{
 	"GET /api/v1/audit":                         "A",
 	"GET /api/v1/events":                        "ACV",
 	"GET /api/v1/ws":                            "ACVLMT",
+	"GET /api/v1/regions":                       "ACVLM",
+	"GET /api/v1/regions/:code":                 "ACVLM",
+	"POST /api/v1/import/regions":               "AC",
+	"POST /api/v1/import/boundaries":            "AC",
 }
 
 var roleLetter = map[dispatchd.Role]string{dispatchd.RoleAdmin: "A", dispatchd.RoleCommander: "C", dispatchd.RoleViewer: "V",

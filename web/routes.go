@@ -95,6 +95,13 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"GET", "/api/v1/stock", readers, s.getItemStock},
 
 		{"POST", "/api/v1/import/:kind", command, s.importFile},
+		// The service lets only admins and commanders of the whole
+		// deployment load the region tree.
+		{"POST", "/api/v1/import/regions", command, s.importRegions},
+		{"POST", "/api/v1/import/boundaries", command, s.importBoundaries},
+
+		{"GET", "/api/v1/regions", readers, s.listRegions},
+		{"GET", "/api/v1/regions/:code", readers, s.getRegion},
 
 		{"GET", "/api/v1/incidents", readers, s.listIncidents},
 		{"POST", "/api/v1/incidents", command, s.createIncident},

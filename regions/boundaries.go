@@ -1,0 +1,246 @@
+package regions
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"dispatchd"
+	"dispatchd/geo"
+)
+
+// MaxBoundaries bounds the features of one boundaries file: every county
+// and township of China is about 45,000.
+const MaxBoundaries = 100_000
+
+// Boundary is one region's outline, read from a boundaries file.
+type Boundary struct {
+	Line int
+	Code string
+	// Geometry is the outline as compact GeoJSON, in WGS-84.
+	Geometry string
+}
+
+// ParseBoundaries reads a GeoJSON FeatureCollection of region outlines:
+// each feature has the property code (or adcode, as DataV.GeoAtlas and
+// AMap publish it, a number or a string) and a Polygon or MultiPolygon
+// geometry, whose rings must be closed, of four positions at least, with
+// longitudes and latitudes in range. crs is the datum of the coordinates
+// (DataV's are GCJ-02); they are stored in WGS-84. Every bad feature is
+// reported with its line, and then nothing is returned.
+func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	p := &geoReader{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	var errs lineErrors
+	fail := func(format string, args ...any) error {
+		errs.add(p.line(p.dec.InputOffset()), "", format, args...)
+		return errs.err()
+	}
+	if t, err := p.dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fail("the file must be a GeoJSON FeatureCollection object")
+	}
+	var out []Boundary
+	sawType, sawFeatures := false, false
+	seen := map[string]int{}
+	for p.dec.More() {
+		t, err := p.dec.Token()
+		if err != nil {
+			return nil, fail("invalid JSON: %s", jsonMessage(err))
+		}
+		switch key, _ := t.(string); key {
+		case "type":
+			var typ string
+			if err := p.dec.Decode(&typ); err != nil || typ != "FeatureCollection" {
+				errs.add(1, "type", "must be \"FeatureCollection\"")
+				return nil, errs.err()
+			}
+			sawType = true
+		case "features":
+			if t, err := p.dec.Token(); err != nil || t != json.Delim('[') {
+				return nil, fail("features must be an array")
+			}
+			sawFeatures = true
+			for p.dec.More() {
+				line := p.valueLine()
+				var f struct {
+					Type       string                     `json:"type"`
+					Properties map[string]json.RawMessage `json:"properties"`
+					Geometry   json.RawMessage            `json:"geometry"`
+				}
+				if err := p.dec.Decode(&f); err != nil {
+					errs.add(line, "", "invalid feature: %s", jsonMessage(err))
+					return nil, errs.err()
+				}
+				if len(out) >= MaxBoundaries {
+					return nil, dispatchd.Errorf(dispatchd.ETOOLARGE, "the file has more than %d features: split it", MaxBoundaries)
+				}
+				b, ok := readBoundary(&errs, line, f.Type, f.Properties, f.Geometry, crs)
+				if !ok {
+					continue
+				}
+				if first, dup := seen[b.Code]; dup {
+					errs.add(line, "properties.code", "region %s already has a boundary on line %d", b.Code, first)
+					continue
+				}
+				seen[b.Code] = line
+				out = append(out, b)
+			}
+			if _, err := p.dec.Token(); err != nil {
+				return nil, fail("invalid JSON: %s", jsonMessage(err))
+			}
+		default:
+			var skip json.RawMessage
+			if err := p.dec.Decode(&skip); err != nil {
+				return nil, fail("invalid JSON: %s", jsonMessage(err))
+			}
+		}
+	}
+	if !sawType {
+		errs.add(1, "type", "must be \"FeatureCollection\"")
+	}
+	if errs.total > 0 {
+		return nil, errs.err()
+	}
+	if !sawFeatures || len(out) == 0 {
+		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no features to import")
+	}
+	return out, nil
+}
+
+// readBoundary checks one feature and returns its boundary.
+func readBoundary(errs *lineErrors, line int, typ string, props map[string]json.RawMessage, geometry json.RawMessage, crs geo.CRS) (Boundary, bool) {
+	before := errs.total
+	if typ != "Feature" {
+		errs.add(line, "type", "must be \"Feature\"")
+		return Boundary{}, false
+	}
+	code := ""
+	raw, ok := props["code"]
+	if !ok {
+		raw, ok = props["adcode"]
+	}
+	if ok {
+		var s string
+		var n json.Number
+		if json.Unmarshal(raw, &s) == nil {
+			code = strings.TrimSpace(s)
+		} else if json.Unmarshal(raw, &n) == nil {
+			code = n.String()
+		}
+	}
+	switch {
+	case !ok:
+		errs.add(line, "properties.code", "is required: the region code of the outline (code or adcode)")
+	case !dispatchd.ValidRegion(code):
+		errs.add(line, "properties.code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
+	}
+	if len(geometry) == 0 || string(geometry) == "null" {
+		errs.add(line, "geometry", "must be a Polygon or MultiPolygon")
+		return Boundary{}, false
+	}
+	g, err := geojson.UnmarshalGeometry(geometry)
+	if err != nil {
+		errs.add(line, "geometry", "%s", jsonMessage(err))
+		return Boundary{}, false
+	}
+	var polys orb.MultiPolygon
+	switch c := g.Coordinates.(type) {
+	case orb.Polygon:
+		polys = orb.MultiPolygon{c}
+	case orb.MultiPolygon:
+		polys = c
+	default:
+		errs.add(line, "geometry", "must be a Polygon or MultiPolygon, not %s", g.Type)
+		return Boundary{}, false
+	}
+	if len(polys) == 0 {
+		errs.add(line, "geometry", "has no polygon")
+	}
+	for i, poly := range polys {
+		if len(poly) == 0 {
+			errs.add(line, "geometry", "polygon %d has no ring", i)
+		}
+		for j, ring := range poly {
+			if msg := checkRing(ring); msg != "" {
+				errs.add(line, "geometry", "polygon %d, ring %d: %s", i, j, msg)
+			}
+		}
+	}
+	if errs.total > before {
+		return Boundary{}, false
+	}
+	if crs != "" && crs != geo.WGS84 {
+		for _, poly := range polys {
+			for _, ring := range poly {
+				for k, pt := range ring {
+					w := geo.Point{Lon: pt[0], Lat: pt[1], CRS: crs}.To(geo.WGS84)
+					ring[k] = orb.Point{w.Lon, w.Lat}
+				}
+			}
+		}
+	}
+	out, err := json.Marshal(geojson.NewGeometry(g.Coordinates))
+	if err != nil {
+		errs.add(line, "geometry", "%v", err)
+		return Boundary{}, false
+	}
+	return Boundary{Line: line, Code: code, Geometry: string(out)}, true
+}
+
+// checkRing returns what is wrong with a ring, "" if nothing is.
+func checkRing(r orb.Ring) string {
+	if len(r) < 4 {
+		return "must have at least four positions"
+	}
+	for _, p := range r {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+			return fmt.Sprintf("position [%v, %v] is not a longitude and latitude", p[0], p[1])
+		}
+	}
+	if r[0] != r[len(r)-1] {
+		return "is not closed: its last position must be its first"
+	}
+	return ""
+}
+
+// geoReader maps the decoder's offsets to lines; they are asked for in
+// increasing order.
+type geoReader struct {
+	data []byte
+	dec  *json.Decoder
+	off  int64
+	at   int // the line at off
+}
+
+func (g *geoReader) line(off int64) int {
+	off = min(max(off, g.off), int64(len(g.data)))
+	if g.at == 0 {
+		g.at = 1
+	}
+	g.at += bytes.Count(g.data[g.off:off], []byte{'\n'})
+	g.off = off
+	return g.at
+}
+
+// valueLine is the line of the next value: past the comma and spaces
+// after the decoder's offset.
+func (g *geoReader) valueLine() int {
+	off := g.dec.InputOffset()
+	for off < int64(len(g.data)) && strings.IndexByte(" \t\r\n,", g.data[off]) >= 0 {
+		off++
+	}
+	return g.line(off)
+}
+
+func jsonMessage(err error) string {
+	if se, ok := err.(*json.SyntaxError); ok {
+		return se.Error() + " at byte " + strconv.FormatInt(se.Offset, 10)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
