@@ -1,6 +1,10 @@
 package demo
 
-import "strings"
+import (
+	"strings"
+
+	"dispatchd/regions"
+)
 
 // city is a prefecture-level city of Zhejiang with its counties and districts.
 type city struct {
@@ -176,3 +180,19 @@ func (c *city) seatCounty() county {
 
 // short is the city name without 市.
 func (c *city) short() string { return strings.TrimSuffix(c.name, "市") }
+
+// Regions returns the region tree of the province: Zhejiang, its 11 cities
+// and their counties and districts, as rows of a code list. The demo has no
+// county outlines (the pages' base map has only cities, and that only when
+// built), so none are loaded: incidents take their region from the one
+// given or the commander's jurisdiction.
+func Regions() []regions.CodeRow {
+	out := []regions.CodeRow{{Line: 1, Code: provinceCode, Name: provinceName}}
+	for _, c := range zhejiang {
+		out = append(out, regions.CodeRow{Line: len(out) + 1, Code: c.code, Name: c.name})
+		for _, k := range c.counties {
+			out = append(out, regions.CodeRow{Line: len(out) + 1, Code: k.code, Name: k.name})
+		}
+	}
+	return out
+}

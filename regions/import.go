@@ -74,9 +74,30 @@ func (s *Service) ImportCodes(ctx context.Context, actor dispatchd.Actor, r io.R
 	if err != nil {
 		return nil, err
 	}
+	return s.Load(ctx, actor, rows, source)
+}
+
+// Load writes the rows of a code list, checked as ParseCodes checks them,
+// with their levels and parents derived as ImportCodes says, in one
+// transaction with one region.imported event.
+func (s *Service) Load(ctx context.Context, actor dispatchd.Actor, rows []CodeRow, source string) (*ImportSummary, error) {
+	if err := canImport(actor); err != nil {
+		return nil, err
+	}
+	var errs lineErrors
 	inFile := make(map[string]bool, len(rows))
-	for _, row := range rows {
-		inFile[row.Code] = true
+	for i := range rows {
+		checkRow(&errs, &rows[i])
+		if inFile[rows[i].Code] {
+			errs.add(rows[i].Line, "code", "%s is given twice", rows[i].Code)
+		}
+		inFile[rows[i].Code] = true
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
 	}
 	known := map[string]bool{}
 	exists := func(code string) (bool, error) {

@@ -10,6 +10,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/demo"
+	"dispatchd/regions"
 	"dispatchd/resources"
 )
 
@@ -41,6 +42,9 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // logins. A store that has any item or depot is left alone.
 func seedDemo(ctx context.Context, st appStore, registry *resources.Service, authSvc *auth.Service, log *slog.Logger, out io.Writer) error {
 	d := demo.Province()
+	if err := seedRegions(ctx, st, log); err != nil {
+		return err
+	}
 	load, err := needsDemo(ctx, st, d)
 	if err != nil {
 		return err
@@ -73,6 +77,21 @@ func seedDemo(ctx context.Context, st appStore, registry *resources.Service, aut
 	log.Info("demo province loaded", "items", len(d.Items), "teams", len(d.Teams), "depots", len(d.Depots),
 		"stock_lines", len(d.Stock), "users", n, "duration", time.Since(start).Round(time.Millisecond))
 	printLogins(out, d)
+	return nil
+}
+
+// seedRegions loads the demo province's region tree into a store that has
+// none, a demo store made before there were regions among them.
+func seedRegions(ctx context.Context, st appStore, log *slog.Logger) error {
+	any, err := st.AnyRegion(ctx)
+	if err != nil || any {
+		return err
+	}
+	sum, err := regions.NewService(st).Load(ctx, dispatchd.System, demo.Regions(), "demo")
+	if err != nil {
+		return fmt.Errorf("load demo regions: %w", err)
+	}
+	log.Info("demo regions loaded", "regions", sum.Rows)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/realtime/redisbus"
+	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/web"
 )
@@ -51,6 +52,8 @@ type server struct {
 	st    appStore
 	feed  *realtime.Feed
 	sub   *realtime.Subscription // the projection's, taken before the feed runs
+	regs  *regions.Service
+	rsub  *realtime.Subscription // the region index's
 	proj  *plan.Projection
 	board *dispatch.Service
 	pipe  *realtime.Pipeline
@@ -66,12 +69,14 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	registry := resources.NewService(st)
 	authSvc := auth.NewService(st, st, cfg.ttl)
 	authSvc.SetThrottle(cfg.throttle)
+	regs := regions.NewService(st)
+	authSvc.SetRegions(regs.Known)
 	if cfg.demo {
 		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
 			return nil, err
 		}
 	}
-	s := &server{log: log, cfg: cfg, st: st, proj: plan.NewProjection(cfg.projection)}
+	s := &server{log: log, cfg: cfg, st: st, proj: plan.NewProjection(cfg.projection), regs: regs}
 	// The dispatch view: loaded now, then kept current by the event feed,
 	// which every commit on this node wakes and which polls for the rest.
 	last, err := s.proj.Load(ctx, st)
@@ -81,6 +86,8 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.feed = realtime.NewFeed(st, last, time.Second)
 	st.OnCommit(s.feed.Notify)
 	s.sub = s.feed.Subscribe(plan.FeedBuffer)
+	s.rsub = s.feed.Subscribe(regions.FeedBuffer)
+	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 
 	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},
@@ -106,7 +113,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		log.Info("positions shared over Redis")
 	}
 	s.web = web.New(cfg.web, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: s.board, Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
+		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	return s, nil
@@ -146,6 +153,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	}
 	loops.Go(func() error { _ = s.feed.Run(loopsCtx); return nil })
 	loops.Go(func() error { s.proj.Follow(loopsCtx, s.feed, s.sub, s.st, warn("dispatch view")); return nil })
+	loops.Go(func() error { s.regs.Follow(loopsCtx, s.feed, s.rsub); return nil })
 	loops.Go(func() error {
 		s.board.RunEscalator(loopsCtx, s.cfg.escalateEvery, func(n int, err error) {
 			if err != nil {
