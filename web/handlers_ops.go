@@ -91,7 +91,7 @@ func lastID(evs []dispatchd.Event, since int64) int64 {
 func (s *Server) importFile(c echo.Context) error {
 	kind := resources.ImportKind(c.Param("kind"))
 	if !slices.Contains(resources.ImportKinds, kind) {
-		return dispatchd.Errorf(dispatchd.ENOTFOUND, "cannot import %q: the kinds are items, teams, depots and stock", kind)
+		return dispatchd.Errorf(dispatchd.ENOTFOUND, "cannot import %q: the kinds are items, teams, depots, stock, regions and boundaries", kind)
 	}
 	q := newQuery(c)
 	format := enum(q, "format", []resources.Format{resources.CSV, resources.GeoJSON})
