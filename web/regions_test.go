@@ -163,6 +163,11 @@ func TestBoundariesPlaceIncidents(t *testing.T) {
 		if in.Region != "330127" || in.RegionSource != "given" {
 			t.Fatalf("given, then moved: got %+v, want 330127 kept", in)
 		}
+		// A region cleared is derived again.
+		e.mustJSON(e.as("commander", "PATCH", "/api/v1/incidents/"+in.ID, map[string]any{"region": ""}), 200, &in)
+		if in.Region != "330122" || in.RegionSource != "location" {
+			t.Fatalf("cleared: got %+v, want 330122 from the location", in)
+		}
 		// Outside every outline: the commander's jurisdiction.
 		e.mustJSON(e.call("POST", "/api/v1/incidents", county, incidentAt(121.5, 29.6)), 201, &in)
 		if in.Region != "330127" || in.RegionSource != "jurisdiction" {

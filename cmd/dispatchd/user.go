@@ -11,6 +11,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/regions"
 )
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -48,6 +49,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer st.Close()
 	svc := auth.NewService(st, st, 0)
+	svc.SetRegions(regions.NewService(st).Known)
 	var depotList []string
 	for _, d := range strings.Split(*depots, ",") {
 		if d = strings.TrimSpace(d); d != "" {
