@@ -145,7 +145,7 @@ func testSupportRequests(t *testing.T, s Store) {
 		t.Fatalf("got %+v, want closed", closed)
 	}
 	_, err = b.svc.Dispatch(c, cityCmd, in.ID, dispatch.DispatchRequest{Tasks: []dispatch.TaskRequest{{Team: "t2", SupportRequest: r.ID}}})
-	wantCode(t, err, dispatchd.ENOTFOUND) // the request no longer grants the incident
+	wantCode(t, err, dispatchd.ECONFLICT) // a closed request is answered no more
 
 	// A second request is declined with a reason, by the receiving side
 	// only; the county then withdraws nothing more.
