@@ -10,8 +10,8 @@ import (
 
 // Lock names the rows a change reads and must hold until it commits. The
 // store locks them in one fixed order (incident, its tasks and orders,
-// tasks, orders, teams, stock), each class sorted, so that two changes
-// never wait on each other in a cycle. The teams of locked tasks and the
+// support requests, tasks, orders, teams, stock), each class sorted, so
+// that two changes never wait on each other in a cycle. The teams of locked tasks and the
 // stock of locked orders are locked too, without being named.
 type Lock struct {
 	Incident string

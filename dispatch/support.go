@@ -161,10 +161,7 @@ func (r *SupportRequest) answer(t *Task, o *Order, now time.Time) {
 			r.Answered.Items[i].Qty += l.Qty
 		}
 	}
-	if r.Status != SupportAnswered {
-		r.Status = SupportAnswered
-	}
-	r.UpdatedAt = now
+	r.Status, r.UpdatedAt = SupportAnswered, now
 }
 
 // end moves the request to a final status.

@@ -41,7 +41,8 @@ func (s *Service) parentOf(ctx context.Context, code string) (string, error) {
 	return "", nil
 }
 
-func validateAsk(s *Service, a *SupportAsk) error {
+// validateAsk checks a new support request and fills in its defaults.
+func (s *Service) validateAsk(a *SupportAsk) error {
 	var f dispatchd.Fields
 	resources.CheckText(&f, "incident", &a.Incident, true, 64)
 	a.To = strings.TrimSpace(a.To)
@@ -101,7 +102,7 @@ func (s *Service) RequestSupport(ctx context.Context, actor dispatchd.Actor, ask
 	if !isCommand(actor) {
 		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only a commander may ask for support")
 	}
-	if err := validateAsk(s, &ask); err != nil {
+	if err := s.validateAsk(&ask); err != nil {
 		return nil, err
 	}
 	in, err := s.store.GetIncident(ctx, ask.Incident)
