@@ -83,6 +83,12 @@ func testSupportRequests(t *testing.T, s Store) {
 	}
 	_, err = b.svc.SupportRequest(c, otherCmd, r.ID)
 	wantCode(t, err, dispatchd.ENOTFOUND)
+	// The whole deployment asks above the incident's region by default.
+	top := ok(b.svc.RequestSupport(c, commander, ask)).get(t)
+	if top.To != "330100" {
+		t.Fatalf("the whole deployment asked %s, want 330100", top.To)
+	}
+	ok(b.svc.CloseSupport(c, commander, top.ID, "")).get(t)
 
 	// The other county cannot answer it; the city answers with a team of
 	// another of its counties and a depot of its own.
@@ -165,6 +171,8 @@ func testSupportRequests(t *testing.T, s Store) {
 	if got := ok(b.svc.SupportRequest(c, countyCmd, r3.ID)).get(t); got.Status != dispatch.SupportClosed {
 		t.Fatalf("got %s, want closed with the incident", got.Status)
 	}
+	_, err = b.svc.RequestSupport(c, countyCmd, ask)
+	wantCode(t, err, dispatchd.ECONFLICT) // an ended incident needs no support
 }
 
 // testSupportEscalation checks that an unanswered request climbs one
