@@ -237,4 +237,14 @@ func testSupportEscalation(t *testing.T, s Store) {
 	if got := ok(b.svc.SupportRequest(c, countyCmd, r.ID)).get(t); got.Status != dispatch.SupportAnswered {
 		t.Fatalf("got %s, want answered by the province", got.Status)
 	}
+	// A request to a neighbouring province has no level above: at its
+	// deadline it is marked escalated where it is, once.
+	top := ok(b.svc.RequestSupport(c, provinceCmd, dispatch.SupportAsk{Incident: in.ID, To: "320000", RespondWithinS: 60,
+		Needs: plan.Needs{Teams: []plan.TeamNeed{{Capability: "water_rescue", Count: 1}}}})).get(t)
+	if n := ok(svc.EscalateDueSupport(c)).get(t); n != 1 {
+		t.Fatalf("escalated %d, want the request to 320000", n)
+	}
+	if got := ok(b.svc.SupportRequest(c, provinceCmd, top.ID)).get(t); got.Status != dispatch.SupportEscalated || got.To != "320000" || got.EscalatedFrom != "" {
+		t.Fatalf("got %+v, want escalated and still addressed to 320000", got)
+	}
 }
