@@ -74,7 +74,9 @@ func TestSupportRequestStory(t *testing.T) {
 		if again.ID != r.ID {
 			t.Fatalf("a retry made request %s, want %s", again.ID, r.ID)
 		}
-		screen.until(func(m wsMsg) bool { return m.Type == "event" && m.Event == "support_request.created" && m.Subject == r.ID })
+		screen.until(func(m wsMsg) bool {
+			return m.Type == "event" && m.Event == "support_request.created" && m.Subject == r.ID
+		})
 		// Asking within one's own jurisdiction is refused; so is asking
 		// about an incident one does not see.
 		e.mustProblem(e.as("city", "POST", "/api/v1/support-requests", map[string]any{"incident": in.ID, "to": "330127",
@@ -116,7 +118,9 @@ func TestSupportRequestStory(t *testing.T) {
 		if r.Status != "answered" || r.Answered.Teams != 1 {
 			t.Fatalf("got %+v, want answered by one team", r)
 		}
-		var orderOut struct{ SupportRequest string `json:"support_request"` }
+		var orderOut struct {
+			SupportRequest string `json:"support_request"`
+		}
 		e.mustJSON(e.as("city", "POST", "/api/v1/incidents/"+in.ID+"/orders", map[string]any{"depot": "d1", "support_request": r.ID,
 			"lines": []map[string]any{{"item": "1010101", "qty": 20}}}), 201, &orderOut)
 		e.mustJSON(e.as("viewer", "GET", "/api/v1/support-requests/"+r.ID, nil), 200, &r)
@@ -138,7 +142,9 @@ func TestSupportRequestStory(t *testing.T) {
 		if r2.Status != "declined" || r2.Reason != "本市力量已全部出动" {
 			t.Fatalf("got %+v, want declined with the reason", r2)
 		}
-		screen.until(func(m wsMsg) bool { return m.Type == "event" && m.Event == "support_request.declined" && m.Subject == r2.ID })
+		screen.until(func(m wsMsg) bool {
+			return m.Type == "event" && m.Event == "support_request.declined" && m.Subject == r2.ID
+		})
 
 		// Unanswered by its deadline, the third climbs to the province.
 		ask["respond_within_s"] = 60
@@ -149,7 +155,9 @@ func TestSupportRequestStory(t *testing.T) {
 		if n, err := e.board.EscalateDueSupport(t.Context()); err != nil || n != 1 {
 			t.Fatalf("escalated %d (%v), want 1", n, err)
 		}
-		screen.until(func(m wsMsg) bool { return m.Type == "event" && m.Event == "support_request.escalated" && m.Subject == r3.ID })
+		screen.until(func(m wsMsg) bool {
+			return m.Type == "event" && m.Event == "support_request.escalated" && m.Subject == r3.ID
+		})
 		e.mustJSON(e.as("province", "GET", "/api/v1/support-requests?direction=incoming&status=escalated,requested", nil), 200, &incoming)
 		if len(incoming.Items) != 1 || incoming.Items[0].ID != r3.ID || incoming.Items[0].To != "330000" ||
 			incoming.Items[0].EscalatedFrom != "330100" || incoming.Items[0].Status != "escalated" {
