@@ -86,6 +86,7 @@ func (s *Service) validateDispatch(r *DispatchRequest) error {
 			f.Add(p+".need", "must be a capability such as water_rescue")
 		}
 		resources.CheckText(&f, p+".instructions", &t.Instructions, false, 2000)
+		resources.CheckText(&f, p+".support_request", &t.SupportRequest, false, 64)
 		if t.AckWithinS == 0 {
 			t.AckWithinS = int(s.cfg.AckWithin / time.Second)
 		}
@@ -97,6 +98,7 @@ func (s *Service) validateDispatch(r *DispatchRequest) error {
 		o := &r.Orders[i]
 		p := resources.Indexed("orders", i)
 		resources.CheckText(&f, p+".depot", &o.Depot, true, 64)
+		resources.CheckText(&f, p+".support_request", &o.SupportRequest, false, 64)
 		if len(o.Lines) == 0 || len(o.Lines) > maxOrderLines {
 			f.Add(p+".lines", "must list between 1 and %d lines", maxOrderLines)
 		}
@@ -114,11 +116,18 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 	if err := s.validateDispatch(&r); err != nil {
 		return nil, err
 	}
+	// Support requests (supportops.go): the receiving side dispatches onto
+	// an incident outside its jurisdiction through a request.
+	if err := s.dispatchGate(ctx, actor, incident); err != nil {
+		return nil, err
+	}
 	lock := Lock{Incident: incident}
 	for _, t := range r.Tasks {
 		lock.Teams = append(lock.Teams, t.Team)
+		lock.Support = appendNonEmpty(lock.Support, t.SupportRequest)
 	}
 	for _, o := range r.Orders {
+		lock.Support = appendNonEmpty(lock.Support, o.SupportRequest)
 		lock.Depots = append(lock.Depots, o.Depot)
 		for _, l := range o.Lines {
 			lock.Stock = append(lock.Stock, StockKey{o.Depot, l.Item})
@@ -141,7 +150,11 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 		}
 		res := &DispatchResult{Tasks: []*Task{}, Orders: []*Order{}}
 		var bad, short dispatchd.Fields
+		sup := c.supportLinks(in) // support requests: supportops.go
 		for i, tr := range r.Tasks {
+			if !sup.checkTask(&bad, &short, i, tr) {
+				continue
+			}
 			t, err := c.newTask(in, tr, "")
 			if err != nil {
 				addErr(&bad, &short, resources.Indexed("tasks", i)+".team", err)
@@ -150,6 +163,9 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 			res.Tasks = append(res.Tasks, t)
 		}
 		for i, or := range r.Orders {
+			if !sup.checkOrder(&bad, &short, i, or) {
+				continue
+			}
 			o, err := c.newOrder(in, or, resources.Indexed("orders", i), &short)
 			if err != nil {
 				addErr(&bad, &short, resources.Indexed("orders", i)+".depot", err)
@@ -168,6 +184,7 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 			e.Message = fmt.Sprintf("nothing was dispatched: %s", summarize(short))
 			return nil, e
 		}
+		sup.record(res)
 		out = res
 		return ch, nil
 	})
@@ -207,7 +224,7 @@ func (c *changer) newTask(in *Incident, tr TaskRequest, replaces string) (*Task,
 		tr.AckWithinS = int(c.s.cfg.AckWithin / time.Second)
 	}
 	t := &Task{ID: dispatchd.NewID(), Incident: in.ID, Team: team.ID, TeamName: team.Name, Need: tr.Need,
-		Instructions: tr.Instructions, Status: Assigned, AckWithinS: tr.AckWithinS,
+		Instructions: tr.Instructions, Status: Assigned, AckWithinS: tr.AckWithinS, SupportRequest: tr.SupportRequest,
 		AckBy: c.now.Add(time.Duration(tr.AckWithinS) * time.Second), Exercise: in.Exercise, Replaces: replaces,
 		CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
 	c.snap.Busy[team.ID] = t.ID
@@ -222,7 +239,7 @@ func (c *changer) newOrder(in *Incident, or OrderRequest, field string, short *d
 	if !ok {
 		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "depot %s not found", or.Depot)
 	}
-	o := &Order{ID: dispatchd.NewID(), Incident: in.ID, Depot: d.ID, DepotName: d.Name, Status: Requested,
+	o := &Order{ID: dispatchd.NewID(), Incident: in.ID, Depot: d.ID, DepotName: d.Name, Status: Requested, SupportRequest: or.SupportRequest,
 		Exercise: in.Exercise, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
 	ds := make([]delta, len(or.Lines))
 	ok = true

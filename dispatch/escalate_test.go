@@ -29,6 +29,11 @@ func (h *holdStore) DueTasks(ctx context.Context, now time.Time, limit int) ([]s
 	return []string{h.task.ID}, nil
 }
 
+// DueSupportRequests finds no support request to escalate.
+func (h *holdStore) DueSupportRequests(context.Context, time.Time, int) ([]string, error) {
+	return nil, nil
+}
+
 func (h *holdStore) GetTask(ctx context.Context, id string) (*Task, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -55,13 +55,15 @@ type Order struct {
 	// Reason is why it was rejected or cancelled.
 	Reason string `json:"reason,omitempty"`
 	// Exercise orders belong to a drill and never touch real stock.
-	Exercise    bool       `json:"exercise"`
-	CreatedBy   string     `json:"created_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
-	ShippedAt   *time.Time `json:"shipped_at,omitempty"`
-	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+	Exercise bool `json:"exercise"`
+	// SupportRequest is the support request the order answers, if any.
+	SupportRequest string     `json:"support_request,omitempty"`
+	CreatedBy      string     `json:"created_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
+	ShippedAt      *time.Time `json:"shipped_at,omitempty"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
 	// EndedAt is when it was rejected or cancelled.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 }
@@ -70,6 +72,8 @@ type Order struct {
 type OrderRequest struct {
 	Depot string              `json:"depot"`
 	Lines []resources.ItemQty `json:"lines"`
+	// SupportRequest names the support request the order answers.
+	SupportRequest string `json:"support_request,omitempty"`
 }
 
 // ConfirmLine commits less than asked on one line of an order.

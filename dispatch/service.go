@@ -41,6 +41,9 @@ type Service struct {
 	// waits for the projection to reach it, so that a commander always sees
 	// the effect of their own last change.
 	wrote atomic.Int64
+	// regionKnown tells whether the region tree knows a code (support
+	// requests: supportops.go); nil knows every valid code.
+	regionKnown func(ctx context.Context, code string) (bool, error)
 }
 
 // NewService returns the service over store, deciding from proj.
@@ -204,6 +207,9 @@ func (s *Service) SetIncidentStatus(ctx context.Context, actor dispatchd.Actor, 
 		}
 		ch.Incident = in
 		ch.Events = append(ch.Events, s.event("incident.status", actor, id, StatusEvent{ID: id, From: from, To: to, Reason: reason}, now))
+		if to == Closed || to == Cancelled {
+			c.endSupport("the incident was " + string(to)) // support requests: supportops.go
+		}
 		if to == Cancelled {
 			why := "the incident was cancelled"
 			if reason != "" {

@@ -10,8 +10,8 @@ import (
 
 // Lock names the rows a change reads and must hold until it commits. The
 // store locks them in one fixed order (incident, its tasks and orders,
-// tasks, orders, teams, stock), each class sorted, so that two changes
-// never wait on each other in a cycle. The teams of locked tasks and the
+// support requests, tasks, orders, teams, stock), each class sorted, so
+// that two changes never wait on each other in a cycle. The teams of locked tasks and the
 // stock of locked orders are locked too, without being named.
 type Lock struct {
 	Incident string
@@ -23,6 +23,9 @@ type Lock struct {
 	Stock    []StockKey
 	// Depots are read, not locked: their names, and whether they exist.
 	Depots []string
+	// Support lists support requests to lock (after the incident, before
+	// the tasks); Children also locks the incident's.
+	Support []string
 }
 
 // Snapshot is what a change sees: the locked rows as they are. A row that
@@ -36,6 +39,8 @@ type Snapshot struct {
 	Busy   map[string]string
 	Stock  map[StockKey]resources.Stock
 	Depots map[string]*resources.Depot
+	// Support holds the locked support requests.
+	Support map[string]*SupportRequest
 }
 
 // LedgerEntry is a ledger line and the index, in Change.Events, of the
@@ -55,6 +60,9 @@ type Change struct {
 	Stock      []resources.Stock
 	Ledger     []LedgerEntry
 	Events     []*dispatchd.Event
+	// Support are support requests to insert or replace, before the tasks
+	// and orders.
+	Support []*SupportRequest
 }
 
 // Store keeps incidents, tasks and orders.
@@ -77,9 +85,16 @@ type Store interface {
 	// DueTasks returns up to limit assigned, unescalated tasks whose ack_by
 	// is at or before now, oldest deadline first.
 	DueTasks(ctx context.Context, now time.Time, limit int) ([]string, error)
-	// IncidentEvents returns every event about the incident, its tasks and
-	// its orders, in id order.
+	// IncidentEvents returns every event about the incident, its tasks, its
+	// orders and its support requests, in id order.
 	IncidentEvents(ctx context.Context, incident string) ([]dispatchd.Event, error)
+	// GetSupportRequest returns a support request, or ENOTFOUND.
+	GetSupportRequest(ctx context.Context, id string) (*SupportRequest, error)
+	ListSupportRequests(ctx context.Context, f SupportFilter) ([]SupportRequest, error)
+	// DueSupportRequests returns up to limit requested, unescalated
+	// support requests whose respond_by is at or before now, oldest
+	// deadline first.
+	DueSupportRequests(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// SetPositionStale sets the team's position_stale flag to stale and
 	// appends ev, in one transaction, unless the flag already is so or the
 	// team does not exist; it reports whether it changed the team. When

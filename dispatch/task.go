@@ -70,16 +70,18 @@ type Task struct {
 	Reason   string `json:"reason,omitempty"`
 	Exercise bool   `json:"exercise"`
 	// Replaces and ReplacedBy link a task to the one it took over from.
-	Replaces    string     `json:"replaces,omitempty"`
-	ReplacedBy  string     `json:"replaced_by,omitempty"`
-	CreatedBy   string     `json:"created_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
-	AckedAt     *time.Time `json:"acked_at,omitempty"`
-	EnRouteAt   *time.Time `json:"en_route_at,omitempty"`
-	OnSceneAt   *time.Time `json:"on_scene_at,omitempty"`
-	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Replaces   string `json:"replaces,omitempty"`
+	ReplacedBy string `json:"replaced_by,omitempty"`
+	// SupportRequest is the support request the task answers, if any.
+	SupportRequest string     `json:"support_request,omitempty"`
+	CreatedBy      string     `json:"created_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	EscalatedAt    *time.Time `json:"escalated_at,omitempty"`
+	AckedAt        *time.Time `json:"acked_at,omitempty"`
+	EnRouteAt      *time.Time `json:"en_route_at,omitempty"`
+	OnSceneAt      *time.Time `json:"on_scene_at,omitempty"`
+	CompletedAt    *time.Time `json:"completed_at,omitempty"`
 	// EndedAt is when it was declined or cancelled.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 }
@@ -90,6 +92,8 @@ type TaskRequest struct {
 	Need         string `json:"need"`
 	Instructions string `json:"instructions,omitempty"`
 	AckWithinS   int    `json:"ack_within_s,omitempty"`
+	// SupportRequest names the support request the task answers.
+	SupportRequest string `json:"support_request,omitempty"`
 }
 
 // TaskFilter selects tasks, newest first.

@@ -271,7 +271,7 @@ func roundContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), RoundTimeout)
 }
 
-// RunEscalator escalates due tasks every interval until ctx ends, between
+// RunEscalator escalates due tasks and support requests every interval until ctx ends, between
 // two rounds. Errors (a store outage) are passed to report and retried at
 // the next tick.
 func (s *Service) RunEscalator(ctx context.Context, every time.Duration, report func(n int, err error)) {
@@ -280,6 +280,11 @@ func (s *Service) RunEscalator(ctx context.Context, every time.Duration, report 
 	for {
 		rctx, cancel := roundContext(ctx)
 		n, err := s.EscalateDue(rctx)
+		if err == nil { // and unanswered support requests: supportops.go
+			var m int
+			m, err = s.EscalateDueSupport(rctx)
+			n += m
+		}
 		cancel()
 		if (n > 0 || err != nil) && ctx.Err() == nil {
 			report(n, err)

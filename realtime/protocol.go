@@ -23,10 +23,13 @@ const (
 	TopicTasks     Topic = "tasks"
 	TopicOrders    Topic = "orders"
 	TopicDepots    Topic = "depots"
+	// TopicSupport carries the support_request.* events (跨区域支援) to the
+	// command center; a snapshot holds nothing for it.
+	TopicSupport Topic = "support"
 )
 
 // Topics lists every topic.
-var Topics = []Topic{TopicIncidents, TopicTeams, TopicPositions, TopicTasks, TopicOrders, TopicDepots}
+var Topics = []Topic{TopicIncidents, TopicTeams, TopicPositions, TopicTasks, TopicOrders, TopicDepots, TopicSupport}
 
 // TopicSet is a set of topics as bits.
 type TopicSet uint8

@@ -31,6 +31,8 @@ func classify(ev dispatchd.Event) (Topic, string, string) {
 		t = TopicTeams
 	case "depot", "stock", "item":
 		t = TopicDepots
+	case "support_request":
+		t = TopicSupport
 	default:
 		return "", "", ""
 	}
@@ -51,6 +53,8 @@ func mayReceive(a dispatchd.Actor, t Topic, team, depot string) bool {
 	switch {
 	case a.Is(dispatchd.RoleTracker):
 		return false
+	case t == TopicSupport:
+		return a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer)
 	case t == TopicTasks && a.Is(dispatchd.RoleTeamLead):
 		return team != "" && team == a.Team
 	case t == TopicOrders && a.Is(dispatchd.RoleDepotManager):

@@ -326,3 +326,25 @@ func TestHubRevokedTrackerSendsNothing(t *testing.T) {
 		t.Fatalf("got %d fixes taken, want only the one sent before the tracker was deleted", got)
 	}
 }
+
+// TestHubSupportTopic sends support_request.* events on the support topic
+// to the command center only: a screen subscribed to it gets them, one
+// subscribed to incidents does not, and a team lead that asks for it gets
+// only its own team's tasks.
+func TestHubSupportTopic(t *testing.T) {
+	e := newHub(t, realtime.HubConfig{})
+	lead := dispatchd.Actor{UserID: "u-lead", Username: "lead", Role: dispatchd.RoleTeamLead, Team: "t1"}
+	support := e.openAs(t, viewer, realtime.Grant{}, "support", "tasks")
+	incidents := e.openAs(t, viewer, realtime.Grant{}, "incidents", "tasks")
+	leadS := e.openAs(t, lead, realtime.Grant{}, "support", "tasks")
+	e.add(event("support_request.created", "sr-1", map[string]string{"id": "sr-1"}),
+		event("support_request.answered", "sr-1", map[string]string{"id": "sr-1"}),
+		event("task.created", "task-1", map[string]string{"team": "t1"}))
+	want := map[string]int{"support": 4, "incidents": 2, "lead": 2} // the snapshot and each event
+	for name, s := range map[string]session{"support": support, "incidents": incidents, "lead": leadS} {
+		fs := s.p.waitFor(t, "the task", func(fs []frame) bool { return len(fs) > 0 && fs[len(fs)-1].ID == 3 })
+		if len(fs) != want[name] {
+			t.Errorf("%s: got %d frames %+v, want %d", name, len(fs), fs, want[name])
+		}
+	}
+}

@@ -117,6 +117,13 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"POST", "/api/v1/incidents/:id/orders", command, s.createOrder},
 		{"GET", "/api/v1/incidents/:id/review", auditors, s.getReview},
 
+		// Support requests (跨区域支援): handlers_support.go.
+		{"GET", "/api/v1/support-requests", auditors, s.listSupport},
+		{"POST", "/api/v1/support-requests", command, s.createSupport},
+		{"GET", "/api/v1/support-requests/:id", auditors, s.getSupport},
+		{"POST", "/api/v1/support-requests/:id/decline", command, s.declineSupport},
+		{"POST", "/api/v1/support-requests/:id/close", command, s.closeSupport},
+
 		{"GET", "/api/v1/tasks", readers, s.listTasks},
 		{"GET", "/api/v1/tasks/:id", readers, s.getTask},
 		{"POST", "/api/v1/tasks/:id/ack", teamMovers, s.ackTask},

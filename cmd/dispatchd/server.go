@@ -89,6 +89,9 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.rsub = s.feed.Subscribe(regions.FeedBuffer)
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
+	if rs, ok := st.(regions.Store); ok { // support requests: support.go
+		s.board.SetRegions(regionKnown(rs))
+	}
 
 	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},
 		st, s.proj.HasTeam, func(ps []realtime.Position) {
@@ -157,10 +160,10 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	loops.Go(func() error {
 		s.board.RunEscalator(loopsCtx, s.cfg.escalateEvery, func(n int, err error) {
 			if err != nil {
-				s.log.Warn("escalate unanswered tasks", "error", err)
+				s.log.Warn("escalate unanswered tasks and support requests", "error", err)
 				return
 			}
-			s.log.Warn("tasks escalated: no acknowledgement in time", "count", n)
+			s.log.Warn("tasks and support requests escalated: no answer in time", "count", n)
 		})
 		return nil
 	})

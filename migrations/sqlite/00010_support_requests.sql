@@ -3,7 +3,8 @@
 -- (by default the one above) for teams and materials. Kept whole as a JSON
 -- document like tasks and orders, with the columns lists filter, lock and
 -- count on beside it. from_region is the requesting incident's region,
--- to_region whom it is addressed to now (escalation moves it up).
+-- to_region whom it is addressed to now (escalation moves it up), hazard
+-- the incident's type (desks see the requests of their types).
 CREATE TABLE support_requests (
     id          text PRIMARY KEY,
     incident_id text NOT NULL REFERENCES incidents (id),
@@ -12,6 +13,7 @@ CREATE TABLE support_requests (
     status      text NOT NULL,
     respond_by  TIMESTAMP NOT NULL,
     escalated   BOOLEAN NOT NULL,
+    hazard      text NOT NULL,
     doc         TEXT NOT NULL
 );
 CREATE INDEX support_requests_incident_idx ON support_requests (incident_id, id);

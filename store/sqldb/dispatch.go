@@ -34,17 +34,17 @@ var incidentDocs = doc[dispatch.Incident]{
 
 var taskDocs = doc[dispatch.Task]{
 	name: "tasks", what: "task",
-	cols: []string{"incident_id", "team_id", "status", "ack_by", "escalated"},
+	cols: []string{"incident_id", "team_id", "status", "ack_by", "escalated", "support_request"},
 	values: func(t *dispatch.Task) []any {
-		return []any{t.Incident, t.Team, string(t.Status), t.AckBy, t.Escalated}
+		return []any{t.Incident, t.Team, string(t.Status), t.AckBy, t.Escalated, t.SupportRequest}
 	},
 	id: func(t *dispatch.Task) string { return t.ID },
 }
 
 var orderDocs = doc[dispatch.Order]{
 	name: "orders", what: "order",
-	cols:   []string{"incident_id", "depot_id", "status"},
-	values: func(o *dispatch.Order) []any { return []any{o.Incident, o.Depot, string(o.Status)} },
+	cols:   []string{"incident_id", "depot_id", "status", "support_request"},
+	values: func(o *dispatch.Order) []any { return []any{o.Incident, o.Depot, string(o.Status), o.SupportRequest} },
 	id:     func(o *dispatch.Order) string { return o.ID },
 }
 
@@ -122,7 +122,8 @@ func (s *Store) Apply(ctx context.Context, lock dispatch.Lock, decide func(*disp
 	})
 }
 
-// lockRows locks in the order dispatch.Lock documents.
+// lockRows locks in the order dispatch.Lock documents: the incident, its
+// tasks and orders, support requests, tasks, orders, teams, stock.
 func (s *Store) lockRows(ctx context.Context, q Querier, lock dispatch.Lock) (*dispatch.Snapshot, error) {
 	snap := &dispatch.Snapshot{Tasks: map[string]*dispatch.Task{}, Orders: map[string]*dispatch.Order{},
 		Teams: map[string]*resources.Team{}, Busy: map[string]string{}, Stock: map[dispatch.StockKey]resources.Stock{},
@@ -146,6 +147,9 @@ func (s *Store) lockRows(ctx context.Context, q Querier, lock dispatch.Lock) (*d
 				return nil, err
 			}
 		}
+	}
+	if err := s.lockSupport(ctx, q, lock, snap); err != nil { // support.go
+		return nil, err
 	}
 	if ids := missing(lock.Tasks, snap.Tasks); len(ids) > 0 {
 		var w where
@@ -302,6 +306,9 @@ func (s *Store) writeChange(ctx context.Context, q Querier, ch *dispatch.Change)
 			return err
 		}
 	}
+	if err := supportDocs.put(ctx, s, q, ch.Support); err != nil {
+		return err
+	}
 	if err := taskDocs.put(ctx, s, q, ch.Tasks); err != nil {
 		return err
 	}
@@ -448,6 +455,7 @@ func (s *Store) IncidentEvents(ctx context.Context, incident string) ([]dispatch
 	rows, err := s.db.Query(ctx, `SELECT id, ts, type, actor, subject, data, regions, hazard FROM events WHERE subject = $1
 		OR subject IN (SELECT id FROM tasks WHERE incident_id = $1)
 		OR subject IN (SELECT id FROM orders WHERE incident_id = $1)
+		OR subject IN (SELECT id FROM support_requests WHERE incident_id = $1)
 		ORDER BY id`, incident)
 	if err != nil {
 		return nil, fmt.Errorf("read timeline of incident %s: %w", incident, err)

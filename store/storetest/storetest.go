@@ -77,6 +77,8 @@ func Run(t *testing.T, open Open) {
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
 		{"EventScope", testEventScope},
+		{"SupportRequests", testSupportRequests},
+		{"SupportEscalationOnce", testSupportEscalation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,27 @@
+package dispatch
+
+import (
+	"context"
+	"testing"
+
+	"dispatchd/dispatch/plan"
+)
+
+// TestParentOfSkipsUnknown: a support request's next level up skips the
+// levels the region tree does not list (a 省直辖县's xx9000).
+func TestParentOfSkipsUnknown(t *testing.T) {
+	s := NewService(nil, plan.NewProjection(plan.ProjectionConfig{}), Config{})
+	tree := map[string]bool{"420000": true, "429004": true, "330000": true, "330100": true, "330127": true}
+	s.SetRegions(func(_ context.Context, code string) (bool, error) { return tree[code], nil })
+	for _, tt := range []struct{ code, want string }{
+		{"330127", "330100"},
+		{"330100", "330000"},
+		{"429004", "420000"}, // 仙桃市: its 429000 is not in the tree
+		{"330000", ""},
+		{"330127001", "330127"},
+	} {
+		if got, err := s.parentOf(context.Background(), tt.code); err != nil || got != tt.want {
+			t.Errorf("parentOf(%s): got %q, %v, want %q", tt.code, got, err, tt.want)
+		}
+	}
+}
