@@ -41,9 +41,6 @@ type Service struct {
 	// waits for the projection to reach it, so that a commander always sees
 	// the effect of their own last change.
 	wrote atomic.Int64
-	// regionKnown tells whether the region tree knows a code (support
-	// requests: supportops.go); nil knows every valid code.
-	regionKnown func(ctx context.Context, code string) (bool, error)
 }
 
 // NewService returns the service over store, deciding from proj.

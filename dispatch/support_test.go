@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"dispatchd/dispatch/plan"
+	"dispatchd/regions"
 )
 
 // TestParentOfSkipsUnknown: a support request's next level up skips the
 // levels the region tree does not list (a 省直辖县's xx9000).
 func TestParentOfSkipsUnknown(t *testing.T) {
-	s := NewService(nil, plan.NewProjection(plan.ProjectionConfig{}), Config{})
-	tree := map[string]bool{"420000": true, "429004": true, "330000": true, "330100": true, "330127": true}
-	s.SetRegions(func(_ context.Context, code string) (bool, error) { return tree[code], nil })
+	tree := knownTree{"420000": true, "429004": true, "330000": true, "330100": true, "330127": true}
+	s := NewService(nil, plan.NewProjection(plan.ProjectionConfig{}), Config{Regions: tree})
 	for _, tt := range []struct{ code, want string }{
 		{"330127", "330100"},
 		{"330100", "330000"},
@@ -25,3 +25,9 @@ func TestParentOfSkipsUnknown(t *testing.T) {
 		}
 	}
 }
+
+// knownTree is a region tree of codes without boundaries.
+type knownTree map[string]bool
+
+func (k knownTree) Known(_ context.Context, code string) (bool, error) { return k[code], nil }
+func (k knownTree) Index(context.Context) (*regions.Index, error)      { return nil, nil }

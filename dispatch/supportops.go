@@ -10,20 +10,15 @@ import (
 	"dispatchd/resources"
 )
 
-// SetRegions sets how the service learns whether the region tree knows a
+// knownRegion reports whether the region tree (Config.Regions) knows a
 // code: a support request's default addressee and its escalation skip the
-// levels it does not know, and a named addressee must be known. Without
-// it every valid code is taken as known. Call it before the service is
-// used.
-func (s *Service) SetRegions(known func(ctx context.Context, code string) (bool, error)) {
-	s.regionKnown = known
-}
-
+// levels it does not know, and a named addressee must be known. Without a
+// tree every valid code is taken as known.
 func (s *Service) knownRegion(ctx context.Context, code string) (bool, error) {
-	if s.regionKnown == nil {
+	if s.cfg.Regions == nil {
 		return true, nil
 	}
-	return s.regionKnown(ctx, code)
+	return s.cfg.Regions.Known(ctx, code)
 }
 
 // parentOf returns the nearest region above code that the region tree

@@ -89,9 +89,6 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.rsub = s.feed.Subscribe(regions.FeedBuffer)
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
-	if rs, ok := st.(regions.Store); ok { // support requests: support.go
-		s.board.SetRegions(regionKnown(rs))
-	}
 
 	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},
 		st, s.proj.HasTeam, func(ps []realtime.Position) {
