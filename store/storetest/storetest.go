@@ -22,6 +22,7 @@ type Store interface {
 	auth.Store
 	dispatch.Store
 	regions.Store
+	regions.RollupStore
 	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
@@ -77,6 +78,7 @@ func Run(t *testing.T, open Open) {
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
 		{"EventScope", testEventScope},
+		{"Rollup", testRollup},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
