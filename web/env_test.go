@@ -20,6 +20,7 @@ import (
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/realtime"
+	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/postgres/pgtest"
@@ -33,6 +34,8 @@ type store interface {
 	auth.Store
 	dispatch.Store
 	plan.Source
+	regions.Store
+	regions.RollupStore
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -171,7 +174,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Ingest: ingest,
+	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -20,6 +20,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
 	"dispatchd/realtime"
+	"dispatchd/regions"
 	"dispatchd/resources"
 )
 
@@ -47,6 +48,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Registry    *resources.Service
 	Dispatch    *dispatch.Service
+	Rollup      *regions.Rollup
 	Ingest      *realtime.Ingest
 	Hub         *realtime.Hub
 	Track       TrackReader

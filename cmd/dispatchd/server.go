@@ -12,12 +12,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/realtime/redisbus"
+	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/web"
 )
@@ -29,6 +31,7 @@ const ShutdownTimeout = 15 * time.Second
 // serverConfig is what dispatchd serve's flags say, past parsing.
 type serverConfig struct {
 	demo          bool
+	desks         dispatchd.Desks // nil: dispatchd.DefaultDesks
 	ttl           time.Duration
 	throttle      auth.ThrottleConfig
 	dispatch      dispatch.Config
@@ -66,6 +69,9 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	registry := resources.NewService(st)
 	authSvc := auth.NewService(st, st, cfg.ttl)
 	authSvc.SetThrottle(cfg.throttle)
+	if cfg.desks != nil {
+		authSvc.SetDesks(cfg.desks)
+	}
 	if cfg.demo {
 		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
 			return nil, err
@@ -106,7 +112,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		log.Info("positions shared over Redis")
 	}
 	s.web = web.New(cfg.web, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: s.board, Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
+		Auth: authSvc, Registry: registry, Dispatch: s.board, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	return s, nil

@@ -12,6 +12,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/realtime"
+	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/sqlite"
@@ -24,6 +25,8 @@ type appStore interface {
 	auth.Store
 	dispatch.Store
 	plan.Source
+	regions.Store
+	regions.RollupStore
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
