@@ -79,6 +79,9 @@ func seedDemo(ctx context.Context, st appStore, registry *resources.Service, aut
 	if err != nil {
 		return fmt.Errorf("create demo users: %w", err)
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return err
+	}
 	log.Info("demo province loaded", "items", len(d.Items), "teams", len(d.Teams), "depots", len(d.Depots),
 		"stock_lines", len(d.Stock), "users", n, "duration", time.Since(start).Round(time.Millisecond))
 	printLogins(out, d)

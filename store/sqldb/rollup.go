@@ -182,3 +182,15 @@ func tallyStock(ctx context.Context, db Querier, q regions.TallyQuery, t *region
 	}
 	return rows.Err()
 }
+
+// Analyze refreshes the query planner's statistics. A bulk load (the demo
+// province: 370,000 stock rows) leaves the planner guessing until the
+// database's own next round (PostgreSQL's autovacuum, a minute or more;
+// SQLite never), and a guess can turn the roll-up's stock join into
+// thousands of index probes.
+func (s *Store) Analyze(ctx context.Context) error {
+	if _, err := s.db.Exec(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
