@@ -27,8 +27,10 @@ type summaryCounts struct {
 		ByStatus map[string]int `json:"by_status"`
 	} `json:"teams"`
 	Stock []struct {
-		Item, Name        string
-		OnHand, Available int64 `json:"on_hand"`
+		Item      string `json:"item"`
+		Name      string `json:"name"`
+		OnHand    int64  `json:"on_hand"`
+		Available int64  `json:"available"`
 	} `json:"stock"`
 }
 

@@ -15,7 +15,7 @@ import (
 type summaryBrief struct {
 	Region struct{ Code, Name, Level string } `json:"region"`
 	Totals struct {
-		Incidents struct{ Open int } `json:"incidents"`
+		Incidents struct{ Open int }  `json:"incidents"`
 		Teams     struct{ Total int } `json:"teams"`
 		Stock     []struct {
 			Item   string `json:"item"`
