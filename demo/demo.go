@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"dispatchd"
+	"dispatchd/regions"
 	"dispatchd/resources"
 )
 
@@ -19,15 +20,22 @@ type Data struct {
 	Depots []resources.Depot
 	Stock  []resources.StockLevel
 	Users  []User
+	// Regions is the province's region tree: the province, its cities
+	// and their counties.
+	Regions []regions.Region
 }
 
 // User is an account to create. Team binds a team lead to a team, Depots a
-// depot manager to depots. The caller sets the passwords.
+// depot manager to depots; Jurisdiction is the region the user answers for
+// ("" the whole deployment), Desk a commander's headquarters. The caller
+// sets the passwords.
 type User struct {
-	Username string
-	Role     dispatchd.Role
-	Team     string
-	Depots   []string
+	Username     string
+	Role         dispatchd.Role
+	Team         string
+	Depots       []string
+	Jurisdiction string
+	Desk         string
 }
 
 // FirstCity is the region prefix of the city whose team leads and depot
@@ -35,14 +43,18 @@ type User struct {
 const FirstCity = "3301"
 
 // Province returns the registry of Zhejiang: items, teams, depots, stock
-// levels, and users admin, commander, viewer, a team lead for each team of
-// the first city ("lead-" + team id) and a depot manager for each depot of
-// the first city and the provincial depot ("mgr-" + depot id). It returns new
-// slices on every call, with the same content.
+// levels, the region tree, and users: admin, commander and viewer for the
+// whole deployment; a commander for each city and each county of the first
+// city ("commander-" + region code) and the province's flood-control desk
+// ("flood-desk"); a team lead for each team of the first city ("lead-" +
+// team id, its team's county as jurisdiction) and a depot manager for each
+// depot of the first city and the provincial depot ("mgr-" + depot id, its
+// depot's region as jurisdiction). It returns new slices on every call,
+// with the same content.
 func Province() *Data {
 	g := newGen()
 	areas := g.layout()
-	d := &Data{Items: items()}
+	d := &Data{Items: items(), Regions: regionTree()}
 	d.Teams = g.teams(areas)
 	d.Depots, d.Stock = g.depots(areas)
 	d.Users = []User{
@@ -50,14 +62,15 @@ func Province() *Data {
 		{Username: "commander", Role: dispatchd.RoleCommander},
 		{Username: "viewer", Role: dispatchd.RoleViewer},
 	}
+	d.Users = append(d.Users, commanders()...)
 	for _, t := range d.Teams {
 		if strings.HasPrefix(t.Region, FirstCity) {
-			d.Users = append(d.Users, User{Username: "lead-" + t.ID, Role: dispatchd.RoleTeamLead, Team: t.ID})
+			d.Users = append(d.Users, User{Username: "lead-" + t.ID, Role: dispatchd.RoleTeamLead, Team: t.ID, Jurisdiction: t.Region})
 		}
 	}
 	for _, dp := range d.Depots {
 		if strings.HasPrefix(dp.Region, FirstCity) || dp.Tier == resources.Provincial {
-			d.Users = append(d.Users, User{Username: "mgr-" + dp.ID, Role: dispatchd.RoleDepotManager, Depots: []string{dp.ID}})
+			d.Users = append(d.Users, User{Username: "mgr-" + dp.ID, Role: dispatchd.RoleDepotManager, Depots: []string{dp.ID}, Jurisdiction: dp.Region})
 		}
 	}
 	return d

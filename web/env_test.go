@@ -35,6 +35,7 @@ type store interface {
 	dispatch.Store
 	plan.Source
 	regions.Store
+	regions.RollupStore
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -176,7 +177,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Ingest: ingest,
+	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -146,6 +146,8 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"GET", "/osmand", public, s.osmand},
 		{"POST", "/osmand", public, s.osmand},
 
+		{"GET", "/api/v1/summary", auditors, s.getSummary},
+
 		{"GET", "/api/v1/events", auditors, s.listEvents},
 		{"GET", "/api/v1/audit", admins, s.getAudit},
 		{"GET", wsPath, loggedIn, s.websocket},

@@ -49,6 +49,7 @@ type Deps struct {
 	Registry    *resources.Service
 	Dispatch    *dispatch.Service
 	Regions     *regions.Service
+	Rollup      *regions.Rollup
 	Ingest      *realtime.Ingest
 	Hub         *realtime.Hub
 	Track       TrackReader

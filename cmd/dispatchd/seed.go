@@ -10,6 +10,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/demo"
+	"dispatchd/dispatch"
 	"dispatchd/regions"
 	"dispatchd/resources"
 )
@@ -66,13 +67,19 @@ func seedDemo(ctx context.Context, st appStore, registry *resources.Service, aut
 			return fmt.Errorf("load demo %s: %w", b.Kind, err)
 		}
 	}
+	if err := seedIncidents(ctx, st, d); err != nil {
+		return err
+	}
 	seeds := make([]auth.SeedUser, len(d.Users))
 	for i, u := range d.Users {
-		seeds[i] = auth.SeedUser{Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots}
+		seeds[i] = auth.SeedUser{Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots, Jurisdiction: u.Jurisdiction, Desk: u.Desk}
 	}
 	n, err := authSvc.EnsureUsers(ctx, dispatchd.System, demoPassword, seeds)
 	if err != nil {
 		return fmt.Errorf("create demo users: %w", err)
+	}
+	if err := st.Analyze(ctx); err != nil {
+		return err
 	}
 	log.Info("demo province loaded", "items", len(d.Items), "teams", len(d.Teams), "depots", len(d.Depots),
 		"stock_lines", len(d.Stock), "users", n, "duration", time.Since(start).Round(time.Millisecond))
@@ -92,6 +99,23 @@ func seedRegions(ctx context.Context, st appStore, log *slog.Logger) error {
 		return fmt.Errorf("load demo regions: %w", err)
 	}
 	log.Info("demo regions loaded", "regions", sum.Rows)
+	return nil
+}
+
+// seedIncidents reports the demo's open incidents, unless the store has
+// incidents already (a load a crash cut short after them).
+func seedIncidents(ctx context.Context, st appStore, d *demo.Data) error {
+	have, err := st.ListIncidents(ctx, dispatch.IncidentFilter{Limit: 1})
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	board := dispatch.NewService(st, d.Projection(d.Teams), dispatch.Config{})
+	duty := dispatchd.Actor{Username: "commander", Role: dispatchd.RoleCommander}
+	for _, in := range d.OpenIncidents() {
+		if _, err := board.CreateIncident(ctx, duty, in); err != nil {
+			return fmt.Errorf("report demo incident %s: %w", in.Title, err)
+		}
+	}
 	return nil
 }
 
@@ -135,20 +159,31 @@ func lines(n int) []int {
 // printLogins lists a few demo logins; every demo password is "demo".
 func printLogins(out io.Writer, d *demo.Data) {
 	fmt.Fprintf(out, "\nDemo logins (every password is %q):\n", demoPassword)
+	names := map[string]string{}
+	for _, r := range d.Regions {
+		names[r.Code] = r.Name
+	}
 	shown := map[dispatchd.Role]int{}
+	featured := map[string]bool{"commander": true, "commander-330100": true, "commander-330127": true, "flood-desk": true}
 	for _, u := range d.Users {
-		if shown[u.Role] >= 2 {
+		if (u.Role == dispatchd.RoleCommander || shown[u.Role] >= 2) && !featured[u.Username] {
 			continue
 		}
 		shown[u.Role]++
-		binding := ""
-		switch {
-		case u.Team != "":
-			binding = "team " + u.Team
-		case len(u.Depots) > 0:
-			binding = "depot " + u.Depots[0]
+		scope := "whole deployment"
+		if u.Jurisdiction != "" {
+			scope = names[u.Jurisdiction]
 		}
-		fmt.Fprintf(out, "  %-24s %-14s %s\n", u.Username, u.Role, binding)
+		switch {
+		case u.Desk != "":
+			scope += ", " + u.Desk + " desk"
+		case u.Team != "":
+			scope += ", team " + u.Team
+		case len(u.Depots) > 0:
+			scope += ", depot " + u.Depots[0]
+		}
+		fmt.Fprintf(out, "  %-24s %-14s %s\n", u.Username, u.Role, scope)
 	}
-	fmt.Fprintf(out, "  (%d demo users in all: GET /api/v1/users as admin lists them)\n\n", len(d.Users))
+	fmt.Fprintf(out, "  (%d demo users in all: commander-CODE for each city and each county of %s; GET /api/v1/users as admin lists them)\n\n",
+		len(d.Users), names[demo.FirstCity+"00"])
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/realtime"
 	"dispatchd/realtime/redisbus"
@@ -23,6 +24,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var df dispatchFlags
 	df.register(fs)
 	addr := fs.String("addr", envOr("DISPATCH_ADDR", ":8080"), "listen address (env DISPATCH_ADDR)")
+	desks := fs.String("desks", envOr("DISPATCH_DESKS", ""), "the specialised desks (headquarters) and the incident types each works, as flood=flood,typhoon;forest_fire=forest_fire; empty means the built-in ones (env DISPATCH_DESKS)")
 	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
 	ttl := fs.Duration("token-ttl", durationEnv("DISPATCH_TOKEN_TTL", auth.DefaultTokenTTL), "how long a login lasts (env DISPATCH_TOKEN_TTL)")
 	redisURL := fs.String("redis-url", envOr("REDIS_URL", ""), "Redis URL: several nodes share positions over it; empty means one node (env REDIS_URL)")
@@ -56,6 +58,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	deskMap, err := parseDesks(*desks)
+	if err != nil {
+		return err
+	}
 	if err := checkMap(mcfg); err != nil {
 		return err
 	}
@@ -74,7 +80,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv, err := newServer(ctx, st, log, stdout, serverConfig{
-		demo: *demo, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
+		demo: *demo, desks: deskMap, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
 		staleEvery: df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
 		web: web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
 	})
@@ -142,6 +148,21 @@ func parseCIDRs(s string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// parseDesks reads --desks; empty means dispatchd.DefaultDesks.
+func parseDesks(s string) (dispatchd.Desks, error) {
+	if strings.TrimSpace(s) == "" {
+		return dispatchd.DefaultDesks(), nil
+	}
+	d, err := dispatchd.ParseDesks(s)
+	if err != nil {
+		return nil, fmt.Errorf("--desks: %w", err)
+	}
+	if len(d) == 0 {
+		return nil, fmt.Errorf("--desks %q: name at least one desk, as flood=flood,typhoon", s)
+	}
+	return d, nil
 }
 
 func durationEnv(key string, def time.Duration) time.Duration {

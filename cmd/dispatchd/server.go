@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
@@ -30,6 +31,7 @@ const ShutdownTimeout = 15 * time.Second
 // serverConfig is what dispatchd serve's flags say, past parsing.
 type serverConfig struct {
 	demo          bool
+	desks         dispatchd.Desks // nil: dispatchd.DefaultDesks
 	ttl           time.Duration
 	throttle      auth.ThrottleConfig
 	dispatch      dispatch.Config
@@ -71,6 +73,9 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	authSvc.SetThrottle(cfg.throttle)
 	regs := regions.NewService(st)
 	authSvc.SetRegions(regs.Known)
+	if cfg.desks != nil {
+		authSvc.SetDesks(cfg.desks)
+	}
 	if cfg.demo {
 		if err := seedDemo(ctx, st, registry, authSvc, log, stdout); err != nil {
 			return nil, err
@@ -113,7 +118,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		log.Info("positions shared over Redis")
 	}
 	s.web = web.New(cfg.web, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
+		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	return s, nil

@@ -26,6 +26,7 @@ type appStore interface {
 	dispatch.Store
 	plan.Source
 	regions.Store
+	regions.RollupStore
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -35,6 +36,8 @@ type appStore interface {
 	web.TrackReader
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
 	Migrate(ctx context.Context) (int, error)
+	// Analyze refreshes the planner's statistics after a bulk load.
+	Analyze(ctx context.Context) error
 	Ready(ctx context.Context) error
 	Close() error
 }

@@ -22,6 +22,7 @@ type Store interface {
 	auth.Store
 	dispatch.Store
 	regions.Store
+	regions.RollupStore
 	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
@@ -79,6 +80,7 @@ func Run(t *testing.T, open Open) {
 		{"EventScope", testEventScope},
 		{"SupportRequests", testSupportRequests},
 		{"SupportEscalationOnce", testSupportEscalation},
+		{"Rollup", testRollup},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

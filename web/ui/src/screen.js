@@ -2,11 +2,14 @@
 // it: one live map of every incident, team and depot, with side panels;
 // a commander clicks an incident to see, adjust and dispatch its plan, and
 // clicks the map to record a new incident.
-import { Map as MapLibre, Marker, Popup, addProtocol } from 'maplibre-gl';
+import { Map as MapLibre, addProtocol } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
 import './screen.css';
 import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, t } from './common.js';
+import { setupPlan } from './screen-plan.js';
+import { regionPrefix, setupRegions } from './screen-region.js';
+import { setupSupport } from './screen-support.js';
 
 const openIncident = (i) => i.status !== 'closed' && i.status !== 'cancelled';
 const openTask = (k) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(k.status);
@@ -37,17 +40,19 @@ const panels = {
   teams: h('section.panel#team-status', {}, h('h2', { 'data-t': 'teamStatus' }, t('teamStatus')), h('div.counts')),
   short: h('section.panel#shortfalls', {}, h('h2', { 'data-t': 'shortfalls' }, t('shortfalls')), h('ol.list')),
   plan: h('section.panel#plan', { hidden: true }),
+  regions: h('section.panel#regions'),
+  support: h('section.panel#support', { hidden: true }),
 };
 const stockPick = h('select#stock-item', {
-  onchange: (e) => { state.stockItem = e.target.value; localStorage.setItem('dispatchd.stockItem', state.stockItem); loadStock(); },
+  onchange: (e) => { state.stockItem = e.target.value; localStorage.setItem('dispatchd.stockItem', state.stockItem); loadStock(); regions.reload(); },
 }, h('option', { value: '' }, '—'));
 const mapEl = h('div#map');
 document.body.append(bar,
   h('main.screen', {},
-    h('aside.left', {}, panels.incidents, panels.acks),
+    h('aside.left', {}, panels.regions, panels.incidents, panels.acks),
     h('div.mapwrap', {}, mapEl,
       h('div.legend', {}, h('label', {}, h('span', { 'data-t': 'stockOf' }, t('stockOf')), stockPick))),
-    h('aside.right', {}, panels.plan, panels.teams, panels.short)));
+    h('aside.right', {}, panels.plan, panels.support, panels.teams, panels.short)));
 
 // ---- the map ------------------------------------------------------------
 
@@ -143,6 +148,9 @@ const map = new MapLibre({
 window.dispatchdMap = map;
 addKindIcons(map);
 const mapReady = new Promise((resolve) => map.once('load', resolve));
+const plan = setupPlan({ state, map, panel: panels.plan, markDirty });
+const regions = setupRegions({ state, panel: panels.regions, heading: bar.querySelector('#jurisdiction'), user: s.user, fitRegion });
+const support = await setupSupport({ state, panel: panels.support });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
@@ -204,9 +212,9 @@ function scheduleDraw() {
       const open = new Map([...state.incidents].filter(([, i]) => openIncident(i)));
       map.getSource('incidents').setData(collect(open, incidentFeature));
     }
-    if (d.has('plan')) drawPlanLines();
+    if (d.has('plan')) plan.drawPlanLines();
     if (d.has('panels')) renderPanels();
-    else if (d.has('plan')) renderPlan();
+    else if (d.has('plan')) plan.renderPlan();
   });
 }
 
@@ -245,7 +253,7 @@ function onSnapshot(snap) {
   put(state.orders, snap.orders);
   put(state.depots, snap.depots);
   state.snapshots = (state.snapshots || 0) + 1;
-  if (state.snapshots === 1) fitToData();
+  if (state.snapshots === 1) fitRegion(state.trail[0]?.code);
   addProvinceBoundaries();
   markDirty('teams', 'depots', 'incidents', 'panels', 'plan');
   loadStock();
@@ -256,6 +264,9 @@ function onEvent(ev) {
   const [kind, verb] = ev.event.split('.');
   const d = ev.data || {};
   if (kind === 'incident' || kind === 'order' || kind === 'stock') loadShortfallsSoon();
+  // The roll-up follows what it counts, at most once every two seconds.
+  if (['incident', 'team', 'task', 'support_request'].includes(kind) || (state.stockItem && (kind === 'order' || kind === 'stock'))) regions.refreshSoon();
+  if (kind === 'support_request') support.onEvent(ev);
   switch (kind) {
     case 'incident':
       if (verb === 'status') {
@@ -263,19 +274,19 @@ function onEvent(ev) {
         if (i) i.status = d.to;
       } else if (d.id) state.incidents.set(d.id, { ...state.incidents.get(d.id), ...d });
       markDirty('incidents', 'panels');
-      if (state.selected === d.id && state.commander && openIncident(d)) refreshPlanSoon();
+      if (state.selected === d.id && state.commander && openIncident(d)) plan.refreshPlanSoon();
       break;
     case 'task':
       if (d.id) state.tasks.set(d.id, d);
       if (verb === 'escalated' || verb === 'declined') flash(d.id);
       markDirty('panels', 'plan');
-      if (state.selected === d.incident) refreshPlanSoon();
+      if (state.selected === d.incident) plan.refreshPlanSoon();
       break;
     case 'order':
       if (d.id) state.orders.set(d.id, d);
       markDirty('panels');
       if (state.stockItem && d.lines?.some((l) => l.item === state.stockItem)) loadStockSoon();
-      if (state.selected === d.incident) refreshPlanSoon();
+      if (state.selected === d.incident) plan.refreshPlanSoon();
       break;
     case 'team':
       if (verb === 'status' || verb === 'stale' || verb === 'fresh') {
@@ -300,12 +311,29 @@ function onEvent(ev) {
 }
 
 const live = new Live({
-  topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots'],
+  // Support requests have a topic of their own where the server has them.
+  topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots', ...(support.available ? ['support'] : [])],
   onSnapshot, onEvent, onPositions,
   onStatus: (st, detail) => { badge.update(st, detail); document.body.dataset.conn = st; },
 });
 window.dispatchdLive = live;
 window.dispatchdFit = fitToData;
+
+// fitRegion frames a region's depots, teams and open incidents; with no
+// region (the whole deployment), everything shown.
+function fitRegion(code) {
+  if (!code) { fitToData(); state.fittedRegion = null; return; }
+  const p = regionPrefix(code);
+  const inRegion = (x) => String(x.region || '').startsWith(p);
+  const pts = [...state.depots.values()].filter(inRegion).map((d) => d.location)
+    .concat([...state.teams.values()].filter(inRegion).map((x) => x.position || x.base))
+    .concat([...state.incidents.values()].filter((i) => inRegion(i) && openIncident(i)).map((i) => i.location))
+    .filter(Boolean);
+  if (!pts.length) return;
+  const lons = pts.map((c) => c.lon), lats = pts.map((c) => c.lat);
+  map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 60, maxZoom: 12, duration: 600 });
+  state.fittedRegion = code;
+}
 
 function fitToData() {
   const pts = [...state.depots.values()].map((d) => d.location).concat([...state.teams.values()].map((x) => x.base).filter(Boolean));
@@ -319,6 +347,7 @@ function fitToData() {
 // ---- stock of a chosen item --------------------------------------------
 
 api('GET', '/api/v1/items?limit=500').then((r) => {
+  state.itemNames = Object.fromEntries(r.items.map((it) => [it.code, it.name]));
   for (const it of r.items) stockPick.append(h('option', { value: it.code, selected: it.code === state.stockItem }, `${it.name} (${it.code})`));
 }).catch(() => {});
 async function loadStock() {
@@ -358,7 +387,7 @@ function renderPanels() {
   const inc = [...state.incidents.values()].filter(openIncident).sort((a, b) => a.level - b.level || b.reported_at.localeCompare(a.reported_at));
   panels.incidents.querySelector('.list').replaceChildren(...(inc.length ? inc.map((i) => h('li.incident', {
     dataset: { id: i.id, level: i.level }, class: i.id === state.selected ? 'incident selected' : 'incident',
-    onclick: () => select(i.id),
+    onclick: () => plan.select(i.id),
   }, h('span.lvl', { style: `background:${levelColor[i.level]}` }, t(`level.${i.level}`)),
   h('span.title', {}, i.title),
   h('span.meta', {}, `${t(`type.${i.type}`)} · ${t(`status.${i.status}`)} · ${fmtTime(i.reported_at)}`))) : [h('li.none', {}, t('noneOpen'))]));
@@ -380,7 +409,7 @@ function renderPanels() {
   for (const i of inc) for (const need of state.short?.[i.id] || []) shorts.push(h('li.short', {}, h('span.title', {}, `${need.name || need.item}`),
     h('span.n', {}, `${need.shortfall} ${need.unit || ''}`), h('span.meta', {}, i.title)));
   panels.short.querySelector('.list').replaceChildren(...(shorts.length ? shorts : [h('li.none', {}, t('noneOpen'))]));
-  renderPlan();
+  plan.renderPlan();
 }
 onLang(() => markDirty('panels'));
 
@@ -396,263 +425,4 @@ setInterval(tickCountdowns, 1000);
 
 function flash(id) {
   requestAnimationFrame(() => document.querySelector(`li.task[data-id="${id}"]`)?.classList.add('flash'));
-}
-
-// ---- the commander's plan ----------------------------------------------
-
-map.on('click', 'incidents', (e) => {
-  e.preventDefault();
-  select(e.features[0].properties.id);
-});
-map.on('mouseenter', 'incidents', () => { map.getCanvas().style.cursor = 'pointer'; });
-map.on('mouseleave', 'incidents', () => { map.getCanvas().style.cursor = ''; });
-
-async function select(id) {
-  state.selected = id;
-  markDirty('incidents', 'panels');
-  const i = state.incidents.get(id);
-  if (!state.commander && i) map.easeTo({ center: [i.location.lon, i.location.lat], zoom: Math.max(map.getZoom(), 9) });
-  if (state.commander) await loadPlan();
-}
-
-// The plan keeps the commander's choices across refreshes: which picks are
-// in, and quantities changed by hand.
-async function loadPlan() {
-  const id = state.selected;
-  if (!id) return;
-  try {
-    const sug = await api('GET', `/api/v1/incidents/${id}/suggestions`);
-    if (state.selected !== id) return;
-    const prev = state.plan?.incident === id ? state.plan : null;
-    state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted, result: prev?.result, showAlt: prev?.showAlt };
-    state.short = { ...state.short, [id]: sug.items.filter((x) => x.shortfall > 0) };
-  } catch (e) {
-    state.plan = { incident: id, sug: null, error: e.message, off: new Set(), on: new Set(), qty: {} };
-  }
-  markDirty('plan', 'panels');
-}
-let planTimer = null;
-function refreshPlanSoon() { clearTimeout(planTimer); planTimer = setTimeout(loadPlan, 500); }
-
-function planChoices() {
-  const p = state.plan, sug = p.sug;
-  const tasks = [], orders = new Map();
-  for (const need of sug.teams) {
-    for (const pick of [...need.picks, ...need.alternates]) {
-      const key = `t:${need.need}:${pick.team.id}`;
-      const isPick = need.picks.includes(pick);
-      if (isPick ? p.off.has(key) : !p.on.has(key)) continue;
-      tasks.push({ team: pick.team.id, need: need.need, pick });
-    }
-  }
-  for (const it of sug.items) {
-    for (const line of it.plan) {
-      const key = `o:${it.item}:${line.depot.id}`;
-      if (p.off.has(key)) continue;
-      const qty = p.qty[key] ?? line.qty;
-      if (!(qty > 0)) continue;
-      if (!orders.has(line.depot.id)) orders.set(line.depot.id, { depot: line.depot.id, lines: [], line });
-      orders.get(line.depot.id).lines.push({ item: it.item, qty });
-    }
-  }
-  return { tasks, orders: [...orders.values()] };
-}
-
-// renderPlan redraws the plan only when what it shows has changed, so
-// that a commander's click or typing is not lost to a redraw.
-let planShown = '';
-function renderPlan() {
-  const p = state.plan, el = panels.plan;
-  el.hidden = !p;
-  if (!p) { planShown = ''; return; }
-  const i = state.incidents.get(p.incident);
-  const answers = [...state.tasks.values()].filter((k) => k.incident === p.incident).map((k) => k.id + k.status)
-    .concat([...state.orders.values()].filter((o) => o.incident === p.incident).map((o) => o.id + o.status));
-  const shown = JSON.stringify([p.incident, i?.title, p.sug?.computed_at, [...p.off], [...p.on], [...(p.showAlt || [])], p.qty, p.error, p.result, p.sending, answers, document.documentElement.lang]);
-  if (shown === planShown) return;
-  planShown = shown;
-  const rows = [h('h2', {}, `${t('plan')} · ${i?.title || ''}`)];
-  if (p.error) rows.push(h('p.error', {}, p.error));
-  if (p.sug) {
-    const toggle = (key, isPick) => (e) => {
-      const set = isPick ? p.off : p.on;
-      if ((isPick && !e.target.checked) || (!isPick && e.target.checked)) set.add(key); else set.delete(key);
-      markDirty('plan');
-    };
-    for (const need of p.sug.teams) {
-      rows.push(h('h3', {}, `${t(`cap.${need.need}`)} × ${need.count}`));
-      const pickRow = (pick, isPick) => {
-        const key = `t:${need.need}:${pick.team.id}`;
-        const checked = isPick ? !p.off.has(key) : p.on.has(key);
-        return h('label.pick', { class: `pick${pick.meets_deadline ? '' : ' late'}${isPick ? '' : ' alt'}`, dataset: { team: pick.team.id } },
-          h('input', { type: 'checkbox', checked, onchange: toggle(key, isPick) }),
-          h('span.name', {}, pick.team.name),
-          h('span.eta', {}, `${(pick.distance_m / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(pick.eta_s / 60)} ${t('min')}`),
-          pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')));
-      };
-      for (const pick of need.picks) rows.push(pickRow(pick, true));
-      if (need.shortfall > 0) rows.push(h('p.warn', {}, `${t('shortfall')}: ${need.shortfall}`));
-      if (need.alternates.length) {
-        // Open alternates stay open across redraws.
-        p.showAlt ||= new Set();
-        rows.push(h('details', { open: p.showAlt.has(need.need), ontoggle: (e) => {
-          // A redraw may have replaced this element meanwhile: keep the
-          // choice and draw it again.
-          const was = p.showAlt.has(need.need);
-          if (e.target.open) p.showAlt.add(need.need); else p.showAlt.delete(need.need);
-          if (was !== p.showAlt.has(need.need)) markDirty('plan');
-        } },
-          h('summary', {}, t('alternates')), need.alternates.map((a) => pickRow(a, false))));
-      }
-    }
-    for (const it of p.sug.items) {
-      rows.push(h('h3', {}, `${it.name || it.item} × ${it.needed} ${it.unit || ''}`));
-      for (const line of it.plan) {
-        const key = `o:${it.item}:${line.depot.id}`;
-        rows.push(h('label.pick', { class: `pick${line.meets_deadline ? '' : ' late'}`, dataset: { depot: line.depot.id } },
-          h('input', { type: 'checkbox', checked: !p.off.has(key), onchange: (e) => { if (e.target.checked) p.off.delete(key); else p.off.add(key); markDirty('plan'); } }),
-          h('span.name', {}, line.depot.name),
-          h('input.qty', { type: 'number', min: 1, max: line.available, value: p.qty[key] ?? line.qty,
-            onchange: (e) => { p.qty[key] = Math.max(0, Math.min(line.available, Math.floor(+e.target.value || 0))); } }),
-          h('span.eta', {}, `${t('eta')} ${Math.round(line.eta_s / 60)} ${t('min')}`),
-          line.meets_deadline ? null : h('span.warn', {}, t('missesDeadline'))));
-      }
-      if (it.shortfall > 0) rows.push(h('p.warn.shortfall', {}, `${t('shortfall')}: ${it.shortfall} ${it.unit || ''}`));
-    }
-    rows.push(h('div.actions', {},
-      h('button.primary#dispatch', { onclick: dispatchPlan, disabled: p.sending }, t('dispatch')),
-      h('button#close-plan', { onclick: () => { state.selected = null; state.plan = null; markDirty('plan', 'panels', 'incidents'); } }, t('cancel'))));
-    if (p.result) rows.push(h('p.ok#dispatch-result', {}, p.result));
-  }
-  // The answers: every task and order of this incident, live.
-  const tasks = [...state.tasks.values()].filter((k) => k.incident === p.incident);
-  const orders = [...state.orders.values()].filter((o) => o.incident === p.incident);
-  if (tasks.length || orders.length) {
-    rows.push(h('h3', {}, t('answers')));
-    rows.push(h('ol.answers', {},
-      tasks.map((k) => h('li.answer', { dataset: { task: k.id, status: k.status } }, h('span.name', {}, k.team_name || k.team),
-        h('span.status', { class: `status s-${k.status}` }, t(`status.${k.status}`)))),
-      orders.map((o) => h('li.answer', { dataset: { order: o.id, status: o.status } }, h('span.name', {}, o.depot_name || o.depot),
-        h('span.status', { class: `status s-${o.status}` }, t(`status.${o.status}`))))));
-  }
-  el.replaceChildren(...rows);
-}
-
-async function dispatchPlan() {
-  const p = state.plan;
-  const { tasks, orders } = planChoices();
-  if (!tasks.length && !orders.length) return;
-  p.sending = true;
-  p.error = '';
-  markDirty('plan', 'panels');
-  p.key ||= crypto.randomUUID ? crypto.randomUUID() : String(Date.now());
-  try {
-    const r = await api('POST', `/api/v1/incidents/${p.incident}/dispatch`, {
-      tasks: tasks.map((x) => ({ team: x.team, need: x.need })),
-      orders: orders.map((o) => ({ depot: o.depot, lines: o.lines })),
-    }, { key: p.key });
-    for (const k of r.tasks) state.tasks.set(k.id, k);
-    for (const o of r.orders) state.orders.set(o.id, o);
-    p.result = `${t('dispatched')}: ${r.tasks.length} + ${r.orders.length}`;
-    p.key = null;
-    p.off = new Set(); p.on = new Set(); p.qty = {};
-    await loadPlan();
-    state.plan.result = p.result;
-  } catch (e) {
-    state.plan.error = e.message;
-    p.key = null;
-  } finally {
-    state.plan.sending = false;
-    markDirty('plan', 'panels');
-  }
-}
-
-// ETA tags at the far end of each plan line: HTML markers, a handful at
-// most, so that the map needs no glyph server.
-let etaTags = [];
-function tag(at, text, late) {
-  const el = h('div.eta-tag', { class: late ? 'eta-tag late' : 'eta-tag' }, text);
-  etaTags.push(new Marker({ element: el, anchor: 'bottom', offset: [0, -8] }).setLngLat(at).addTo(map));
-}
-
-function drawPlanLines() {
-  const src = map.getSource('plan');
-  if (!src) return;
-  for (const m of etaTags) m.remove();
-  etaTags = [];
-  const p = state.plan, i = p && state.incidents.get(p.incident);
-  if (!p?.sug || !i) { src.setData(empty()); return; }
-  const to = [i.location.lon, i.location.lat];
-  const fs = [];
-  const { tasks, orders } = planChoices();
-  for (const x of tasks) {
-    const tm = state.teams.get(x.team), at = tm && (tm.position || tm.base);
-    if (!at) continue;
-    fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[at.lon, at.lat], to] }, properties: { kind: 'team', late: !x.pick.meets_deadline } });
-    tag([at.lon, at.lat], `${x.pick.team.name.slice(0, 12)} · ${Math.round(x.pick.eta_s / 60)} ${t('min')}`, !x.pick.meets_deadline);
-  }
-  for (const o of orders) {
-    const d = state.depots.get(o.depot);
-    if (!d) continue;
-    fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[d.location.lon, d.location.lat], to] }, properties: { kind: 'depot', late: !o.line.meets_deadline } });
-    tag([d.location.lon, d.location.lat], `${o.lines.map((l) => l.qty).join('+')} · ${Math.round(o.line.eta_s / 60)} ${t('min')}`, !o.line.meets_deadline);
-  }
-  fs.push({ type: 'Feature', geometry: { type: 'Point', coordinates: to }, properties: {} });
-  src.setData({ type: 'FeatureCollection', features: fs });
-  state.planLines = fs.length - 1;
-  if (p.fitted !== p.incident) {
-    // Frame the plan once: the incident and every team and depot in it.
-    p.fitted = p.incident;
-    const pts = fs.flatMap((f) => (f.geometry.type === 'Point' ? [f.geometry.coordinates] : f.geometry.coordinates));
-    const lons = pts.map((c) => c[0]), lats = pts.map((c) => c[1]);
-    map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 120, maxZoom: 13, duration: 600 });
-  }
-}
-
-// ---- a new incident, placed on the map ----------------------------------
-
-map.on('click', (e) => {
-  if (!state.commander || e.defaultPrevented) return;
-  newIncidentForm(e.lngLat);
-});
-
-let popup = null;
-function newIncidentForm(at) {
-  popup?.remove();
-  const types = Object.keys({ flood: 1, typhoon: 1, forest_fire: 1, fire: 1, hazmat: 1, building_collapse: 1, earthquake: 1,
-    mine_accident: 1, geological_hazard: 1, traffic_accident: 1, drowning: 1, power_outage: 1, epidemic: 1, other: 1 });
-  const err = h('p.error');
-  const form = h('form.new-incident#new-incident', {
-    onsubmit: async (e) => {
-      e.preventDefault();
-      const f = new FormData(form);
-      const pairs = (s, k1, k2) => String(s || '').split(/[,，\s]+/).filter(Boolean).map((x) => {
-        const [a, b] = x.split(/[×x*:]/);
-        return { [k1]: a, [k2]: Number(b || 1) };
-      });
-      try {
-        const inc = await api('POST', '/api/v1/incidents', {
-          type: f.get('type'), level: Number(f.get('level')), title: f.get('title'),
-          location: { lon: +at.lng.toFixed(6), lat: +at.lat.toFixed(6) },
-          needs: { teams: pairs(f.get('teams'), 'capability', 'count'), items: pairs(f.get('items'), 'item', 'qty') },
-          deadline_s: Math.round(Number(f.get('deadline') || 180) * 60),
-        }, { key: form.dataset.key });
-        popup.remove();
-        state.incidents.set(inc.id, inc);
-        select(inc.id);
-      } catch (e2) {
-        err.textContent = e2.message;
-      }
-    },
-    dataset: { key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) },
-  },
-  h('h3', {}, t('newIncident')),
-  h('label', {}, t('title'), h('input', { name: 'title', required: true })),
-  h('label', {}, t('type_'), h('select', { name: 'type' }, types.map((x) => h('option', { value: x }, t(`type.${x}`))))),
-  h('label', {}, t('level_'), h('select', { name: 'level' }, [1, 2, 3, 4].map((l) => h('option', { value: l, selected: l === 3 }, t(`level.${l}`))))),
-  h('label', {}, t('needsTeams'), h('input', { name: 'teams', placeholder: 'water_rescue×2' })),
-  h('label', {}, t('needsItems'), h('input', { name: 'items', placeholder: '2020301×10' })),
-  h('label', {}, t('deadline'), h('input', { name: 'deadline', type: 'number', min: 1, value: 180 })),
-  h('button.primary', { type: 'submit' }, t('create')), err);
-  popup = new Popup({ closeOnClick: false, maxWidth: '360px' }).setLngLat(at).setDOMContent(form).addTo(map);
 }
