@@ -22,12 +22,14 @@ type Data struct {
 }
 
 // User is an account to create. Team binds a team lead to a team, Depots a
-// depot manager to depots. The caller sets the passwords.
+// depot manager to depots; Jurisdiction is the region the user answers
+// for ("" the whole province). The caller sets the passwords.
 type User struct {
-	Username string
-	Role     dispatchd.Role
-	Team     string
-	Depots   []string
+	Username     string
+	Role         dispatchd.Role
+	Team         string
+	Depots       []string
+	Jurisdiction string
 }
 
 // FirstCity is the region prefix of the city whose team leads and depot
@@ -37,7 +39,8 @@ const FirstCity = "3301"
 // Province returns the registry of Zhejiang: items, teams, depots, stock
 // levels, and users admin, commander, viewer, a team lead for each team of
 // the first city ("lead-" + team id) and a depot manager for each depot of
-// the first city and the provincial depot ("mgr-" + depot id). It returns new
+// the first city and the provincial depot ("mgr-" + depot id), each with the
+// jurisdiction of its team's or depot's region. It returns new
 // slices on every call, with the same content.
 func Province() *Data {
 	g := newGen()
@@ -52,12 +55,13 @@ func Province() *Data {
 	}
 	for _, t := range d.Teams {
 		if strings.HasPrefix(t.Region, FirstCity) {
-			d.Users = append(d.Users, User{Username: "lead-" + t.ID, Role: dispatchd.RoleTeamLead, Team: t.ID})
+			d.Users = append(d.Users, User{Username: "lead-" + t.ID, Role: dispatchd.RoleTeamLead, Team: t.ID, Jurisdiction: t.Region})
 		}
 	}
 	for _, dp := range d.Depots {
 		if strings.HasPrefix(dp.Region, FirstCity) || dp.Tier == resources.Provincial {
-			d.Users = append(d.Users, User{Username: "mgr-" + dp.ID, Role: dispatchd.RoleDepotManager, Depots: []string{dp.ID}})
+			d.Users = append(d.Users, User{Username: "mgr-" + dp.ID, Role: dispatchd.RoleDepotManager, Depots: []string{dp.ID},
+				Jurisdiction: dp.Region})
 		}
 	}
 	return d

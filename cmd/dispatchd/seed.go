@@ -64,7 +64,7 @@ func seedDemo(ctx context.Context, st appStore, registry *resources.Service, aut
 	}
 	seeds := make([]auth.SeedUser, len(d.Users))
 	for i, u := range d.Users {
-		seeds[i] = auth.SeedUser{Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots}
+		seeds[i] = auth.SeedUser{Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots, Jurisdiction: u.Jurisdiction}
 	}
 	n, err := authSvc.EnsureUsers(ctx, dispatchd.System, demoPassword, seeds)
 	if err != nil {
