@@ -135,10 +135,10 @@ func (s *Service) writeChunk(ctx context.Context, c *checker, b *Batch, evs []di
 
 // checker checks the rows of one file, a chunk at a time.
 type checker struct {
-	s       *Service
-	actor   dispatchd.Actor
-	kind    ImportKind
-	codes   []string // item codes, sorted: teams and stock
+	s     *Service
+	actor dispatchd.Actor
+	kind  ImportKind
+	codes []string // item codes, sorted: teams and stock
 	// regions holds the region of every team (teams), or of every depot
 	// (depots and stock), by id: an existing row's region, for the
 	// jurisdiction and the event of a row that replaces it.
