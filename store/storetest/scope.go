@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"dispatchd"
+	"dispatchd/auth"
 	"dispatchd/resources"
 )
 
@@ -258,4 +259,46 @@ func wantField(t *testing.T, err error, field string) {
 		}
 	}
 	t.Fatalf("got %v, want an error of field %s", err, field)
+}
+
+// testUserJurisdiction checks the store's jurisdiction filter of users and
+// the auth service's rules for an admin with a jurisdiction.
+func testUserJurisdiction(t *testing.T, s Store) {
+	c := ctx(t)
+	svc := auth.NewService(s, s, 0)
+	seeds := []auth.SeedUser{
+		{Username: "aa", Role: dispatchd.RoleCommander},
+		{Username: "bb", Role: dispatchd.RoleCommander, Jurisdiction: "330100"},
+		{Username: "cc", Role: dispatchd.RoleCommander, Jurisdiction: "330127"},
+		{Username: "dd", Role: dispatchd.RoleCommander, Jurisdiction: "330203"},
+	}
+	ok(svc.EnsureUsers(c, actor, "demo", seeds)).get(t)
+	names := func(us []auth.User) string { return ids(us, func(u auth.User) string { return u.Username }) }
+	for _, tt := range []struct{ j, want string }{{"", "[aa bb cc dd]"}, {"330000", "[bb cc dd]"}, {"330100", "[bb cc]"}, {"330127", "[cc]"}} {
+		if got := names(ok(s.ListUsers(c, auth.UserFilter{Jurisdiction: tt.j, Limit: 10})).get(t)); got != tt.want {
+			t.Errorf("users of %q: got %v, want %v", tt.j, got, tt.want)
+		}
+	}
+	hz := dispatchd.Actor{Username: "hzadmin", Role: dispatchd.RoleAdmin, Jurisdiction: "330100"}
+	for _, tt := range []struct{ j, want string }{{"", "[bb cc]"}, {"330000", "[bb cc]"}, {"330127", "[cc]"}, {"330200", "[]"}} {
+		got, _ := ok2(svc.Users(c, hz, auth.UserFilter{Jurisdiction: tt.j})).get(t)
+		if names(got) != tt.want {
+			t.Errorf("hzadmin's users of %q: got %v, want %v", tt.j, names(got), tt.want)
+		}
+	}
+	a := ok(s.GetUserByUsername(c, "aa")).get(t)
+	_, err := svc.User(c, hz, a.ID)
+	wantCode(t, err, dispatchd.ENOTFOUND)
+	_, err = svc.CreateUser(c, hz, auth.NewUser{Username: "wide", Password: "harbour-lamp-42", Role: dispatchd.RoleViewer, Jurisdiction: "330000"})
+	wantCode(t, err, dispatchd.EINVALID)
+	cc := ok(s.GetUserByUsername(c, "cc")).get(t)
+	var regions []string
+	for _, ev := range events(t, s) {
+		if ev.Type == "user.created" && ev.Subject == cc.ID {
+			regions = ev.Regions
+		}
+	}
+	if fmt.Sprint(regions) != "[330127]" {
+		t.Errorf("user.created of cc: regions %v, want [330127]", regions)
+	}
 }

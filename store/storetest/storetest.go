@@ -55,6 +55,7 @@ func Run(t *testing.T, open Open) {
 		{"RegistryPrefix", testRegistryPrefix},
 		{"RegistryJurisdiction", testRegistryJurisdiction},
 		{"ImportJurisdiction", testImportJurisdiction},
+		{"UserJurisdiction", testUserJurisdiction},
 		{"StockAdjust", testStockAdjust},
 		{"StockNeverNegative", testStockNeverNegative},
 		{"StockConcurrentWithdrawals", testStockConcurrent},
