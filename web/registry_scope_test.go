@@ -268,3 +268,44 @@ func TestJurisdictionUsers(t *testing.T) {
 		}
 	})
 }
+
+// TestJurisdictionEveryRegistryRoute walks every route of a team or a
+// depot by id, as an admin of Hangzhou: each answers 404 for Ningbo's team
+// or depot, as for an unknown id, and anything but 404 for Hangzhou's.
+func TestJurisdictionEveryRegistryRoute(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	scopeSetup(t, e)
+	e.scopedUser("hzadmin", "admin", "330100", nil)
+	walked := 0
+	for _, inside := range []bool{false, true} {
+		for _, rt := range e.srv.Routes() {
+			var id string
+			switch {
+			case strings.HasPrefix(rt.Path, "/api/v1/teams/:id"):
+				id = map[bool]string{false: "t2", true: "t1"}[inside]
+			case strings.HasPrefix(rt.Path, "/api/v1/depots/:id"):
+				id = map[bool]string{false: "d2", true: "d1"}[inside]
+			default:
+				continue
+			}
+			if inside && rt.Method == "DELETE" {
+				continue // the rest of the walk needs them
+			}
+			var body any
+			if rt.Method == "POST" || rt.Method == "PATCH" {
+				body = map[string]any{}
+			}
+			r := e.as("hzadmin", rt.Method, strings.Replace(rt.Path, ":id", id, 1), body)
+			switch {
+			case !inside && r.status != 404:
+				t.Errorf("%s %s for %s (outside): got %d %s, want 404", rt.Method, rt.Path, id, r.status, r.body)
+			case inside && (r.status == 404 || r.status >= 500):
+				t.Errorf("%s %s for %s (inside): got %d %s", rt.Method, rt.Path, id, r.status, r.body)
+			}
+			walked++
+		}
+	}
+	if walked < 15 {
+		t.Fatalf("walked %d routes: the registry's routes were not found", walked)
+	}
+}
