@@ -175,13 +175,7 @@ func TestJurisdictionTracksTrackersPositions(t *testing.T) {
 
 		// t2 is known to the dispatch view: refused for being outside,
 		// not for being unknown.
-		deadline := time.Now().Add(10 * time.Second)
-		for !e.proj.HasTeam("t2") {
-			if time.Now().After(deadline) {
-				t.Fatal("the dispatch view never held team t2")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitTeam(t, e, "t2")
 		now := time.Now().UTC()
 		batch := map[string]any{"positions": []map[string]any{
 			{"team": "t2", "lon": 121.8, "lat": 29.9, "ts": now.Add(-time.Second)},
@@ -307,5 +301,18 @@ func TestJurisdictionEveryRegistryRoute(t *testing.T) {
 	}
 	if walked < 15 {
 		t.Fatalf("walked %d routes: the registry's routes were not found", walked)
+	}
+}
+
+// waitTeam waits until the dispatch view, which follows the event feed,
+// holds the team: positions for a team it does not hold are refused.
+func waitTeam(t *testing.T, e *env, team string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !e.proj.HasTeam(team) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dispatch view never held team %s", team)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
