@@ -75,13 +75,22 @@ func (s *Service) CreateTracker(ctx context.Context, actor dispatchd.Actor, n Ne
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	// The tracker lies in its team's region: the admins of that region
+	// manage it, and its events are seen there.
+	team := strings.TrimSpace(n.Team)
+	t, err := s.registry.GetTeam(ctx, team)
+	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND || err == nil && !actor.Covers(t.Region) {
+		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "team", Message: "unknown team " + team})
+	} else if err != nil {
+		return nil, err
+	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("read password: %w", err)
 	}
 	// Nobody logs in as a tracker: the password is random and forgotten.
-	u, err := s.CreateUser(ctx, actor, NewUser{Username: trackerPrefix + id, Password: base64.RawURLEncoding.EncodeToString(raw),
-		Role: dispatchd.RoleTracker, Team: strings.TrimSpace(n.Team)})
+	u, err := s.createUser(ctx, actor, NewUser{Username: trackerPrefix + id, Password: base64.RawURLEncoding.EncodeToString(raw),
+		Role: dispatchd.RoleTracker, Team: team, Jurisdiction: t.Region}, false)
 	if err != nil {
 		if dispatchd.ErrorCode(err) == dispatchd.ECONFLICT {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "tracker %s is already registered", id)
@@ -130,15 +139,27 @@ func (s *Service) Tracker(ctx context.Context, id, key string) (dispatchd.Actor,
 	return u.Actor(s.desks), nil
 }
 
-// DeleteTracker disables a device and revokes its token.
+// DeleteTracker disables a device and revokes its token. A tracker whose
+// team lies outside the actor's jurisdiction is not found.
 func (s *Service) DeleteTracker(ctx context.Context, actor dispatchd.Actor, id string) error {
+	notFound := dispatchd.Errorf(dispatchd.ENOTFOUND, "tracker %s not found", id)
 	u, err := s.store.GetUserByUsername(ctx, trackerPrefix+deviceID(id))
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND || err == nil && u.Role != dispatchd.RoleTracker {
-		return dispatchd.Errorf(dispatchd.ENOTFOUND, "tracker %s not found", id)
+		return notFound
 	} else if err != nil {
 		return err
 	}
+	// Its team's region, or the tracker's own once the team is gone.
+	region := u.Jurisdiction
+	if t, err := s.registry.GetTeam(ctx, u.Team); err == nil {
+		region = t.Region
+	} else if dispatchd.ErrorCode(err) != dispatchd.ENOTFOUND {
+		return err
+	}
+	if !actor.Covers(region) {
+		return notFound
+	}
 	disabled := true
-	_, err = s.UpdateUser(ctx, actor, u.ID, UserPatch{Disabled: &disabled})
+	_, err = s.updateUser(ctx, actor, u.ID, UserPatch{Disabled: &disabled}, func(*User) bool { return true })
 	return err
 }

@@ -319,13 +319,18 @@ func TestUsers(t *testing.T) {
 			if !ok || u.Username != "lead-"+u.Team || !strings.HasPrefix(tm.Region, FirstCity) {
 				t.Errorf("user %s: team %q", u.Username, u.Team)
 			}
+			if u.Jurisdiction != tm.Region || len(u.Jurisdiction) != 6 || strings.HasSuffix(u.Jurisdiction, "00") {
+				t.Errorf("user %s: jurisdiction %q, want its team's county %s", u.Username, u.Jurisdiction, tm.Region)
+			}
 		case dispatchd.RoleDepotManager:
 			if len(u.Depots) != 1 || u.Username != "mgr-"+u.Depots[0] {
 				t.Errorf("user %s: depots %v", u.Username, u.Depots)
 				continue
 			}
-			if _, ok := depots[u.Depots[0]]; !ok {
+			if dp, ok := depots[u.Depots[0]]; !ok {
 				t.Errorf("user %s: no depot %s", u.Username, u.Depots[0])
+			} else if u.Jurisdiction != dp.Region {
+				t.Errorf("user %s: jurisdiction %q, want its depot's region %s", u.Username, u.Jurisdiction, dp.Region)
 			}
 		default:
 			if u.Team != "" || len(u.Depots) > 0 {

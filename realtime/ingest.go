@@ -33,6 +33,7 @@ const (
 type Ingest struct {
 	filter *Filter
 	known  func(team string) bool
+	region func(team string) string
 	out    func(live, accepted []Position)
 	now    func() time.Time
 }
@@ -43,12 +44,18 @@ func NewIngest(f *Filter, known func(team string) bool, out func(live, accepted 
 	return &Ingest{filter: f, known: known, out: out, now: func() time.Time { return time.Now().UTC() }}
 }
 
+// SetTeamRegion tells the ingest each team's region: a commander or an
+// admin with a jurisdiction reports only for the teams within it, and a
+// position for any other is refused as one for an unknown team. Without
+// it such an actor reports for none. Call it before the ingest is used.
+func (in *Ingest) SetTeamRegion(region func(team string) string) { in.region = region }
+
 // Filter returns the ingest's filter, for its counts.
 func (in *Ingest) Filter() *Filter { return in.filter }
 
 // Accept takes a batch from an actor. A tracker or team lead reports for its own team
 // (a position that names no team is its team's); the command center may
-// report for any team.
+// report for any team of its jurisdiction.
 func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
 	res := Result{Rejected: []Rejected{}}
 	now := in.now()
@@ -65,7 +72,7 @@ func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
 				continue
 			}
 		}
-		if p.Team == "" || !in.known(p.Team) {
+		if p.Team == "" || !in.known(p.Team) || !in.covers(actor, p.Team) {
 			in.filter.Count(DropUnknown)
 			res.Rejected = append(res.Rejected, Rejected{i, DropUnknown})
 			continue
@@ -85,4 +92,14 @@ func (in *Ingest) Accept(actor dispatchd.Actor, ps []Position) Result {
 		in.out(live, accepted)
 	}
 	return res
+}
+
+// covers reports whether the actor may report for the team: a tracker or
+// team lead is bound to its own team already; anyone else needs the team
+// within its jurisdiction.
+func (in *Ingest) covers(actor dispatchd.Actor, team string) bool {
+	if actor.Jurisdiction == "" || actor.Is(dispatchd.RoleTracker, dispatchd.RoleTeamLead) {
+		return true
+	}
+	return in.region != nil && actor.Covers(in.region(team))
 }

@@ -62,6 +62,9 @@ type DepotPatch struct {
 
 // DepotFilter selects depots. After is the id to continue after.
 type DepotFilter struct {
+	// Prefix keeps the depots whose region starts with it: the caller's
+	// jurisdiction (dispatchd.RegionPrefix); "" keeps every depot.
+	Prefix  string
 	Region  string
 	Tier    Tier
 	Reserve Reserve

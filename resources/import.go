@@ -135,11 +135,14 @@ func (s *Service) writeChunk(ctx context.Context, c *checker, b *Batch, evs []di
 
 // checker checks the rows of one file, a chunk at a time.
 type checker struct {
-	s       *Service
-	actor   dispatchd.Actor
-	kind    ImportKind
-	codes   []string        // item codes, sorted: teams and stock
-	depots  map[string]bool // depot ids: stock
+	s     *Service
+	actor dispatchd.Actor
+	kind  ImportKind
+	codes []string // item codes, sorted: teams and stock
+	// regions holds the region of every team (teams), or of every depot
+	// (depots and stock), by id: an existing row's region, for the
+	// jurisdiction and the event of a row that replaces it.
+	regions map[string]string
 	errs    rowErrors
 	keys    *dupKeys // nil: not looked for
 	touched map[string]bool
@@ -153,19 +156,19 @@ func (s *Service) newChecker(ctx context.Context, actor dispatchd.Actor, kind Im
 	}
 	var err error
 	switch kind {
-	case ImportItems, ImportDepots:
+	case ImportItems:
+	case ImportDepots:
+		c.regions, err = s.store.DepotRegions(ctx, "")
 	case ImportTeams:
-		c.codes, err = s.store.ItemCodes(ctx)
+		if c.codes, err = s.store.ItemCodes(ctx); err != nil {
+			return nil, err
+		}
+		c.regions, err = s.store.TeamRegions(ctx, "")
 	case ImportStock:
 		if c.codes, err = s.store.ItemCodes(ctx); err != nil {
 			return nil, err
 		}
-		var ids []string
-		ids, err = s.store.DepotIDs(ctx)
-		c.depots = make(map[string]bool, len(ids))
-		for _, id := range ids {
-			c.depots[id] = true
-		}
+		c.regions, err = s.store.DepotRegions(ctx, "")
 	default:
 		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "kind", Message: "must be items, teams, depots or stock"})
 	}
@@ -178,7 +181,7 @@ func (s *Service) newChecker(ctx context.Context, actor dispatchd.Actor, kind Im
 // again returns a checker for a second pass over the file: the same
 // registry, no duplicate keys to look for (the first pass did).
 func (c *checker) again() *checker {
-	return &checker{s: c.s, actor: c.actor, kind: c.kind, codes: c.codes, depots: c.depots, touched: map[string]bool{}}
+	return &checker{s: c.s, actor: c.actor, kind: c.kind, codes: c.codes, regions: c.regions, touched: map[string]bool{}}
 }
 
 // check checks the chunk's rows, gives new rows their ids and times, and
@@ -206,6 +209,7 @@ func (c *checker) check(b *Batch) []dispatchd.Event {
 			t := &b.Teams[i]
 			c.id(line, &t.ID)
 			c.validate(line, t.Validate())
+			old := c.claim(line, "team", t.ID, &t.Region)
 			for j, e := range t.Equipment {
 				if _, ok := slices.BinarySearch(c.codes, e.Item); !ok && ValidItemCode(e.Item) {
 					c.errs.add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
@@ -214,13 +218,14 @@ func (c *checker) check(b *Batch) []dispatchd.Event {
 			// A new team starts fresh; the store keeps an existing team's flag.
 			t.PositionStale = false
 			t.CreatedAt, t.UpdatedAt = now, now
-			evs[i] = *c.s.event("team.imported", c.actor, t.ID, t)
+			evs[i] = *c.s.event("team.imported", c.actor, t.ID, t).Scoped("", old, t.Region)
 		case ImportDepots:
 			d := &b.Depots[i]
 			c.id(line, &d.ID)
 			c.validate(line, d.Validate())
+			old := c.claim(line, "depot", d.ID, &d.Region)
 			d.CreatedAt, d.UpdatedAt = now, now
-			evs[i] = *c.s.event("depot.imported", c.actor, d.ID, d)
+			evs[i] = *c.s.event("depot.imported", c.actor, d.ID, d).Scoped("", old, d.Region)
 		case ImportStock:
 			c.stock(line, b.Stock[i])
 		}
@@ -250,11 +255,27 @@ func (c *checker) dup(line int, key string) {
 	}
 }
 
+// claim checks the region of a team or depot row as CreateTeam does, and
+// that the row it replaces, if any, is within the actor's jurisdiction
+// too. It returns the replaced row's region.
+func (c *checker) claim(line int, what, id string, region *string) string {
+	old, exists := c.regions[id]
+	if exists && !c.actor.Covers(old) {
+		c.errs.add(line, "id", "%s %s exists outside your jurisdiction", what, id)
+	}
+	if msg := claimRegion(c.actor, region); msg != "" {
+		c.errs.add(line, "region", "%s", msg)
+	}
+	return old
+}
+
 func (c *checker) stock(line int, l StockLevel) {
+	region, known := c.regions[l.Depot]
 	switch {
 	case l.Depot == "":
 		c.errs.add(line, "depot", "is required")
-	case !c.depots[l.Depot]:
+	case !known || !c.actor.Covers(region):
+		// A depot outside the jurisdiction is one the actor cannot see.
 		c.errs.add(line, "depot", "unknown depot %s", l.Depot)
 	}
 	if _, ok := slices.BinarySearch(c.codes, l.Item); !ok {
@@ -286,7 +307,13 @@ func (c *checker) stockEvent(source string) *dispatchd.Event {
 	if source == "" {
 		source = "import"
 	}
-	return c.s.event("stock.imported", c.actor, "stock", StockImportEvent{Source: source, Lines: c.rows, Depots: sortedKeys(c.touched)})
+	depots := sortedKeys(c.touched)
+	regions := make([]string, len(depots))
+	for i, id := range depots {
+		regions[i] = c.regions[id]
+	}
+	return c.s.event("stock.imported", c.actor, "stock", StockImportEvent{Source: source, Lines: c.rows, Depots: depots}).
+		Scoped("", regions...)
 }
 
 // dupKeys finds keys given twice in a file with 12 bytes a row: a 64-bit

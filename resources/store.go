@@ -25,19 +25,28 @@ type Store interface {
 
 	CreateTeam(ctx context.Context, t *Team, ev *dispatchd.Event) error
 	UpdateTeam(ctx context.Context, id string, decide func(*Team) (*dispatchd.Event, error)) (*Team, error)
-	DeleteTeam(ctx context.Context, id string, ev *dispatchd.Event) error
+	// DeleteTeam locks the team, lets decide refuse or name the event,
+	// then deletes it.
+	DeleteTeam(ctx context.Context, id string, decide func(*Team) (*dispatchd.Event, error)) error
 	GetTeam(ctx context.Context, id string) (*Team, error)
 	ListTeams(ctx context.Context, f TeamFilter) ([]Team, error)
 	ImportTeams(ctx context.Context, teams []Team, evs []dispatchd.Event) error
+	// TeamRegions returns the region of every team whose region starts
+	// with prefix ("" for every team), by id.
+	TeamRegions(ctx context.Context, prefix string) (map[string]string, error)
 
 	CreateDepot(ctx context.Context, d *Depot, ev *dispatchd.Event) error
 	UpdateDepot(ctx context.Context, id string, decide func(*Depot) (*dispatchd.Event, error)) (*Depot, error)
-	// DeleteDepot fails with ECONFLICT while the depot holds stock.
-	DeleteDepot(ctx context.Context, id string, ev *dispatchd.Event) error
+	// DeleteDepot locks the depot, lets decide refuse or name the event,
+	// then deletes it; ECONFLICT while the depot holds stock.
+	DeleteDepot(ctx context.Context, id string, decide func(*Depot) (*dispatchd.Event, error)) error
 	GetDepot(ctx context.Context, id string) (*Depot, error)
 	ListDepots(ctx context.Context, f DepotFilter) ([]Depot, error)
 	DepotIDs(ctx context.Context) ([]string, error)
 	ImportDepots(ctx context.Context, depots []Depot, evs []dispatchd.Event) error
+	// DepotRegions returns the region of every depot whose region starts
+	// with prefix ("" for every depot), by id.
+	DepotRegions(ctx context.Context, prefix string) (map[string]string, error)
 
 	// ListStock returns every stock line of a depot, by item code.
 	ListStock(ctx context.Context, depot string) ([]Stock, error)

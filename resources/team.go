@@ -107,6 +107,9 @@ type TeamPatch struct {
 // TeamFilter selects teams. Region matches the code and every division
 // below it. After is the id to continue after.
 type TeamFilter struct {
+	// Prefix keeps the teams whose region starts with it: the caller's
+	// jurisdiction (dispatchd.RegionPrefix); "" keeps every team.
+	Prefix     string
 	Region     string
 	Capability string
 	Kind       TeamKind

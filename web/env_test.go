@@ -156,6 +156,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 				bus.Publish(live)
 			}
 		})
+	ingest.SetTeamRegion(proj.TeamRegion)
 	if hcfg.Flush == 0 {
 		hcfg.Flush = 20 * time.Millisecond
 	}

@@ -65,21 +65,26 @@ func (s *Server) refresh(c echo.Context) error {
 
 // me handles GET /api/v1/auth/me.
 func (s *Server) me(c echo.Context) error {
-	u, err := s.d.Auth.User(c.Request().Context(), actor(c).UserID)
+	u, err := s.d.Auth.User(c.Request().Context(), actor(c), actor(c).UserID)
 	if err != nil {
 		return err
 	}
 	return reply(c, http.StatusOK, u)
 }
 
-// listUsers handles GET /api/v1/users.
+// listUsers handles GET /api/v1/users (?jurisdiction=CODE: the users
+// whose jurisdiction lies within that region's subtree).
 func (s *Server) listUsers(c echo.Context) error {
 	q := newQuery(c)
-	f := auth.UserFilter{Role: enum(q, "role", dispatchd.Roles), Limit: int(q.int("limit", 1, 1000)), After: q.cursor()}
+	f := auth.UserFilter{Role: enum(q, "role", dispatchd.Roles), Jurisdiction: q.str("jurisdiction"),
+		Limit: int(q.int("limit", 1, 1000)), After: q.cursor()}
+	if f.Jurisdiction != "" && !dispatchd.ValidRegion(f.Jurisdiction) {
+		q.errs.Add("jurisdiction", "must be a 6-digit GB/T 2260 region code (9 digits for a township)")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	users, next, err := s.d.Auth.Users(c.Request().Context(), f)
+	users, next, err := s.d.Auth.Users(c.Request().Context(), actor(c), f)
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,7 @@ func (s *Server) createUser(c echo.Context) error {
 
 // getUser handles GET /api/v1/users/:id.
 func (s *Server) getUser(c echo.Context) error {
-	u, err := s.d.Auth.User(c.Request().Context(), c.Param("id"))
+	u, err := s.d.Auth.User(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (s *Server) listTeams(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	teams, next, err := s.d.Registry.Teams(c.Request().Context(), f, max)
+	teams, next, err := s.d.Registry.Teams(c.Request().Context(), actor(c), f, max)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (s *Server) createTeam(c echo.Context) error {
 
 // getTeam handles GET /api/v1/teams/:id.
 func (s *Server) getTeam(c echo.Context) error {
-	t, err := s.d.Registry.Team(c.Request().Context(), c.Param("id"))
+	t, err := s.d.Registry.Team(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Server) listDepots(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	depots, next, err := s.d.Registry.Depots(c.Request().Context(), f, max)
+	depots, next, err := s.d.Registry.Depots(c.Request().Context(), actor(c), f, max)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) createDepot(c echo.Context) error {
 
 // getDepot handles GET /api/v1/depots/:id.
 func (s *Server) getDepot(c echo.Context) error {
-	d, err := s.d.Registry.Depot(c.Request().Context(), c.Param("id"))
+	d, err := s.d.Registry.Depot(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -12,7 +13,7 @@ import (
 
 // getStock handles GET /api/v1/depots/:id/stock.
 func (s *Server) getStock(c echo.Context) error {
-	st, err := s.d.Registry.Stock(c.Request().Context(), c.Param("id"))
+	st, err := s.d.Registry.Stock(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -26,10 +27,16 @@ func (s *Server) getItemStock(c echo.Context) error {
 	if item == "" {
 		return dispatchd.Invalid(dispatchd.FieldError{Field: "item", Message: "required: an item code"})
 	}
+	ctx := c.Request().Context()
 	avail, err := s.d.Dispatch.Availability(item)
 	if err != nil {
 		return err
 	}
+	sees, err := s.d.Registry.StockDepots(ctx, actor(c))
+	if err != nil {
+		return err
+	}
+	maps.DeleteFunc(avail, func(depot string, _ int64) bool { return !sees(depot) })
 	return reply(c, http.StatusOK, map[string]any{"item": item, "available": avail})
 }
 
@@ -60,7 +67,7 @@ func (s *Server) getLedger(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	lines, next, err := s.d.Registry.Ledger(c.Request().Context(), f)
+	lines, next, err := s.d.Registry.Ledger(c.Request().Context(), actor(c), f)
 	if err != nil {
 		return err
 	}

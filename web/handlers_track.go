@@ -68,7 +68,7 @@ func (s *Server) getTrack(c echo.Context) error {
 		return dispatchd.Errorf(dispatchd.EUNAVAILABLE, "this server keeps no position history")
 	}
 	ctx, team := c.Request().Context(), c.Param("id")
-	if _, err := s.d.Registry.Team(ctx, team); err != nil {
+	if _, err := s.d.Registry.TrackTeam(ctx, actor(c), team); err != nil {
 		return err
 	}
 	ps, err := s.d.Track.Track(ctx, team, from, to, limit+1)

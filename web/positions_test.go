@@ -22,6 +22,7 @@ type ingestResult struct {
 func TestTrackersAndPositions(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		setupBoard(e)
+		waitTeam(t, e, "t2")
 		var tr struct {
 			ID, Team, Token string
 		}

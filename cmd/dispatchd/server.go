@@ -101,6 +101,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
 			}
 		})
+	s.pipe.Ingest.SetTeamRegion(s.proj.TeamRegion)
 	if cfg.redisURL != "" {
 		rb, err := redisbus.Open(ctx, cfg.redisURL, cfg.redisPrefix, s.pipe.Deliver)
 		if err != nil {

@@ -91,7 +91,7 @@ func (s *Store) UpdateItem(ctx context.Context, code string, decide func(*resour
 
 // DeleteItem implements resources.Store.
 func (s *Store) DeleteItem(ctx context.Context, code string, ev *dispatchd.Event) error {
-	return items.delete(ctx, s, code, ev, func(q Querier) error {
+	return items.delete(ctx, s, code, func(*resources.Item) (*dispatchd.Event, error) { return ev, nil }, func(q Querier) error {
 		var n int
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM stock WHERE item_code = $1`, code).Scan(&n); err != nil {
 			return err
@@ -148,8 +148,8 @@ func (s *Store) UpdateTeam(ctx context.Context, id string, decide func(*resource
 }
 
 // DeleteTeam implements resources.Store.
-func (s *Store) DeleteTeam(ctx context.Context, id string, ev *dispatchd.Event) error {
-	return teams.delete(ctx, s, id, ev, nil)
+func (s *Store) DeleteTeam(ctx context.Context, id string, decide func(*resources.Team) (*dispatchd.Event, error)) error {
+	return teams.delete(ctx, s, id, decide, nil)
 }
 
 // GetTeam implements resources.Store.
@@ -160,7 +160,7 @@ func (s *Store) GetTeam(ctx context.Context, id string) (*resources.Team, error)
 // ListTeams implements resources.Store.
 func (s *Store) ListTeams(ctx context.Context, f resources.TeamFilter) ([]resources.Team, error) {
 	var w where
-	s.commonFilter(&w, f.Region, f.Q, f.BBox, f.After)
+	s.commonFilter(&w, f.Prefix, f.Region, f.Q, f.BBox, f.After)
 	if f.Kind != "" {
 		w.add("kind = ?", string(f.Kind))
 	}
@@ -171,6 +171,11 @@ func (s *Store) ListTeams(ctx context.Context, f resources.TeamFilter) ([]resour
 		w.conds = append(w.conds, s.d.JSONArrayHas("capabilities", w.param(f.Capability)))
 	}
 	return teams.list(ctx, s.db, &w, "id", f.Limit)
+}
+
+// TeamRegions implements resources.Store.
+func (s *Store) TeamRegions(ctx context.Context, prefix string) (map[string]string, error) {
+	return s.regions(ctx, "teams", prefix)
 }
 
 // ImportTeams implements resources.Store.
@@ -189,8 +194,8 @@ func (s *Store) UpdateDepot(ctx context.Context, id string, decide func(*resourc
 }
 
 // DeleteDepot implements resources.Store.
-func (s *Store) DeleteDepot(ctx context.Context, id string, ev *dispatchd.Event) error {
-	return depots.delete(ctx, s, id, ev, func(q Querier) error {
+func (s *Store) DeleteDepot(ctx context.Context, id string, decide func(*resources.Depot) (*dispatchd.Event, error)) error {
+	return depots.delete(ctx, s, id, decide, func(q Querier) error {
 		var n int
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM stock WHERE depot_id = $1 AND (on_hand > 0 OR reserved > 0)`, id).Scan(&n); err != nil {
 			return err
@@ -211,7 +216,7 @@ func (s *Store) GetDepot(ctx context.Context, id string) (*resources.Depot, erro
 // ListDepots implements resources.Store.
 func (s *Store) ListDepots(ctx context.Context, f resources.DepotFilter) ([]resources.Depot, error) {
 	var w where
-	s.commonFilter(&w, f.Region, f.Q, f.BBox, f.After)
+	s.commonFilter(&w, f.Prefix, f.Region, f.Q, f.BBox, f.After)
 	if f.Tier != "" {
 		w.add("tier = ?", string(f.Tier))
 	}
@@ -226,12 +231,39 @@ func (s *Store) DepotIDs(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, `SELECT id FROM depots ORDER BY id`)
 }
 
+// DepotRegions implements resources.Store.
+func (s *Store) DepotRegions(ctx context.Context, prefix string) (map[string]string, error) {
+	return s.regions(ctx, "depots", prefix)
+}
+
+// regions returns id → region of the rows of table (teams, depots) whose
+// region starts with prefix.
+func (s *Store) regions(ctx context.Context, table, prefix string) (map[string]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, region FROM `+table+` WHERE region LIKE $1 ESCAPE '\'`, likeEscape(prefix)+"%")
+	if err != nil {
+		return nil, fmt.Errorf("list regions of %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, region string
+		if err := rows.Scan(&id, &region); err != nil {
+			return nil, err
+		}
+		out[id] = region
+	}
+	return out, rows.Err()
+}
+
 // ImportDepots implements resources.Store.
 func (s *Store) ImportDepots(ctx context.Context, list []resources.Depot, evs []dispatchd.Event) error {
 	return depots.importAll(ctx, s, list, evs)
 }
 
-func (s *Store) commonFilter(w *where, region, q string, bbox *geo.BBox, after string) {
+func (s *Store) commonFilter(w *where, prefix, region, q string, bbox *geo.BBox, after string) {
+	if prefix != "" {
+		w.add(`region LIKE ? ESCAPE '\'`, likeEscape(prefix)+"%")
+	}
 	if region != "" {
 		w.add("region LIKE ?", resources.RegionPrefix(region)+"%")
 	}

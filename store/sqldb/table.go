@@ -105,11 +105,16 @@ func (t *table[T]) update(ctx context.Context, s *Store, key string, decide func
 	return out, err
 }
 
-// delete removes a row; check, when set, runs first in the transaction and
-// may refuse.
-func (t *table[T]) delete(ctx context.Context, s *Store, key string, ev *dispatchd.Event, check func(q Querier) error) error {
+// delete removes a row: decide sees the locked row and may refuse or name
+// the event; check, when set, runs next in the transaction and may refuse.
+func (t *table[T]) delete(ctx context.Context, s *Store, key string, decide func(*T) (*dispatchd.Event, error), check func(q Querier) error) error {
 	return s.tx(ctx, func(q Querier) error {
-		if _, err := t.get(ctx, s, q, key, true); err != nil {
+		v, err := t.get(ctx, s, q, key, true)
+		if err != nil {
+			return err
+		}
+		ev, err := decide(v)
+		if err != nil {
 			return err
 		}
 		if check != nil {

@@ -128,7 +128,7 @@ func testDispatchAllOrNothing(t *testing.T, s Store) {
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Fatalf("got timeline %v, want %v", types, want)
 	}
-	ledger, _ := ok2(b.reg.Ledger(c, resources.LedgerFilter{Depot: "d1", Item: "1010101"})).get(t)
+	ledger, _ := ok2(b.reg.Ledger(c, actor, resources.LedgerFilter{Depot: "d1", Item: "1010101"})).get(t)
 	if ledger[0].Delta != 0 || ledger[0].Reserved != 100 || ledger[0].EventID != tl[4].ID {
 		t.Fatalf("got ledger line %+v, want the reservation tied to event %d", ledger[0], tl[4].ID)
 	}
@@ -210,7 +210,7 @@ func testExerciseNeverTouchesStock(t *testing.T, s Store) {
 	if st := level(t, s, "d1", "1010101"); st.OnHand != 100 || st.Reserved != 0 {
 		t.Fatalf("a drill changed real stock: %+v", st)
 	}
-	ledger, _ := ok2(b.reg.Ledger(c, resources.LedgerFilter{Depot: "d1", Item: "1010101"})).get(t)
+	ledger, _ := ok2(b.reg.Ledger(c, actor, resources.LedgerFilter{Depot: "d1", Item: "1010101"})).get(t)
 	if len(ledger) != 1 {
 		t.Fatalf("a drill wrote ledger lines: %+v", ledger)
 	}

@@ -102,7 +102,7 @@ func testTeams(t *testing.T, s Store) {
 	if team.ID == "" || team.Status != resources.TeamAvailable {
 		t.Fatalf("got id %q status %q, want an id and available", team.ID, team.Status)
 	}
-	got := ok(svc.Team(c, team.ID)).get(t)
+	got := ok(svc.Team(c, actor, team.ID)).get(t)
 	if fmt.Sprint(got.Capabilities) != "[flood_control water_rescue]" || len(got.Equipment) != 1 ||
 		got.Equipment[0].Qty != 2 || got.Base.Lon != 120.13 || got.Leader.Phone != "13800000000" {
 		t.Fatalf("got %+v", got)
@@ -122,7 +122,7 @@ func testTeams(t *testing.T, s Store) {
 		t.Fatalf("got %+v", up)
 	}
 	noErr(t, svc.DeleteTeam(c, actor, team.ID))
-	_, err = svc.Team(c, team.ID)
+	_, err = svc.Team(c, actor, team.ID)
 	wantCode(t, err, dispatchd.ENOTFOUND)
 }
 
@@ -157,7 +157,7 @@ func testTeamFilters(t *testing.T, s Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _ := ok2(svc.Teams(c, tt.f, resources.MaxLimit)).get(t)
+			got, _ := ok2(svc.Teams(c, actor, tt.f, resources.MaxLimit)).get(t)
 			ids := make([]string, len(got))
 			for i, tm := range got {
 				ids[i] = tm.ID
@@ -167,7 +167,7 @@ func testTeamFilters(t *testing.T, s Store) {
 			}
 		})
 	}
-	page, next := ok2(svc.Teams(c, resources.TeamFilter{Limit: 2}, resources.MaxLimit)).get(t)
+	page, next := ok2(svc.Teams(c, actor, resources.TeamFilter{Limit: 2}, resources.MaxLimit)).get(t)
 	if len(page) != 2 || next != "t2" {
 		t.Fatalf("got %d teams next %q, want 2 and t2", len(page), next)
 	}
@@ -179,7 +179,7 @@ func testDepots(t *testing.T, s Store) {
 	ok(svc.CreateItem(c, actor, newItem("1010101", "帐篷"))).get(t)
 	d := ok(svc.CreateDepot(c, actor, newDepot("d1", "浙江省应急物资储备库", resources.Provincial, "330000", 120.2, 30.3))).get(t)
 	ok(svc.CreateDepot(c, actor, newDepot("d2", "杭州市储备库", resources.Municipal, "330100", 120.1, 30.2))).get(t)
-	got, _ := ok2(svc.Depots(c, resources.DepotFilter{Tier: resources.Municipal}, resources.MaxLimit)).get(t)
+	got, _ := ok2(svc.Depots(c, actor, resources.DepotFilter{Tier: resources.Municipal}, resources.MaxLimit)).get(t)
 	if len(got) != 1 || got[0].ID != "d2" {
 		t.Fatalf("got %v, want d2", got)
 	}
