@@ -8,12 +8,13 @@ import (
 	"dispatchd/regions"
 )
 
-// summaryTree is the province with two cities and one county.
+// summaryTree is the province with two cities and a county of each.
 var summaryTree = []regions.Region{
 	{Code: "330000", Name: "浙江省", Level: regions.Province},
 	{Code: "330100", Name: "杭州市", Level: regions.City, Parent: "330000"},
 	{Code: "330200", Name: "宁波市", Level: regions.City, Parent: "330000"},
 	{Code: "330106", Name: "西湖区", Level: regions.County, Parent: "330100"},
+	{Code: "330212", Name: "鄞州区", Level: regions.County, Parent: "330200"},
 }
 
 type summaryCounts struct {

@@ -159,8 +159,8 @@ func RollupRequests(t *testing.T, s Store, exec func(ctx context.Context, sql st
 		{ins["xiaoshan"].ID, "330109", "330200", "closed"},
 	} {
 		doc, _ := json.Marshal(map[string]string{"id": fmt.Sprint("sr", i)})
-		noErr(t, exec(c, `INSERT INTO support_requests (id, incident_id, from_region, to_region, status, respond_by, escalated, doc)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, fmt.Sprint("sr", i), rq.incident, rq.from, rq.to, rq.status, now, false, string(doc)))
+		noErr(t, exec(c, `INSERT INTO support_requests (id, incident_id, from_region, to_region, status, respond_by, escalated, hazard, doc)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8)`, fmt.Sprint("sr", i), rq.incident, rq.from, rq.to, rq.status, now, false, string(doc)))
 	}
 	r := regions.NewRollup(s)
 	flood := dispatchd.Actor{Username: "flood-desk", Role: dispatchd.RoleCommander, Jurisdiction: "330000", Types: []string{"flood"}}
