@@ -77,6 +77,7 @@ func Run(t *testing.T, open Open) {
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
 		{"EventScope", testEventScope},
+		{"BoardScope", testBoardScope},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
