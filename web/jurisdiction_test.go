@@ -503,3 +503,63 @@ func (w *jworld) listed(body []byte, obj string) []string {
 	}
 	return out
 }
+
+// TestJurisdictionEventsPaging pages through GET /api/v1/events as a county
+// commander a few events at a time: pages may be short or empty, yet
+// next_since always moves on to the last event read, so the walk ends
+// having seen every event of the county and none of another.
+func TestJurisdictionEventsPaging(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	w := newJWorld(t, e)
+	var all struct {
+		Items []struct{ ID int64 }
+	}
+	e.mustJSON(e.as("admin", "GET", "/api/v1/events?since=0&limit=1000", nil), 200, &all)
+	last := all.Items[len(all.Items)-1].ID
+	since, pages, short := int64(0), 0, 0
+	var subjects []string
+	for {
+		var page struct {
+			Items []struct {
+				ID      int64
+				Subject string
+			}
+			NextSince int64 `json:"next_since"`
+			More      bool
+		}
+		e.mustJSON(e.as("county", "GET", fmt.Sprintf("/api/v1/events?since=%d&limit=3", since), nil), 200, &page)
+		pages++
+		if len(page.Items) < 3 && page.More {
+			short++
+		}
+		if page.More && page.NextSince <= since {
+			t.Fatalf("next_since %d after %d: the walk would not move", page.NextSince, since)
+		}
+		for _, ev := range page.Items {
+			subjects = append(subjects, ev.Subject)
+		}
+		since = page.NextSince
+		if !page.More {
+			break
+		}
+		if pages > 1000 {
+			t.Fatal("the walk does not end")
+		}
+	}
+	if since != last {
+		t.Errorf("the walk ended at %d, want the last event %d", since, last)
+	}
+	if short == 0 {
+		t.Errorf("no page was short: the world should hide events from the county")
+	}
+	for _, in := range []string{"inA", "inM", "task@inA", "order@inA"} {
+		if !slices.Contains(subjects, w.id(in)) {
+			t.Errorf("the county's walk missed the events of %s", in)
+		}
+	}
+	for _, out := range []string{"inB", "inC", "inX", "task@inB", "order@inC"} {
+		if slices.Contains(subjects, w.id(out)) {
+			t.Errorf("the county's walk saw the events of %s", out)
+		}
+	}
+}

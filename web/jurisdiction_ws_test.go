@@ -107,6 +107,20 @@ func TestJurisdictionWebsocket(t *testing.T) {
 		check("flood", flood, isSubject("order.created", inA))
 		check("lead", lead, isSubject("order.created", inA))
 		check("manager", manager, isSubject("order.created", inA))
+		// A screen that resumes from its snapshot is caught up with the
+		// same events, read back from the store.
+		for who, user := range map[string]string{"county": "county", "lead": "clead"} {
+			c := e.ws(user)
+			since := cs.EventID
+			if who == "lead" {
+				since = ls.EventID
+			}
+			c.send(map[string]any{"op": "subscribe", "topics": all, "since": since})
+			seen := check(who, c, isType("resumed"))
+			if !slices.ContainsFunc(seen, isSubject("order.created", inA)) {
+				t.Errorf("%s resumed without the order inside", who)
+			}
+		}
 		var wholeSaw []string
 		_, seen := whole.until(isSubject("order.created", inA))
 		for _, m := range seen {
