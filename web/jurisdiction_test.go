@@ -563,3 +563,74 @@ func TestJurisdictionEventsPaging(t *testing.T) {
 		}
 	}
 }
+
+// TestJurisdictionDispatch: a county commander commits only its own
+// county's teams and depots (a field error that says to ask for support),
+// an incident it records without a region is its county's, and every
+// event the board writes names the regions it concerns, escalations
+// included.
+func TestJurisdictionDispatch(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		w := newJWorld(t, e)
+		inA := w.id("inA")
+		p := e.mustProblem(e.as("county", "POST", "/api/v1/incidents/"+inA+"/dispatch", map[string]any{
+			"tasks":  []any{map[string]any{"team": "tB"}},
+			"orders": []any{map[string]any{"depot": "dB", "lines": []any{map[string]any{"item": "1010101", "qty": 1}}}}}),
+			400, "tasks[0].team", "orders[0].depot")
+		for _, fe := range p.Errors {
+			if !strings.Contains(fe.Message, "belongs to 330122, outside your jurisdiction 330127; ask for support") {
+				t.Errorf("%s: got %q, want it to say whose it is and to ask for support", fe.Field, fe.Message)
+			}
+		}
+		// The city above both counties may.
+		e.mustJSON(e.as("city", "POST", "/api/v1/incidents/"+inA+"/orders", map[string]any{"depot": "dB",
+			"lines": []any{map[string]any{"item": "1010101", "qty": 1}}}), 201, nil)
+		e.mustJSON(e.as("admin", "POST", "/api/v1/tasks/"+w.id("task@inA")+"/cancel", nil), 200, nil)
+		e.mustProblem(e.as("county", "POST", "/api/v1/tasks/"+w.id("task@inA")+"/replace", map[string]any{"team": "tB"}), 400, "team")
+
+		// It may not move an incident out of its county, nor to a type
+		// its desk does not work.
+		e.mustProblem(e.as("county", "PATCH", "/api/v1/incidents/"+inA, map[string]any{"region": "330122"}), 400, "region")
+		e.mustProblem(e.as("flood-commander", "PATCH", "/api/v1/incidents/"+inA, map[string]any{"type": "mine_accident"}), 400, "type")
+		e.mustJSON(e.as("county", "PATCH", "/api/v1/incidents/"+inA, map[string]any{"level": 2}), 200, nil)
+
+		var in struct{ Region string }
+		e.mustJSON(e.as("county", "POST", "/api/v1/incidents", map[string]any{"type": "flood", "level": 4, "title": "无区县",
+			"location": map[string]float64{"lon": 119.04, "lat": 29.61}}), 201, &in)
+		if in.Region != "330127" {
+			t.Errorf("an incident the county records with no region: got region %q, want the county's", in.Region)
+		}
+
+		// Escalation: the system's events are scoped too.
+		e.board.SetClock(func() time.Time { return time.Now().UTC().Add(time.Hour) })
+		if n, err := e.board.EscalateDue(context.Background()); err != nil || n == 0 {
+			t.Fatalf("escalated %d (%v), want the world's unanswered tasks", n, err)
+		}
+		e.board.SetClock(func() time.Time { return time.Now().UTC() })
+		evs, err := e.store.ListEvents(context.Background(), 0, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]bool{}
+		for _, ev := range evs {
+			kind, _, _ := strings.Cut(ev.Type, ".")
+			if kind != "incident" && kind != "task" && kind != "order" && ev.Type != "team.status" {
+				continue
+			}
+			kinds[ev.Type] = true
+			if len(ev.Regions) == 0 || (kind != "team" && ev.Hazard == "") {
+				t.Errorf("event %d %s about %s names regions %v and hazard %q, want its incident's (and team's or depot's)",
+					ev.ID, ev.Type, ev.Subject, ev.Regions, ev.Hazard)
+			}
+			if ev.Subject == w.id("task@inB") && !slices.Equal(ev.Regions, []string{"330122"}) {
+				t.Errorf("event %s of task@inB names %v, want 330122", ev.Type, ev.Regions)
+			}
+		}
+		for _, typ := range []string{"incident.created", "incident.status", "incident.updated", "task.created", "task.cancelled",
+			"task.escalated", "order.created", "team.status"} {
+			if !kinds[typ] {
+				t.Errorf("no %s event was checked", typ)
+			}
+		}
+	})
+}
