@@ -132,6 +132,21 @@ func TestJurisdictionWebsocket(t *testing.T) {
 			}
 		}
 
+		// The lead's team is sent across the border, to 桐庐: from its
+		// task on, the lead sees that incident and its orders.
+		e.mustJSON(e.as("admin", "POST", "/api/v1/tasks/"+w.id("task@inA")+"/cancel", nil), 200, nil)
+		var res struct {
+			Orders []struct{ ID string }
+		}
+		e.mustJSON(e.as("admin", "POST", "/api/v1/incidents/"+w.id("inB")+"/dispatch", map[string]any{
+			"tasks":  []any{map[string]any{"team": "tA"}},
+			"orders": []any{map[string]any{"depot": "dB", "lines": []any{map[string]any{"item": "1010101", "qty": 1}}}}}), 201, &res)
+		patch("inB")
+		_, seen = lead.until(isSubject("incident.updated", w.id("inB")))
+		if !slices.ContainsFunc(seen, isSubject("order.created", res.Orders[0].ID)) || !slices.ContainsFunc(seen, isEvent("task.created")) {
+			t.Errorf("the lead sent across the border missed its task or the incident's order: saw %d messages", len(seen))
+		}
+
 		// Positions: the county's screen gets its own teams only.
 		now := time.Now().UTC()
 		e.mustJSON(e.as("admin", "POST", "/api/v1/positions", map[string]any{"positions": []map[string]any{
