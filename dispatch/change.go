@@ -17,6 +17,9 @@ type changer struct {
 	snap  *Snapshot
 	ch    *Change
 	now   time.Time
+	// in is the incident the change concerns: its events are scoped to
+	// its type and region.
+	in *Incident
 	// stock holds the levels as this change leaves them; stockAt indexes
 	// ch.Stock, so that a level changed twice is written once.
 	stock   map[StockKey]resources.Stock
@@ -24,7 +27,7 @@ type changer struct {
 }
 
 func newChanger(s *Service, actor dispatchd.Actor, snap *Snapshot, ch *Change, now time.Time) *changer {
-	c := &changer{s: s, actor: actor, snap: snap, ch: ch, now: now,
+	c := &changer{s: s, actor: actor, snap: snap, ch: ch, now: now, in: snap.Incident,
 		stock: map[StockKey]resources.Stock{}, stockAt: map[StockKey]int{}}
 	for k, v := range snap.Stock {
 		c.stock[k] = v
@@ -32,9 +35,47 @@ func newChanger(s *Service, actor dispatchd.Actor, snap *Snapshot, ch *Change, n
 	return c
 }
 
-func (c *changer) emit(typ, subject string, v any) int {
-	c.ch.Events = append(c.ch.Events, c.s.event(typ, c.actor, subject, v, c.now))
+// emit appends an event about the change's incident, seen by whom sees
+// the incident (its type and region) and by the regions given (a team's
+// or depot's own).
+func (c *changer) emit(typ, subject string, v any, regions ...string) int {
+	return c.emitAs(c.in.Type, typ, subject, v, regions...)
+}
+
+// emitAs appends an event of the hazard given.
+func (c *changer) emitAs(hazard, typ, subject string, v any, regions ...string) int {
+	ev := c.s.event(typ, c.actor, subject, v, c.now)
+	ev.Scoped(hazard, append([]string{placed(c.in.Region)}, regions...)...)
+	c.ch.Events = append(c.ch.Events, ev)
 	return len(c.ch.Events) - 1
+}
+
+// unplaced stands for the region of an incident that has none: no
+// jurisdiction's subtree holds it, so only the whole deployment sees its
+// events, as only the whole deployment sees it.
+const unplaced = "000000"
+
+func placed(region string) string {
+	if region == "" {
+		return unplaced
+	}
+	return region
+}
+
+// teamRegion and depotRegion are the regions of a team or depot of the
+// snapshot ("" when it is not there).
+func (c *changer) teamRegion(id string) string {
+	if t, ok := c.snap.Teams[id]; ok {
+		return t.Region
+	}
+	return ""
+}
+
+func (c *changer) depotRegion(id string) string {
+	if d, ok := c.snap.Depots[id]; ok {
+		return d.Region
+	}
+	return ""
 }
 
 // setTeam moves a team to the status its task implies.
@@ -48,13 +89,14 @@ func (c *changer) setTeam(team string, st resources.TeamStatus, task string) {
 		c.ch.TeamStatus = map[string]resources.TeamStatus{}
 	}
 	c.ch.TeamStatus[team] = st
-	c.emit("team.status", team, TeamStatusEvent{Team: team, Status: st, Task: task})
+	// Team data is not a desk's: no hazard.
+	c.emitAs("", "team.status", team, TeamStatusEvent{Team: team, Status: st, Task: task}, t.Region)
 }
 
 // putTask records a task's new state with an event, and moves its team.
 func (c *changer) putTask(t *Task, typ string, offer []plan.Pick) {
 	c.ch.Tasks = append(c.ch.Tasks, t)
-	c.emit(typ, t.ID, TaskEvent{Task: t, Offer: offer})
+	c.emit(typ, t.ID, TaskEvent{Task: t, Offer: offer}, c.teamRegion(t.Team))
 	c.setTeam(t.Team, t.Status.teamStatus(), t.ID)
 }
 
@@ -105,7 +147,7 @@ func (c *changer) putOrder(o *Order, typ string, ds []delta, reason string) erro
 		}
 	}
 	c.ch.Orders = append(c.ch.Orders, o)
-	ev := c.emit(typ, o.ID, OrderEvent{Order: o, Stock: levels})
+	ev := c.emit(typ, o.ID, OrderEvent{Order: o, Stock: levels}, c.depotRegion(o.Depot))
 	for _, l := range ledger {
 		c.ch.Ledger = append(c.ch.Ledger, LedgerEntry{Line: l, Event: ev})
 	}

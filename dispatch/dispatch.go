@@ -116,11 +116,6 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 	if err := s.validateDispatch(&r); err != nil {
 		return nil, err
 	}
-	// Support requests (supportops.go): the receiving side dispatches onto
-	// an incident outside its jurisdiction through a request.
-	if err := s.dispatchGate(ctx, actor, incident); err != nil {
-		return nil, err
-	}
 	lock := Lock{Incident: incident}
 	for _, t := range r.Tasks {
 		lock.Teams = append(lock.Teams, t.Team)
@@ -136,6 +131,9 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 	var out *DispatchResult
 	err := s.apply(ctx, lock, func(snap *Snapshot) (*Change, error) {
 		in := snap.Incident
+		if err := s.check(ctx, actor, in); err != nil {
+			return nil, err
+		}
 		if !in.Status.Open() {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s: nothing more can be dispatched to it", in.ID, in.Status)
 		}
@@ -198,10 +196,11 @@ func summarize(f dispatchd.Fields) string {
 	return fmt.Sprintf("%d problems, the first %s: %s", len(f), f[0].Field, f[0].Message)
 }
 
-// addErr files an error under the field: not-found errors as invalid
-// input, conflicts as what is short.
+// addErr files an error under the field: not-found and invalid errors
+// (a team or depot outside the jurisdiction) as invalid input, conflicts as
+// what is short.
 func addErr(bad, short *dispatchd.Fields, field string, err error) {
-	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+	if code := dispatchd.ErrorCode(err); code == dispatchd.ENOTFOUND || code == dispatchd.EINVALID {
 		bad.Add(field, "%s", dispatchd.ErrorMessage(err))
 		return
 	}
@@ -215,6 +214,8 @@ func (c *changer) newTask(in *Incident, tr TaskRequest, replaces string) (*Task,
 	switch {
 	case !ok:
 		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "team %s not found", tr.Team)
+	case !commands(c.actor, team.Region):
+		return nil, dispatchd.Errorf(dispatchd.EINVALID, "%s", outside(c.actor, "team", team.Name, team.Region))
 	case c.snap.Busy[tr.Team] != "":
 		return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "%s is already on task %s; cancel or complete it first", team.Name, c.snap.Busy[tr.Team])
 	case team.Status == resources.TeamUnavailable:
@@ -238,6 +239,9 @@ func (c *changer) newOrder(in *Incident, or OrderRequest, field string, short *d
 	d, ok := c.snap.Depots[or.Depot]
 	if !ok {
 		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "depot %s not found", or.Depot)
+	}
+	if !commands(c.actor, d.Region) {
+		return nil, dispatchd.Errorf(dispatchd.EINVALID, "%s", outside(c.actor, "depot", d.Name, d.Region))
 	}
 	o := &Order{ID: dispatchd.NewID(), Incident: in.ID, Depot: d.ID, DepotName: d.Name, Status: Requested, SupportRequest: or.SupportRequest,
 		Exercise: in.Exercise, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}

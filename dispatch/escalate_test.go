@@ -41,6 +41,10 @@ func (h *holdStore) GetTask(ctx context.Context, id string) (*Task, error) {
 	return &t, nil
 }
 
+func (h *holdStore) GetIncident(ctx context.Context, id string) (*Incident, error) {
+	return &Incident{ID: id, Type: "flood", Region: "330127"}, nil
+}
+
 func (h *holdStore) Apply(ctx context.Context, lock Lock, decide func(*Snapshot) (*Change, error)) error {
 	close(h.entered)
 	<-h.release

@@ -118,8 +118,13 @@ type IncidentFilter struct {
 	BBox     *geo.BBox
 	From, To time.Time
 	Exercise *bool
-	After    string
-	Limit    int
+	// Scope limits the list to incidents whose region has its prefix and
+	// whose type it works; Team, when set, adds the incidents that team
+	// has or had a task on (a team lead's, across the border).
+	Scope dispatchd.Scope
+	Team  string
+	After string
+	Limit int
 }
 
 // Validate checks the incident and normalizes it.

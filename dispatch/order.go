@@ -3,6 +3,7 @@ package dispatch
 import (
 	"time"
 
+	"dispatchd"
 	"dispatchd/dispatch/plan"
 	"dispatchd/resources"
 )
@@ -88,6 +89,10 @@ type OrderFilter struct {
 	Incident string
 	Depots   []string
 	Status   []OrderStatus
+	// Scope limits the list to the orders of incidents in it; WorkedBy,
+	// when set, to those of incidents that team has or had a task on.
+	Scope    dispatchd.Scope
+	WorkedBy string
 	After    string
 	Limit    int
 }

@@ -8,19 +8,26 @@ import (
 	"dispatchd/resources"
 )
 
-// onOrder locks one order and its stock and lets fn change it.
+// onOrder locks one order the actor sees and its stock and lets fn change
+// it.
 func (s *Service) onOrder(ctx context.Context, actor dispatchd.Actor, id string, may func(*Order) error, fn func(c *changer, o *Order) error) (*Order, error) {
+	_, in, err := s.visibleOrder(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
 	var out *Order
-	err := s.apply(ctx, Lock{Orders: []string{id}}, func(snap *Snapshot) (*Change, error) {
+	err = s.apply(ctx, Lock{Orders: []string{id}}, func(snap *Snapshot) (*Change, error) {
 		o, ok := snap.Orders[id]
 		if !ok || actor.Is(dispatchd.RoleDepotManager) && !actor.ManagesDepot(o.Depot) {
-			return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "order %s not found", id)
+			return nil, orderNotFound(id)
 		}
 		if err := may(o); err != nil {
 			return nil, err
 		}
 		ch := &Change{}
-		if err := fn(newChanger(s, actor, snap, ch, s.now()), o); err != nil {
+		c := newChanger(s, actor, snap, ch, s.now())
+		c.in = in
+		if err := fn(c, o); err != nil {
 			return nil, err
 		}
 		out = o
@@ -149,7 +156,7 @@ func (s *Service) Ship(ctx context.Context, actor dispatchd.Actor, id string) (*
 // task there (assigned, acknowledged, en route or on scene), not one whose
 // task was cancelled, declined or completed.
 func (s *Service) Deliver(ctx context.Context, actor dispatchd.Actor, id string) (*Order, error) {
-	o, err := s.store.GetOrder(ctx, id)
+	o, _, err := s.visibleOrder(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"dispatchd"
 )
 
 // Review measures an incident's response against the standard questions
@@ -100,8 +102,8 @@ func since(from time.Time, t *time.Time) *float64 {
 }
 
 // Review builds the after-action review of an incident.
-func (s *Service) Review(ctx context.Context, id string) (*Review, error) {
-	in, err := s.store.GetIncident(ctx, id)
+func (s *Service) Review(ctx context.Context, actor dispatchd.Actor, id string) (*Review, error) {
+	in, err := s.visibleIncident(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,11 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	if in.Region == "" {
+		in.Region = actor.Jurisdiction // no region given or derived: the commander's own
+	}
 	var f dispatchd.Fields
+	checkPlace(&f, actor, &in)
 	s.checkItems(&f, "needs.items", in.Needs.Items)
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -127,7 +131,8 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 	}
 	in.CreatedBy, in.CreatedAt, in.UpdatedAt = actor.Name(), now, now
 	err := s.apply(ctx, Lock{}, func(*Snapshot) (*Change, error) {
-		return &Change{Incident: &in, Events: []*dispatchd.Event{s.event("incident.created", actor, in.ID, in, now)}}, nil
+		ev := s.event("incident.created", actor, in.ID, in, now).Scoped(in.Type, placed(in.Region))
+		return &Change{Incident: &in, Events: []*dispatchd.Event{ev}}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -144,9 +149,13 @@ func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id 
 	var out *Incident
 	err = s.apply(ctx, Lock{Incident: id}, func(snap *Snapshot) (*Change, error) {
 		in := snap.Incident
+		if err := s.check(ctx, actor, in); err != nil {
+			return nil, err
+		}
 		if !in.Status.Open() {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s and can no longer change", id, in.Status)
 		}
+		was := in.Region
 		p.apply(in)
 		if err := in.Validate(); err != nil {
 			return nil, err
@@ -155,6 +164,7 @@ func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id 
 			return nil, err
 		}
 		var f dispatchd.Fields
+		checkPlace(&f, actor, in)
 		s.checkItems(&f, "needs.items", in.Needs.Items)
 		if err := f.Err(); err != nil {
 			return nil, err
@@ -162,7 +172,9 @@ func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id 
 		now := s.now()
 		in.UpdatedAt = now
 		out = in
-		return &Change{Incident: in, Events: []*dispatchd.Event{s.event("incident.updated", actor, id, in, now)}}, nil
+		// Moved to another region, it is news to both.
+		ev := s.event("incident.updated", actor, id, in, now).Scoped(in.Type, placed(in.Region), was)
+		return &Change{Incident: in, Events: []*dispatchd.Event{ev}}, nil
 	})
 	return out, err
 }
@@ -182,6 +194,9 @@ func (s *Service) SetIncidentStatus(ctx context.Context, actor dispatchd.Actor, 
 	var out *Incident
 	err := s.apply(ctx, Lock{Incident: id, Children: to == Cancelled || to == Closed}, func(snap *Snapshot) (*Change, error) {
 		in := snap.Incident
+		if err := s.check(ctx, actor, in); err != nil {
+			return nil, err
+		}
 		from := in.Status
 		if from == to {
 			out = in
@@ -203,7 +218,7 @@ func (s *Service) SetIncidentStatus(ctx context.Context, actor dispatchd.Actor, 
 			in.ClosedAt = &now
 		}
 		ch.Incident = in
-		ch.Events = append(ch.Events, s.event("incident.status", actor, id, StatusEvent{ID: id, From: from, To: to, Reason: reason}, now))
+		c.emit("incident.status", id, StatusEvent{ID: id, From: from, To: to, Reason: reason})
 		if to == Closed || to == Cancelled {
 			c.endSupport("the incident was " + string(to)) // support requests: supportops.go
 		}
@@ -256,35 +271,40 @@ func orNothing[T ~string](vs []T) string {
 	return resources.JoinEnum(vs)
 }
 
-// Incident returns one incident.
-func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
-	return s.store.GetIncident(ctx, id)
+// Incident returns one incident the actor sees.
+func (s *Service) Incident(ctx context.Context, actor dispatchd.Actor, id string) (*Incident, error) {
+	return s.visibleIncident(ctx, actor, id)
 }
 
-// Incidents lists incidents, newest first.
-func (s *Service) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, string, error) {
+// Incidents lists the incidents the actor sees, newest first.
+func (s *Service) Incidents(ctx context.Context, actor dispatchd.Actor, f IncidentFilter) ([]Incident, string, error) {
+	f.Scope = actor.Scope()
+	if actor.Is(dispatchd.RoleTeamLead) {
+		f.Team = actor.Team
+	}
 	return fetch(f.Limit, func(limit int) ([]Incident, error) {
 		f.Limit = limit
 		return s.store.ListIncidents(ctx, f)
 	}, func(in Incident) string { return in.ID })
 }
 
-// Task returns one task; a team lead sees only its own team's.
+// Task returns one task; a team lead sees only its own team's, anyone
+// else those of the incidents it sees.
 func (s *Service) Task(ctx context.Context, actor dispatchd.Actor, id string) (*Task, error) {
-	t, err := s.store.GetTask(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if actor.Is(dispatchd.RoleTeamLead) && actor.Team != t.Team {
-		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "task %s not found", id)
-	}
-	return t, nil
+	t, _, err := s.visibleTask(ctx, actor, id)
+	return t, err
 }
 
-// Tasks lists tasks, newest first; a team lead sees only its own team's.
+// Tasks lists tasks, newest first; a team lead sees only its own team's,
+// anyone else those of the incidents it sees.
 func (s *Service) Tasks(ctx context.Context, actor dispatchd.Actor, f TaskFilter) ([]Task, string, error) {
 	if actor.Is(dispatchd.RoleTeamLead) {
 		f.Team = actor.Team
+		if f.Team == "" {
+			return []Task{}, "", nil
+		}
+	} else {
+		f.Scope = actor.Scope()
 	}
 	return fetch(f.Limit, func(limit int) ([]Task, error) {
 		f.Limit = limit
@@ -292,22 +312,18 @@ func (s *Service) Tasks(ctx context.Context, actor dispatchd.Actor, f TaskFilter
 	}, func(t Task) string { return t.ID })
 }
 
-// Order returns one order; a depot manager sees only its own depots'.
+// Order returns one order; a depot manager sees only its own depots', a
+// team lead those of the incidents its team works on, anyone else those of
+// the incidents it sees.
 func (s *Service) Order(ctx context.Context, actor dispatchd.Actor, id string) (*Order, error) {
-	o, err := s.store.GetOrder(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if actor.Is(dispatchd.RoleDepotManager) && !actor.ManagesDepot(o.Depot) {
-		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "order %s not found", id)
-	}
-	return o, nil
+	o, _, err := s.visibleOrder(ctx, actor, id)
+	return o, err
 }
 
-// Orders lists orders, newest first; a depot manager sees only its own
-// depots'.
+// Orders lists orders, newest first, as Order sees them.
 func (s *Service) Orders(ctx context.Context, actor dispatchd.Actor, f OrderFilter) ([]Order, string, error) {
-	if actor.Is(dispatchd.RoleDepotManager) {
+	switch {
+	case actor.Is(dispatchd.RoleDepotManager):
 		own := []string{}
 		for _, d := range actor.Depots {
 			if f.Depots == nil || slices.Contains(f.Depots, d) {
@@ -315,6 +331,13 @@ func (s *Service) Orders(ctx context.Context, actor dispatchd.Actor, f OrderFilt
 			}
 		}
 		f.Depots = own
+	case actor.Is(dispatchd.RoleTeamLead):
+		f.WorkedBy = actor.Team
+		if f.WorkedBy == "" {
+			return []Order{}, "", nil
+		}
+	default:
+		f.Scope = actor.Scope()
 	}
 	return fetch(f.Limit, func(limit int) ([]Order, error) {
 		f.Limit = limit
@@ -324,8 +347,8 @@ func (s *Service) Orders(ctx context.Context, actor dispatchd.Actor, f OrderFilt
 
 // Timeline returns every event of the incident, its tasks and its orders,
 // in order.
-func (s *Service) Timeline(ctx context.Context, id string) ([]dispatchd.Event, error) {
-	if _, err := s.store.GetIncident(ctx, id); err != nil {
+func (s *Service) Timeline(ctx context.Context, actor dispatchd.Actor, id string) ([]dispatchd.Event, error) {
+	if _, err := s.visibleIncident(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	return s.store.IncidentEvents(ctx, id)
@@ -369,8 +392,8 @@ func (s *Service) Availability(item string) (map[string]int64, error) {
 }
 
 // Suggest returns the ranked plan for what the incident still needs.
-func (s *Service) Suggest(ctx context.Context, id string) (*plan.Suggestion, error) {
-	in, err := s.store.GetIncident(ctx, id)
+func (s *Service) Suggest(ctx context.Context, actor dispatchd.Actor, id string) (*plan.Suggestion, error) {
+	in, err := s.visibleIncident(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func (s *Service) setStale(ctx context.Context, c plan.StaleChange, stale bool, 
 	if stale {
 		typ, d.StaleAfterS = "team.stale", int64(s.proj.StaleAfter()/time.Second)
 	}
-	ev := s.event(typ, dispatchd.System, c.Team, d, now)
+	ev := s.event(typ, dispatchd.System, c.Team, d, now).Scoped("", placed(c.Region))
 	done, err := s.store.SetPositionStale(ctx, c.Team, stale, ev)
 	if err != nil {
 		return false, fmt.Errorf("mark the position of team %s stale=%t: %w", c.Team, stale, err)

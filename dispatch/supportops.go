@@ -303,29 +303,6 @@ func (s *Service) supportGrants(ctx context.Context, actor dispatchd.Actor, in *
 	return len(rs) > 0, nil
 }
 
-// dispatchGate refuses, as not found, a dispatch onto an incident outside
-// the actor's jurisdiction that no open support request lets it answer.
-func (s *Service) dispatchGate(ctx context.Context, actor dispatchd.Actor, id string) error {
-	if actor.Scope().Everything() {
-		return nil
-	}
-	in, err := s.store.GetIncident(ctx, id)
-	if err != nil {
-		return err
-	}
-	if coversIncident(actor, in) {
-		return nil
-	}
-	ok, err := s.supportGrants(ctx, actor, in)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return dispatchd.Errorf(dispatchd.ENOTFOUND, "incident %s not found", id)
-	}
-	return nil
-}
-
 // supportLinks checks and records the support requests the tasks and
 // orders of one dispatch answer.
 type supportLinks struct {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"dispatchd"
 	"dispatchd/resources"
 )
 
@@ -101,8 +102,10 @@ type TaskFilter struct {
 	Incident string
 	Team     string
 	Status   []TaskStatus
-	After    string
-	Limit    int
+	// Scope limits the list to the tasks of incidents in it.
+	Scope dispatchd.Scope
+	After string
+	Limit int
 }
 
 // setStatus moves the task forward to s at now, stamping the time of every

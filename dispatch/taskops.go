@@ -22,22 +22,26 @@ func mayMoveTask(a dispatchd.Actor, t *Task) error {
 	return dispatchd.Errorf(dispatchd.EFORBIDDEN, "only the team's lead or a commander may move task %s", t.ID)
 }
 
-// onTask locks one task and its team and lets fn change it.
+// onTask locks one task the actor sees and its team and lets fn change
+// it.
 func (s *Service) onTask(ctx context.Context, actor dispatchd.Actor, id string, fn func(c *changer, t *Task) error) (*Task, error) {
+	_, in, err := s.visibleTask(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
 	var out *Task
-	err := s.apply(ctx, Lock{Tasks: []string{id}}, func(snap *Snapshot) (*Change, error) {
+	err = s.apply(ctx, Lock{Tasks: []string{id}}, func(snap *Snapshot) (*Change, error) {
 		t, ok := snap.Tasks[id]
-		if !ok {
-			return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "task %s not found", id)
-		}
-		if actor.Is(dispatchd.RoleTeamLead) && actor.Team != t.Team {
-			return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "task %s not found", id)
+		if !ok || actor.Is(dispatchd.RoleTeamLead) && actor.Team != t.Team {
+			return nil, taskNotFound(id)
 		}
 		if err := mayMoveTask(actor, t); err != nil {
 			return nil, err
 		}
 		ch := &Change{}
-		if err := fn(newChanger(s, actor, snap, ch, s.now()), t); err != nil {
+		c := newChanger(s, actor, snap, ch, s.now())
+		c.in = in
+		if err := fn(c, t); err != nil {
 			return nil, err
 		}
 		out = t
@@ -82,10 +86,11 @@ func (s *Service) Decline(ctx context.Context, actor dispatchd.Actor, id, reason
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	offer, err := s.offerFor(ctx, id)
+	t, in, err := s.visibleTask(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
+	offer := s.offerFor(t, in)
 	return s.onTask(ctx, actor, id, func(c *changer, t *Task) error {
 		if t.Status != Assigned && t.Status != Acknowledged {
 			return dispatchd.Errorf(dispatchd.ECONFLICT, "task %s is %s: only an assigned or acknowledged task may be declined", id, t.Status)
@@ -116,21 +121,13 @@ func (s *Service) CancelTask(ctx context.Context, actor dispatchd.Actor, id, rea
 	})
 }
 
-// offerFor ranks the available teams that could replace a task: the same
-// need, from the projection as it is now.
-func (s *Service) offerFor(ctx context.Context, id string) ([]plan.Pick, error) {
-	t, err := s.store.GetTask(ctx, id)
-	if err != nil {
-		return nil, err
-	}
+// offerFor ranks the available teams that could replace task t of
+// incident in: the same need, from the projection as it is now.
+func (s *Service) offerFor(t *Task, in *Incident) []plan.Pick {
 	if t.Need == "" {
-		return nil, nil
+		return nil
 	}
-	in, err := s.store.GetIncident(ctx, t.Incident)
-	if err != nil {
-		return nil, err
-	}
-	return s.proj.Offer(in.Request(), t.Need, t.Team, s.cfg.Plan, s.now()), nil
+	return s.proj.Offer(in.Request(), t.Need, t.Team, s.cfg.Plan, s.now())
 }
 
 // ReplaceRequest names the team to take over a task; an empty Team means
@@ -160,15 +157,12 @@ func (s *Service) Replace(ctx context.Context, actor dispatchd.Actor, id string,
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	old, err := s.store.GetTask(ctx, id)
+	old, oldIn, err := s.visibleTask(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
 	if r.Team == "" {
-		offer, err := s.offerFor(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+		offer := s.offerFor(old, oldIn)
 		if len(offer) == 0 {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "no available team with %q can replace task %s; name a team", old.Need, id)
 		}
@@ -177,6 +171,12 @@ func (s *Service) Replace(ctx context.Context, actor dispatchd.Actor, id string,
 	var out *Replacement
 	err = s.apply(ctx, Lock{Incident: old.Incident, Tasks: []string{id}, Teams: []string{r.Team}}, func(snap *Snapshot) (*Change, error) {
 		in, t := snap.Incident, snap.Tasks[id]
+		if err := s.check(ctx, actor, in); err != nil {
+			return nil, err
+		}
+		if team, ok := snap.Teams[r.Team]; ok && !commands(actor, team.Region) {
+			return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "team", Message: outside(actor, "team", team.Name, team.Region)})
+		}
 		switch {
 		case !in.Status.Open():
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s", in.ID, in.Status)
@@ -211,7 +211,7 @@ func (s *Service) Replace(ctx context.Context, actor dispatchd.Actor, id string,
 		// The old task's row must be written before the new one: a team
 		// replaced by itself may hold one active task only.
 		ch.Tasks = append([]*Task{t}, ch.Tasks...)
-		c.emit("task.replaced", t.ID, TaskEvent{Task: t})
+		c.emit("task.replaced", t.ID, TaskEvent{Task: t}, c.teamRegion(t.Team))
 		out = &Replacement{Replaced: t, Task: nt}
 		return ch, nil
 	})
@@ -240,10 +240,11 @@ func (s *Service) EscalateDue(ctx context.Context) (int, error) {
 }
 
 func (s *Service) escalate(ctx context.Context, id string) (bool, error) {
-	offer, err := s.offerFor(ctx, id)
+	t, in, err := s.visibleTask(ctx, dispatchd.System, id)
 	if err != nil {
 		return false, err
 	}
+	offer := s.offerFor(t, in)
 	done := false
 	err = s.apply(ctx, Lock{Tasks: []string{id}}, func(snap *Snapshot) (*Change, error) {
 		t, ok := snap.Tasks[id]
@@ -253,7 +254,9 @@ func (s *Service) escalate(ctx context.Context, id string) (bool, error) {
 		}
 		t.Escalated, t.EscalatedAt, t.UpdatedAt = true, &now, now
 		ch := &Change{Tasks: []*Task{t}}
-		ch.Events = append(ch.Events, s.event("task.escalated", dispatchd.System, id, TaskEvent{Task: t, Offer: offer}, now))
+		c := newChanger(s, dispatchd.System, snap, ch, now)
+		c.in = in
+		c.emit("task.escalated", id, TaskEvent{Task: t, Offer: offer}, c.teamRegion(t.Team))
 		done = true
 		return ch, nil
 	})

@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -41,6 +40,10 @@ type HubConfig struct {
 	SnapshotWait time.Duration
 	// PerUser is the most connections one user may hold at once.
 	PerUser int
+	// TeamRegion returns a team's region, so that a session of a
+	// jurisdiction gets the positions of its own teams only; when nil,
+	// such sessions get none.
+	TeamRegion func(team string) (string, bool)
 }
 
 // Defaults of HubConfig.
@@ -90,6 +93,11 @@ type StateQuery struct {
 	// Depots, when not nil, limits orders to those depots' (a depot
 	// manager's view).
 	Depots []string
+	// Scope limits incidents, and the tasks and orders of the other
+	// roles, to the actor's jurisdiction and desk, and teams and depots to
+	// its jurisdiction. A team lead (Team) also sees the incidents its team
+	// works on, and of orders only theirs.
+	Scope dispatchd.Scope
 }
 
 // State is what a snapshot carries, current to event EventID. Each list is
@@ -108,6 +116,8 @@ type StateSource interface {
 	// State reads the state of q's topics and the last event id in one
 	// consistent read.
 	State(ctx context.Context, q StateQuery) (*State, error)
+	// TeamIncidents lists the incidents the team has or had a task on.
+	TeamIncidents(ctx context.Context, team string) ([]string, error)
 	EventSource
 	LastEventID(ctx context.Context) (int64, error)
 }
@@ -178,6 +188,9 @@ type Hub struct {
 	last     int64                            // the last event fanned out
 	sessions map[*Session]struct{}            // the subscribed
 	users    map[string]map[*Session]struct{} // every open session, by user
+	// worked holds, by team, the incidents it has or had a task on, from
+	// every task event fanned out and what leads' subscriptions read.
+	worked map[string]map[string]struct{}
 
 	pmu    sync.Mutex
 	latest map[string]Position
@@ -192,22 +205,13 @@ type Hub struct {
 	revoked, snapTimeouts, refused, unsentPeak     atomic.Int64
 }
 
-// flush is one round of moved units, encoded once for every session
-// without a bbox and once per bbox asked.
-type flush struct {
-	seq   uint64
-	items []Position
-	all   []byte
-	boxes sync.Map // geo.BBox -> []byte
-}
-
 // NewHub returns a hub reading snapshots from src and passing trackers'
 // positions to accept.
 func NewHub(cfg HubConfig, src StateSource, accept func(dispatchd.Actor, []Position) Result) *Hub {
 	cfg.defaults()
 	return &Hub{
 		cfg: cfg, src: src, accept: accept, done: make(chan struct{}), ready: make(chan struct{}),
-		sessions: map[*Session]struct{}{}, users: map[string]map[*Session]struct{}{},
+		sessions: map[*Session]struct{}{}, users: map[string]map[*Session]struct{}{}, worked: map[string]map[string]struct{}{},
 		latest: map[string]Position{}, dirty: map[string]struct{}{}, sentAt: map[string]time.Time{},
 		ring: make([]*flush, cfg.Ring),
 	}
@@ -260,20 +264,23 @@ func (h *Hub) Run(ctx context.Context, feed *Feed) {
 }
 
 func (h *Hub) fanout(ev dispatchd.Event) {
-	topic, team, depot := classify(ev)
+	ab := classify(ev)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if ev.ID <= h.last {
 		return
 	}
 	h.last = ev.ID
-	if topic == "" {
+	if ab.topic == "" {
 		h.applyRights(ev)
 		return
 	}
+	if ab.topic == TopicTasks {
+		h.noteWork(ab.team, ab.incident)
+	}
 	var frame []byte
 	for s := range h.sessions {
-		if !s.sub.Topics.Has(topic) || !mayReceive(s.actor, topic, team, depot) {
+		if !s.sub.Topics.Has(ab.topic) || !h.receives(s, &ev, ab) {
 			continue
 		}
 		if frame == nil {
@@ -285,164 +292,6 @@ func (h *Hub) fanout(ev dispatchd.Event) {
 			h.slow.Add(1)
 		}
 	}
-}
-
-// Move takes positions from the bus and returns those that are now their
-// unit's latest (by device time), which the caller passes on to the
-// dispatch view.
-func (h *Hub) Move(ps []Position) []Position {
-	h.pmu.Lock()
-	defer h.pmu.Unlock()
-	out := ps[:0:0]
-	for _, p := range ps {
-		if cur, ok := h.latest[p.Team]; ok && !p.TS.After(cur.TS) {
-			continue
-		}
-		h.latest[p.Team] = p
-		h.dirty[p.Team] = struct{}{}
-		out = append(out, p)
-	}
-	return out
-}
-
-// Latest returns the latest position of every unit inside box (all when
-// box is nil).
-func (h *Hub) Latest(box *geo.BBox) []Position {
-	h.pmu.Lock()
-	defer h.pmu.Unlock()
-	out := make([]Position, 0, len(h.latest))
-	for _, p := range h.latest {
-		if inBox(box, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func inBox(b *geo.BBox, p Position) bool {
-	return b == nil || geo.InBBox(*b, geo.Point{Lon: p.Lon, Lat: p.Lat})
-}
-
-func (h *Hub) flushLoop(ctx context.Context) {
-	t := time.NewTicker(h.cfg.Flush)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			h.flushPositions(now)
-		}
-	}
-}
-
-// flushPositions sends the units that moved, each at most every
-// UnitEvery, to every session watching positions.
-func (h *Hub) flushPositions(now time.Time) {
-	h.pmu.Lock()
-	var items []Position
-	for team := range h.dirty {
-		if at, ok := h.sentAt[team]; ok && now.Sub(at) < h.cfg.UnitEvery {
-			continue
-		}
-		items = append(items, h.latest[team])
-		h.sentAt[team] = now
-		delete(h.dirty, team)
-	}
-	h.pmu.Unlock()
-	if len(items) == 0 {
-		return
-	}
-	f := &flush{items: items, all: encodePositions(items)}
-	h.rmu.Lock()
-	f.seq = h.seq.Load() + 1
-	h.ring[f.seq%uint64(len(h.ring))] = f
-	h.seq.Store(f.seq)
-	h.rmu.Unlock()
-	h.mu.Lock()
-	for s := range h.sessions {
-		if s.sub.Topics.Has(TopicPositions) {
-			s.wakePositions()
-		}
-	}
-	h.mu.Unlock()
-}
-
-// positionsFrame is the positions message.
-type positionsFrame struct {
-	Type  string     `json:"type"`
-	Items []Position `json:"items"`
-}
-
-func encodePositions(items []Position) []byte {
-	b, _ := json.Marshal(positionsFrame{"positions", items})
-	return b
-}
-
-// positionsSince returns the positions message that brings a session that
-// saw flush seq up to date, or nil when nothing in its box moved.
-func (h *Hub) positionsSince(seq uint64, box *geo.BBox) ([]byte, uint64) {
-	cur := h.seq.Load()
-	if cur == seq {
-		return nil, cur
-	}
-	h.rmu.RLock()
-	if cur-seq == 1 {
-		f := h.ring[cur%uint64(len(h.ring))]
-		h.rmu.RUnlock()
-		if box == nil {
-			return f.all, cur
-		}
-		if b, ok := f.boxes.Load(*box); ok {
-			return b.([]byte), cur
-		}
-		b := filteredFrame(f.items, box)
-		f.boxes.Store(*box, b)
-		return b, cur
-	}
-	if cur-seq < uint64(len(h.ring)) {
-		// Fell behind a few flushes: merge them, latest per unit.
-		merged := map[string]Position{}
-		for s := seq + 1; s <= cur; s++ {
-			f := h.ring[s%uint64(len(h.ring))]
-			if f == nil || f.seq != s {
-				continue
-			}
-			for _, p := range f.items {
-				if inBox(box, p) {
-					merged[p.Team] = p
-				}
-			}
-		}
-		h.rmu.RUnlock()
-		items := make([]Position, 0, len(merged))
-		for _, p := range merged {
-			items = append(items, p)
-		}
-		if len(items) == 0 {
-			return nil, cur
-		}
-		return encodePositions(items), cur
-	}
-	h.rmu.RUnlock()
-	items := h.Latest(box)
-	if len(items) == 0 {
-		return nil, cur
-	}
-	return encodePositions(items), cur
-}
-
-func filteredFrame(items []Position, box *geo.BBox) []byte {
-	var in []Position
-	for _, p := range items {
-		if inBox(box, p) {
-			in = append(in, p)
-		}
-	}
-	if len(in) == 0 {
-		return []byte{}
-	}
-	return encodePositions(in)
 }
 
 // attach registers a session's subscription and returns the last event

@@ -26,6 +26,9 @@ func (nullState) ListEvents(context.Context, int64, int) ([]dispatchd.Event, err
 	return nil, nil
 }
 func (nullState) LastEventID(context.Context) (int64, error) { return 0, nil }
+func (nullState) TeamIncidents(context.Context, string) ([]string, error) {
+	return nil, nil
+}
 
 const (
 	benchScreens = 200

@@ -20,6 +20,8 @@ func (m memState) State(ctx context.Context, _ realtime.StateQuery) (*realtime.S
 	return &realtime.State{EventID: id}, err
 }
 
+func (m memState) TeamIncidents(context.Context, string) ([]string, error) { return nil, nil }
+
 func (m memState) LastEventID(context.Context) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -33,7 +33,7 @@ const (
 type Ingest struct {
 	filter *Filter
 	known  func(team string) bool
-	region func(team string) string
+	region func(team string) (string, bool)
 	out    func(live, accepted []Position)
 	now    func() time.Time
 }
@@ -48,7 +48,7 @@ func NewIngest(f *Filter, known func(team string) bool, out func(live, accepted 
 // admin with a jurisdiction reports only for the teams within it, and a
 // position for any other is refused as one for an unknown team. Without
 // it such an actor reports for none. Call it before the ingest is used.
-func (in *Ingest) SetTeamRegion(region func(team string) string) { in.region = region }
+func (in *Ingest) SetTeamRegion(region func(team string) (string, bool)) { in.region = region }
 
 // Filter returns the ingest's filter, for its counts.
 func (in *Ingest) Filter() *Filter { return in.filter }
@@ -101,5 +101,9 @@ func (in *Ingest) covers(actor dispatchd.Actor, team string) bool {
 	if actor.Jurisdiction == "" || actor.Is(dispatchd.RoleTracker, dispatchd.RoleTeamLead) {
 		return true
 	}
-	return in.region != nil && actor.Covers(in.region(team))
+	if in.region == nil {
+		return false
+	}
+	r, _ := in.region(team)
+	return actor.Covers(r)
 }

@@ -41,7 +41,7 @@ func TestIngestJurisdiction(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), known, func(_, _ []realtime.Position) {})
 			if tt.withRegion {
-				in.SetTeamRegion(func(team string) string { return regions[team] })
+				in.SetTeamRegion(func(team string) (string, bool) { r, ok := regions[team]; return r, ok })
 			}
 			res := in.Accept(tt.actor, batch())
 			var rej []string

@@ -16,8 +16,16 @@ import (
 // feed, like every change, and close the sessions they concern there:
 // none of them is sent to a client.
 
-// classify names an event's topic and the team and depot it concerns.
-func classify(ev dispatchd.Event) (Topic, string, string) {
+// about is what an event concerns: its topic and, for tasks and orders,
+// the team or depot and the incident.
+type about struct {
+	topic                 Topic
+	team, depot, incident string
+}
+
+// classify names an event's topic and the team, depot and incident it
+// concerns.
+func classify(ev dispatchd.Event) about {
 	kind, _, _ := strings.Cut(ev.Type, ".")
 	var t Topic
 	switch kind {
@@ -34,17 +42,73 @@ func classify(ev dispatchd.Event) (Topic, string, string) {
 	case "support_request":
 		t = TopicSupport
 	default:
-		return "", "", ""
+		return about{}
 	}
 	if t != TopicTasks && t != TopicOrders {
-		return t, "", ""
+		return about{topic: t}
 	}
 	var who struct {
-		Team  string `json:"team"`
-		Depot string `json:"depot"`
+		Team     string `json:"team"`
+		Depot    string `json:"depot"`
+		Incident string `json:"incident"`
 	}
 	_ = json.Unmarshal(ev.Data, &who) // a malformed event is seen by the command center only
-	return t, who.Team, who.Depot
+	return about{t, who.Team, who.Depot, who.Incident}
+}
+
+// receives reports whether session s may see ev, which is about ab: the
+// rules of its role (mayReceive) and of its jurisdiction and desk. A team
+// lead sees its own team's tasks wherever they are, the orders of the
+// incidents its team works on and those incidents; a depot manager its own
+// depots' orders; anything else must be Visible to the session's scope.
+// Called under h.mu.
+func (h *Hub) receives(s *Session, ev *dispatchd.Event, ab about) bool {
+	a := s.actor
+	if !mayReceive(a, ab.topic, ab.team, ab.depot) {
+		return false
+	}
+	switch {
+	case ab.topic == TopicTasks && a.Is(dispatchd.RoleTeamLead),
+		ab.topic == TopicOrders && a.Is(dispatchd.RoleDepotManager):
+		return true
+	case ab.topic == TopicOrders && a.Is(dispatchd.RoleTeamLead):
+		return h.worksOn(a.Team, ab.incident)
+	case ab.topic == TopicIncidents && a.Is(dispatchd.RoleTeamLead) && h.worksOn(a.Team, ev.Subject):
+		return true
+	}
+	return s.everything || ev.Visible(s.scope)
+}
+
+// worksOn reports whether the team has or had a task on the incident, as
+// far as the hub has seen. Called under h.mu.
+func (h *Hub) worksOn(team, incident string) bool {
+	_, ok := h.worked[team][incident]
+	return ok && team != ""
+}
+
+// seedWork adds the incidents the store says the team works on.
+func (h *Hub) seedWork(team string, incidents []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range incidents {
+		h.noteWork(team, id)
+	}
+}
+
+// noteWork records that a task event put a team on an incident. Called
+// under h.mu, for every task event, whoever is connected: a lead who
+// subscribes later adds what the store knew before (seedWork), and
+// between the two nothing is missed.
+func (h *Hub) noteWork(team, incident string) {
+	if team == "" || incident == "" {
+		return
+	}
+	set := h.worked[team]
+	if set == nil {
+		set = map[string]struct{}{}
+		h.worked[team] = set
+	}
+	set[incident] = struct{}{}
 }
 
 // mayReceive reports whether an actor may see an event of the topic about
@@ -91,7 +155,7 @@ var (
 
 // stateQuery is what a snapshot for actor a may hold.
 func stateQuery(a dispatchd.Actor, sub SubscribeRequest) StateQuery {
-	q := StateQuery{Topics: sub.Topics, BBox: sub.BBox}
+	q := StateQuery{Topics: sub.Topics, BBox: sub.BBox, Scope: a.Scope()}
 	if a.Is(dispatchd.RoleTeamLead) {
 		team := a.Team
 		q.Team = &team

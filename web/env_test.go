@@ -163,6 +163,9 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	if hcfg.CatchUp == 0 {
 		hcfg.CatchUp = 50
 	}
+	if hcfg.TeamRegion == nil {
+		hcfg.TeamRegion = proj.TeamRegion
+	}
 	hub := realtime.NewHub(hcfg, st, ingest.Accept)
 	bus = realtime.LocalBus(hub.Deliver(func(ps []realtime.Position) {
 		for _, p := range ps {

@@ -24,7 +24,7 @@ func (s *Server) listIncidents(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	items, next, err := s.d.Dispatch.Incidents(c.Request().Context(), f)
+	items, next, err := s.d.Dispatch.Incidents(c.Request().Context(), actor(c), f)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) createIncident(c echo.Context) error {
 
 // getIncident handles GET /api/v1/incidents/:id.
 func (s *Server) getIncident(c echo.Context) error {
-	out, err := s.d.Dispatch.Incident(c.Request().Context(), c.Param("id"))
+	out, err := s.d.Dispatch.Incident(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (s *Server) setIncidentStatus(c echo.Context) error {
 
 // getTimeline handles GET /api/v1/incidents/:id/timeline.
 func (s *Server) getTimeline(c echo.Context) error {
-	evs, err := s.d.Dispatch.Timeline(c.Request().Context(), c.Param("id"))
+	evs, err := s.d.Dispatch.Timeline(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ type suggestionAnswer struct {
 
 // getSuggestions handles GET /api/v1/incidents/:id/suggestions.
 func (s *Server) getSuggestions(c echo.Context) error {
-	out, err := s.d.Dispatch.Suggest(c.Request().Context(), c.Param("id"))
+	out, err := s.d.Dispatch.Suggest(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (s *Server) getReview(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	r, err := s.d.Dispatch.Review(c.Request().Context(), c.Param("id"))
+	r, err := s.d.Dispatch.Review(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,10 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 
-	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: cfg.hub},
+	// The hub shows a jurisdiction's sessions its own teams' positions.
+	hcfg := cfg.hub
+	hcfg.TeamRegion = s.proj.TeamRegion
+	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: hcfg},
 		st, s.proj.HasTeam, func(ps []realtime.Position) {
 			for _, p := range ps {
 				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)

@@ -238,6 +238,18 @@ func (p *Projection) HasTeam(id string) bool {
 	return ok
 }
 
+// TeamRegion returns a team's region as the projection holds it, and
+// whether the team is in the registry.
+func (p *Projection) TeamRegion(id string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.teams[id]
+	if !ok {
+		return "", false
+	}
+	return t.Region, true
+}
+
 // TeamStatus returns a team's status as the projection holds it.
 func (p *Projection) TeamStatus(id string) (resources.TeamStatus, bool) {
 	p.mu.Lock()

@@ -28,6 +28,8 @@ type StaleChange struct {
 	Team string
 	At   geo.Point
 	TS   time.Time
+	// Region is the team's, which the event is scoped to.
+	Region string
 }
 
 // setStaleFlag applies team.stale or team.fresh; ts is the event's
@@ -65,7 +67,7 @@ func (p *Projection) StaleDue(now time.Time) (stale, fresh []StaleChange) {
 		if !t.hasPos || t.PositionStale == p.stale(t, now) {
 			continue
 		}
-		c := StaleChange{id, t.pos, t.posTS}
+		c := StaleChange{id, t.pos, t.posTS, t.Region}
 		if t.PositionStale {
 			fresh = append(fresh, c)
 		} else {

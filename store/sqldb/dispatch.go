@@ -379,10 +379,34 @@ func (s *Store) ListIncidents(ctx context.Context, f dispatch.IncidentFilter) ([
 	if f.Exercise != nil {
 		w.add("exercise = ?", *f.Exercise)
 	}
+	if cond, args := s.incidentScope("", f.Scope); cond != "" {
+		if f.Team != "" {
+			cond = "(" + cond + " OR id IN (SELECT incident_id FROM tasks WHERE team_id = ?))"
+			args = append(args, f.Team)
+		}
+		w.add(cond, args...)
+	}
 	if f.After != "" {
 		w.add("id < ?", f.After)
 	}
 	return incidentDocs.list(ctx, s.db, &w, f.Limit, "")
+}
+
+// incidentScope returns the condition, with "?" for its arguments, that
+// keeps the incidents of scope: region within its prefix, type among its
+// types; "" for the whole deployment. col qualifies the columns.
+func (s *Store) incidentScope(col string, sc dispatchd.Scope) (string, []any) {
+	var conds []string
+	var args []any
+	if sc.Prefix != "" {
+		conds = append(conds, col+`region LIKE ? ESCAPE '\'`)
+		args = append(args, likeEscape(sc.Prefix)+"%")
+	}
+	if sc.Types != nil {
+		conds = append(conds, col+"type IN "+s.d.JSONValues("?"))
+		args = append(args, jsonText(sc.Types))
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // GetTask implements dispatch.Store.
@@ -401,6 +425,9 @@ func (s *Store) ListTasks(ctx context.Context, f dispatch.TaskFilter) ([]dispatc
 	}
 	if len(f.Status) > 0 {
 		w.add("status IN "+s.d.JSONValues("?"), jsonText(f.Status))
+	}
+	if cond, args := s.incidentScope("", f.Scope); cond != "" {
+		w.add("incident_id IN (SELECT id FROM incidents WHERE "+cond+")", args...)
 	}
 	if f.After != "" {
 		w.add("id < ?", f.After)
@@ -424,6 +451,12 @@ func (s *Store) ListOrders(ctx context.Context, f dispatch.OrderFilter) ([]dispa
 	}
 	if len(f.Status) > 0 {
 		w.add("status IN "+s.d.JSONValues("?"), jsonText(f.Status))
+	}
+	if cond, args := s.incidentScope("", f.Scope); cond != "" {
+		w.add("incident_id IN (SELECT id FROM incidents WHERE "+cond+")", args...)
+	}
+	if f.WorkedBy != "" {
+		w.add("incident_id IN (SELECT incident_id FROM tasks WHERE team_id = ?)", f.WorkedBy)
 	}
 	if f.After != "" {
 		w.add("id < ?", f.After)

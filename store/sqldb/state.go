@@ -32,7 +32,11 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 			return err
 		}
 		if q.Topics.Has(realtime.TopicIncidents) {
-			f := dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Reported, dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized}}
+			f := dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Reported, dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized},
+				Scope: q.Scope}
+			if q.Team != nil {
+				f.Team = *q.Team
+			}
 			if st.Incidents, err = orEmpty(v.ListIncidents(ctx, f)); err != nil {
 				return err
 			}
@@ -44,6 +48,8 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 					return nil
 				}
 				f.Team = *q.Team
+			} else {
+				f.Scope = q.Scope
 			}
 			if st.Tasks, err = orEmpty(v.ListTasks(ctx, f)); err != nil {
 				return err
@@ -51,17 +57,25 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 		}
 		if q.Topics.Has(realtime.TopicOrders) {
 			f := dispatch.OrderFilter{Depots: q.Depots, Status: []dispatch.OrderStatus{dispatch.Requested, dispatch.OrderConfirmed, dispatch.Shipped}}
+			switch {
+			case q.Team != nil && *q.Team == "":
+				f.Depots = []string{} // a lead of no team: none
+			case q.Team != nil:
+				f.WorkedBy = *q.Team
+			case q.Depots == nil:
+				f.Scope = q.Scope
+			}
 			if st.Orders, err = orEmpty(v.ListOrders(ctx, f)); err != nil {
 				return err
 			}
 		}
 		if q.Topics.Has(realtime.TopicTeams) {
-			if st.Teams, err = orEmpty(v.ListTeams(ctx, resources.TeamFilter{BBox: q.BBox, Limit: maxState})); err != nil {
+			if st.Teams, err = orEmpty(v.ListTeams(ctx, resources.TeamFilter{Region: q.Scope.Prefix, BBox: q.BBox, Limit: maxState})); err != nil {
 				return err
 			}
 		}
 		if q.Topics.Has(realtime.TopicDepots) {
-			if st.Depots, err = orEmpty(v.ListDepots(ctx, resources.DepotFilter{BBox: q.BBox, Limit: maxState})); err != nil {
+			if st.Depots, err = orEmpty(v.ListDepots(ctx, resources.DepotFilter{Region: q.Scope.Prefix, BBox: q.BBox, Limit: maxState})); err != nil {
 				return err
 			}
 		}
@@ -71,6 +85,24 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 		return nil, fmt.Errorf("read a snapshot: %w", err)
 	}
 	return st, nil
+}
+
+// TeamIncidents implements realtime.StateSource.
+func (s *Store) TeamIncidents(ctx context.Context, team string) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT incident_id FROM tasks WHERE team_id = $1`, team)
+	if err != nil {
+		return nil, fmt.Errorf("read the incidents of team %s: %w", team, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // maxState bounds each list of a snapshot, far above a national

@@ -85,6 +85,7 @@ func Run(t *testing.T, open Open) {
 		{"SupportRequests", testSupportRequests},
 		{"SupportEscalationOnce", testSupportEscalation},
 		{"Rollup", testRollup},
+		{"BoardScope", testBoardScope},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

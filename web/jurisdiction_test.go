@@ -1,0 +1,636 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"dispatchd"
+	"dispatchd/auth"
+	"dispatchd/dispatch"
+	"dispatchd/geo"
+	"dispatchd/resources"
+)
+
+// The jurisdiction walk: every route of the API × every scoped caller ×
+// an object inside its jurisdiction (and desk) and one outside. Outside
+// objects answer 404 on reads and writes, as an unknown id would, and lists
+// leave them out; inside ones work. Each route family declares its probe in
+// walk below; a route the walk does not classify fails the test, so that a
+// new route cannot be forgotten.
+
+// jworld is the small world of the walk: Hangzhou's counties 淳安 (330127)
+// and 桐庐 (330122), Ningbo's 鄞州 (330212), and Nanjing's 玄武 (320102) in
+// another province. Each county has a team, a depot and a flood incident
+// with a task for the team and an order to the depot; 淳安 also a mine
+// accident with a second team and depot of its own.
+type jworld struct {
+	e   *env
+	ids map[string]string // name -> id: incidents, tasks ("task@in"), orders ("order@in")
+}
+
+// place is what one caller finds on one side of its border: an incident, a
+// task, an order, a team and a depot (names in jworld).
+type place struct{ incident, task, order, team, depot string }
+
+// jcaller is a user of the walk and what lies inside and outside its reach.
+type jcaller struct {
+	name    string
+	role    dispatchd.Role
+	in, out place
+}
+
+func (w *jworld) id(name string) string {
+	if id, ok := w.ids[name]; ok {
+		return id
+	}
+	return name // teams and depots are named by their ids
+}
+
+var (
+	chunan   = place{"inA", "task@inA", "order@inA", "tA", "dA"}
+	chunanM  = place{"inM", "task@inM", "order@inM", "tM", "dM"}
+	tonglu   = place{"inB", "task@inB", "order@inB", "tB", "dB"}
+	yinzhou  = place{"inC", "task@inC", "order@inC", "tC", "dC"}
+	xuanwu   = place{"inX", "task@inX", "order@inX", "tX", "dX"}
+	jcallers = []jcaller{
+		{"county", dispatchd.RoleCommander, chunan, tonglu},
+		{"city", dispatchd.RoleCommander, tonglu, yinzhou},
+		{"province", dispatchd.RoleCommander, yinzhou, xuanwu},
+		{"cviewer", dispatchd.RoleViewer, chunan, tonglu},
+		// A desk sees its hazard's incidents; teams and depots are not a
+		// desk's, only the jurisdiction limits them.
+		{"flood-viewer", dispatchd.RoleViewer, chunan, place{"inM", "task@inM", "order@inM", "tX", "dX"}},
+		{"flood-commander", dispatchd.RoleCommander, chunan, place{"inM", "task@inM", "order@inM", "tX", "dX"}},
+		// A team lead sees its own team's tasks and the orders of the
+		// incidents it works on: not those of another team of its county.
+		{"clead", dispatchd.RoleTeamLead, chunan, place{"inB", "task@inM", "order@inM", "tB", "dB"}},
+		// A depot manager sees its own depots' orders.
+		{"cmanager", dispatchd.RoleDepotManager, chunan, place{"inB", "task@inB", "order@inM", "tB", "dM"}},
+		{"cadmin", dispatchd.RoleAdmin, chunan, tonglu},
+	}
+)
+
+func newJWorld(t *testing.T, e *env) *jworld {
+	t.Helper()
+	ctx := context.Background()
+	sys := dispatchd.System
+	reg := resources.NewService(e.store)
+	w := &jworld{e: e, ids: map[string]string{}}
+	counties := []struct {
+		p      place
+		region string
+		typ    string
+		lon    float64
+		lat    float64
+	}{
+		{chunan, "330127", "flood", 119.04, 29.61},
+		{chunanM, "330127", "mine_accident", 119.10, 29.65},
+		{tonglu, "330122", "flood", 119.69, 29.79},
+		{yinzhou, "330212", "flood", 121.55, 29.82},
+		{xuanwu, "320102", "flood", 118.80, 32.05},
+	}
+	for _, c := range counties {
+		at := geo.Point{Lon: c.lon, Lat: c.lat}
+		if _, err := reg.CreateTeam(ctx, sys, resources.Team{ID: c.p.team, Name: "队 " + c.p.team, Kind: resources.FireRescue,
+			Capabilities: []string{"water_rescue"}, Base: at, Region: c.region}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reg.CreateDepot(ctx, sys, resources.Depot{ID: c.p.depot, Name: "库 " + c.p.depot, Tier: resources.County,
+			Location: at, Region: c.region}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reg.AdjustStock(ctx, sys, c.p.depot, resources.AdjustRequest{Reason: "采购入库",
+			Lines: []resources.Adjustment{{Item: "1010101", Delta: 1000}}}); err != nil {
+			t.Fatal(err)
+		}
+		in, err := e.board.CreateIncident(ctx, sys, dispatch.Incident{Type: c.typ, Level: 3, Title: c.p.incident, Location: at, Region: c.region})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.board.Dispatch(ctx, sys, in.ID, dispatch.DispatchRequest{Tasks: []dispatch.TaskRequest{{Team: c.p.team}},
+			Orders: []dispatch.OrderRequest{{Depot: c.p.depot, Lines: []resources.ItemQty{{Item: "1010101", Qty: 5}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ids[c.p.incident], w.ids[c.p.task], w.ids[c.p.order] = in.ID, res.Tasks[0].ID, res.Orders[0].ID
+	}
+	users := []auth.SeedUser{
+		{Username: "county", Role: dispatchd.RoleCommander, Jurisdiction: "330127"},
+		{Username: "city", Role: dispatchd.RoleCommander, Jurisdiction: "330100"},
+		{Username: "province", Role: dispatchd.RoleCommander, Jurisdiction: "330000"},
+		{Username: "cviewer", Role: dispatchd.RoleViewer, Jurisdiction: "330127"},
+		{Username: "flood-viewer", Role: dispatchd.RoleViewer, Jurisdiction: "330000", Desk: "flood"},
+		{Username: "flood-commander", Role: dispatchd.RoleCommander, Jurisdiction: "330000", Desk: "flood"},
+		{Username: "clead", Role: dispatchd.RoleTeamLead, Team: "tA", Jurisdiction: "330127"},
+		{Username: "cmanager", Role: dispatchd.RoleDepotManager, Depots: []string{"dA"}, Jurisdiction: "330127"},
+		{Username: "cadmin", Role: dispatchd.RoleAdmin, Jurisdiction: "330127"},
+	}
+	if _, err := auth.NewService(e.store, e.store, 0).EnsureUsers(ctx, sys, "secret", users); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		e.tokens[u.Username] = login(t, e, u.Username)
+	}
+	return w
+}
+
+// probe is how the walk checks one route.
+type probe struct {
+	// kind: "unscoped" (the route touches nothing of a jurisdiction),
+	// "read" or "write" (the :id is an object of the caller's side),
+	// "list" (the items hold the inside object and not the outside one),
+	// "create" (a body placed inside is made, one outside refused).
+	kind string
+	// obj is what fills :id (incident, task, order, team, depot) or, for
+	// a list, what its items are.
+	obj string
+	// of, for a list under an id, is what fills the :id.
+	of    string
+	query string
+	body  func(w *jworld, p place) any
+	// ok lists the statuses that show an inside call got past the gate:
+	// a write may meet the state rules (409) once another caller has
+	// moved the object.
+	ok []int
+	// pending says why the row is not yet enforced (another helper scopes
+	// that family); its failures are logged, not reported.
+	pending string
+	why     string
+	headers []string
+}
+
+const registryPending = "registry scoping (teams, depots, stock, track, import, trackers, positions, users) is another helper's: switch on after merging"
+
+// walk classifies every route of the API.
+var walk = map[string]probe{
+	"GET /healthz":                {kind: "unscoped", why: "health"},
+	"GET /readyz":                 {kind: "unscoped", why: "health"},
+	"GET /metrics":                {kind: "unscoped", why: "counts, no objects"},
+	"GET /api/v1/openapi.json":    {kind: "unscoped", why: "the document"},
+	"GET /":                       {kind: "unscoped", why: "a page"},
+	"GET /screen":                 {kind: "unscoped", why: "a page"},
+	"GET /lead":                   {kind: "unscoped", why: "a page"},
+	"GET /depot":                  {kind: "unscoped", why: "a page"},
+	"GET /ui/*":                   {kind: "unscoped", why: "the pages' files"},
+	"GET /map/boundaries.geojson": {kind: "unscoped", why: "the map's boundaries"},
+	"GET /map/boundaries.pmtiles": {kind: "unscoped", why: "the map's boundaries"},
+	"GET /api/v1/map":             {kind: "unscoped", why: "the map's configuration"},
+	"POST /api/v1/auth/login":     {kind: "unscoped", why: "one's own login"},
+	"POST /api/v1/auth/logout":    {kind: "unscoped", why: "one's own login"},
+	"POST /api/v1/auth/refresh":   {kind: "unscoped", why: "one's own login"},
+	"GET /api/v1/auth/me":         {kind: "unscoped", why: "one's own user"},
+	"GET /api/v1/items":           {kind: "unscoped", why: "the catalog is everyone's"},
+	"POST /api/v1/items":          {kind: "unscoped", why: "the catalog is everyone's"},
+	"GET /api/v1/items/:code":     {kind: "unscoped", why: "the catalog is everyone's"},
+	"PATCH /api/v1/items/:code":   {kind: "unscoped", why: "the catalog is everyone's"},
+	"DELETE /api/v1/items/:code":  {kind: "unscoped", why: "the catalog is everyone's"},
+	"GET /osmand":                 {kind: "unscoped", why: "trackers' fixes, bound to their team by device"},
+	"POST /osmand":                {kind: "unscoped", why: "trackers' fixes, bound to their team by device"},
+	"GET /api/v1/ws":              {kind: "unscoped", why: "checked over real websockets in TestJurisdictionWebsocket"},
+
+	// The incident board.
+	"GET /api/v1/incidents": {kind: "list", obj: "incident"},
+	"POST /api/v1/incidents": {kind: "create", obj: "incident", body: func(w *jworld, p place) any {
+		return map[string]any{"type": incidentType(p), "level": 4, "title": "walk", "location": map[string]float64{"lon": 119.5, "lat": 29.7},
+			"region": regionOf(p)}
+	}},
+	"GET /api/v1/incidents/:id": {kind: "read", obj: "incident"},
+	"PATCH /api/v1/incidents/:id": {kind: "write", obj: "incident", body: func(*jworld, place) any {
+		return map[string]any{"description": "walked"}
+	}},
+	"POST /api/v1/incidents/:id/status": {kind: "write", obj: "incident", body: func(*jworld, place) any {
+		return map[string]any{"status": "responding"} // as it is: changes nothing
+	}},
+	"GET /api/v1/incidents/:id/timeline":    {kind: "read", obj: "incident"},
+	"GET /api/v1/incidents/:id/suggestions": {kind: "read", obj: "incident"},
+	"GET /api/v1/incidents/:id/review":      {kind: "read", obj: "incident"},
+	"POST /api/v1/incidents/:id/dispatch": {kind: "write", obj: "incident", ok: []int{201}, body: func(w *jworld, p place) any {
+		return map[string]any{"orders": []any{map[string]any{"depot": p.depot, "lines": []any{map[string]any{"item": "1010101", "qty": 1}}}}}
+	}},
+	"POST /api/v1/incidents/:id/tasks": {kind: "write", obj: "incident", ok: []int{409}, body: func(w *jworld, p place) any {
+		return map[string]any{"team": p.team} // busy on its own task
+	}},
+	"POST /api/v1/incidents/:id/orders": {kind: "write", obj: "incident", ok: []int{201}, body: func(w *jworld, p place) any {
+		return map[string]any{"depot": p.depot, "lines": []any{map[string]any{"item": "1010101", "qty": 1}}}
+	}},
+	"GET /api/v1/incidents/:id/tasks":  {kind: "list", obj: "task", of: "incident"},
+	"GET /api/v1/incidents/:id/orders": {kind: "list", obj: "order", of: "incident"},
+
+	"GET /api/v1/tasks":     {kind: "list", obj: "task"},
+	"GET /api/v1/tasks/:id": {kind: "read", obj: "task"},
+	"POST /api/v1/tasks/:id/ack": {kind: "write", obj: "task", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{}
+	}},
+	"POST /api/v1/tasks/:id/status": {kind: "write", obj: "task", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{"status": "en_route"}
+	}},
+	"POST /api/v1/tasks/:id/decline": {kind: "write", obj: "task", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{"reason": "walked"}
+	}},
+	"POST /api/v1/tasks/:id/cancel": {kind: "write", obj: "task", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{}
+	}},
+	"POST /api/v1/tasks/:id/replace": {kind: "write", obj: "task", ok: []int{201, 409}, body: func(w *jworld, p place) any {
+		return map[string]any{"team": p.team}
+	}},
+
+	"GET /api/v1/orders":     {kind: "list", obj: "order"},
+	"GET /api/v1/orders/:id": {kind: "read", obj: "order"},
+	"POST /api/v1/orders/:id/confirm": {kind: "write", obj: "order", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{}
+	}},
+	"POST /api/v1/orders/:id/reject": {kind: "write", obj: "order", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{"reason": "walked"}
+	}},
+	"POST /api/v1/orders/:id/ship": {kind: "write", obj: "order", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{}
+	}},
+	"POST /api/v1/orders/:id/deliver": {kind: "write", obj: "order", ok: []int{200, 403, 409}, body: func(*jworld, place) any {
+		return map[string]any{}
+	}},
+	"POST /api/v1/orders/:id/cancel": {kind: "write", obj: "order", ok: []int{200, 409}, body: func(*jworld, place) any {
+		return map[string]any{}
+	}},
+
+	"GET /api/v1/events": {kind: "list", obj: "event", query: "?since=0&limit=1000"},
+	"GET /api/v1/audit":  {kind: "list", obj: "event", query: "?limit=1000"},
+
+	// The registry: scoped by another helper, its probes are written here.
+	"GET /api/v1/teams":                   {kind: "list", obj: "team", pending: registryPending},
+	"POST /api/v1/teams":                  {kind: "create", obj: "team", pending: registryPending, body: newTeamBody},
+	"GET /api/v1/teams/:id":               {kind: "read", obj: "team", pending: registryPending},
+	"PATCH /api/v1/teams/:id":             {kind: "write", obj: "team", pending: registryPending, body: emptyBody},
+	"DELETE /api/v1/teams/:id":            {kind: "write", obj: "team", ok: []int{204, 409}, pending: registryPending},
+	"GET /api/v1/teams/:id/track":         {kind: "read", obj: "team", pending: registryPending},
+	"GET /api/v1/depots":                  {kind: "list", obj: "depot", pending: registryPending},
+	"POST /api/v1/depots":                 {kind: "create", obj: "depot", pending: registryPending, body: newDepotBody},
+	"GET /api/v1/depots/:id":              {kind: "read", obj: "depot", pending: registryPending},
+	"PATCH /api/v1/depots/:id":            {kind: "write", obj: "depot", pending: registryPending, body: emptyBody},
+	"DELETE /api/v1/depots/:id":           {kind: "write", obj: "depot", ok: []int{204, 409}, pending: registryPending},
+	"GET /api/v1/depots/:id/stock":        {kind: "read", obj: "depot", pending: registryPending},
+	"GET /api/v1/depots/:id/stock/ledger": {kind: "read", obj: "depot", pending: registryPending},
+	"POST /api/v1/depots/:id/stock/adjustments": {kind: "write", obj: "depot", pending: registryPending, body: func(*jworld, place) any {
+		return map[string]any{"reason": "walked", "lines": []any{map[string]any{"item": "1010101", "delta": 1}}}
+	}},
+	"GET /api/v1/stock": {kind: "list", obj: "depot", query: "?item=1010101", pending: registryPending},
+	"POST /api/v1/import/:kind": {kind: "create", obj: "team", headers: []string{"Content-Type", "text/csv"}, ok: []int{200}, pending: registryPending, body: func(w *jworld, p place) any {
+		return "id,name,kind,capabilities,lon,lat,region\nimp-" + p.team + ",walk,fire_rescue,water_rescue,119.5,29.7," + regionOf(p) + "\n"
+	}},
+	"POST /api/v1/trackers": {kind: "create", obj: "team", pending: registryPending, body: func(w *jworld, p place) any {
+		return map[string]any{"team": p.team}
+	}},
+	// The :id is a tracker's: the row needs a tracker of each side's team.
+	"DELETE /api/v1/trackers/:id": {kind: "write", obj: "team", ok: []int{204}, pending: registryPending + "; needs trackers of each side's team"},
+	"POST /api/v1/positions": {kind: "create", obj: "team", ok: []int{200}, pending: registryPending, body: func(w *jworld, p place) any {
+		return map[string]any{"positions": []any{map[string]any{"team": p.team, "lon": 119.5, "lat": 29.7,
+			"ts": time.Now().UTC().Format(time.RFC3339)}}}
+	}},
+	// Users: an administrator of a jurisdiction manages its users; the
+	// rows need users of each side.
+	"GET /api/v1/users":       {kind: "list", obj: "user", pending: registryPending + "; needs users of each side"},
+	"POST /api/v1/users":      {kind: "create", obj: "user", pending: registryPending + "; needs users of each side"},
+	"GET /api/v1/users/:id":   {kind: "read", obj: "user", pending: registryPending + "; needs users of each side"},
+	"PATCH /api/v1/users/:id": {kind: "write", obj: "user", pending: registryPending + "; needs users of each side"},
+}
+
+func emptyBody(*jworld, place) any { return map[string]any{} }
+
+func newTeamBody(w *jworld, p place) any {
+	return map[string]any{"name": "walk " + p.team, "kind": "fire_rescue", "capabilities": []string{"water_rescue"},
+		"base": map[string]float64{"lon": 119.5, "lat": 29.7}, "region": regionOf(p)}
+}
+
+func newDepotBody(w *jworld, p place) any {
+	return map[string]any{"name": "walk " + p.depot, "tier": "county", "location": map[string]float64{"lon": 119.5, "lat": 29.7},
+		"region": regionOf(p)}
+}
+
+// regionOf and incidentType are where an object of a side lies and what
+// type its incident is.
+func regionOf(p place) string {
+	return map[string]string{"inA": "330127", "inM": "330127", "inB": "330122", "inC": "330212", "inX": "320102"}[p.incident]
+}
+
+func incidentType(p place) string {
+	if p.incident == "inM" {
+		return "mine_accident"
+	}
+	return "flood"
+}
+
+func (p place) of(obj string) string {
+	switch obj {
+	case "incident":
+		return p.incident
+	case "task":
+		return p.task
+	case "order":
+		return p.order
+	case "team":
+		return p.team
+	case "depot":
+		return p.depot
+	}
+	return ""
+}
+
+// TestJurisdictionWalk walks every route × scoped caller × inside and
+// outside: see the top of the file. The pending rows (another helper's
+// families) run last, and their failures are only logged.
+func TestJurisdictionWalk(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		w := newJWorld(t, e)
+		routes := e.srv.Routes()
+		seen := map[string]bool{}
+		var live, pending []dispatchdRoute
+		for _, rt := range routes {
+			key := rt.Method + " " + rt.Path
+			seen[key] = true
+			p, ok := walk[key]
+			if !ok {
+				t.Errorf("route %s is not in the jurisdiction walk: say how it is scoped", key)
+				continue
+			}
+			if p.pending != "" {
+				pending = append(pending, dispatchdRoute{rt.Method, rt.Path, rt.Roles, p})
+			} else {
+				live = append(live, dispatchdRoute{rt.Method, rt.Path, rt.Roles, p})
+			}
+		}
+		for key := range walk {
+			if !seen[key] {
+				t.Errorf("the jurisdiction walk has %s, which is not a route", key)
+			}
+		}
+		for _, r := range live {
+			for _, c := range jcallers {
+				if slices.Contains(r.roles, c.role) {
+					w.check(t.Errorf, r, c)
+				}
+			}
+		}
+		open := 0
+		for _, r := range pending {
+			failed := false
+			for _, c := range jcallers {
+				if slices.Contains(r.roles, c.role) {
+					w.check(func(format string, args ...any) { failed = true; t.Logf("pending: "+format, args...) }, r, c)
+				}
+			}
+			if failed {
+				open++
+			}
+		}
+		t.Logf("%d routes walked, %d pending rows, %d of them not yet scoped", len(live), len(pending), open)
+	})
+}
+
+type dispatchdRoute struct {
+	method, path string
+	roles        []dispatchd.Role
+	p            probe
+}
+
+// check runs one probe for one caller, reporting failures to fail.
+func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
+	e, p := w.e, r.p
+	path := func(side place, obj string) string {
+		return strings.NewReplacer(":id", w.id(side.of(obj)), ":kind", "teams").Replace(r.path) + p.query
+	}
+	body := func(side place) any {
+		if p.body != nil {
+			return p.body(w, side)
+		}
+		if r.method == "POST" || r.method == "PATCH" {
+			return map[string]any{}
+		}
+		return nil
+	}
+	name := fmt.Sprintf("%s %s as %s", r.method, r.path, c.name)
+	switch p.kind {
+	case "unscoped":
+	case "read":
+		if got := e.as(c.name, r.method, path(c.out, p.obj), nil); got.status != 404 {
+			fail("%s, outside %s %s: got %d, want 404: %.200s", name, p.obj, c.out.of(p.obj), got.status, got.body)
+		}
+		if got := e.as(c.name, r.method, path(c.in, p.obj), nil); got.status != 200 {
+			fail("%s, inside %s %s: got %d, want 200: %.200s", name, p.obj, c.in.of(p.obj), got.status, got.body)
+		}
+	case "write":
+		if got := e.as(c.name, r.method, path(c.out, p.obj), body(c.out)); got.status != 404 {
+			fail("%s, outside %s %s: got %d, want 404: %.200s", name, p.obj, c.out.of(p.obj), got.status, got.body)
+		}
+		ok := p.ok
+		if ok == nil {
+			ok = []int{200}
+		}
+		if got := e.as(c.name, r.method, path(c.in, p.obj), body(c.in)); !slices.Contains(ok, got.status) {
+			fail("%s, inside %s %s: got %d, want one of %v: %.200s", name, p.obj, c.in.of(p.obj), got.status, ok, got.body)
+		}
+	case "list":
+		for _, side := range []place{c.in, c.out} {
+			at := path(side, p.of)
+			got := e.as(c.name, r.method, at, nil)
+			if got.status != 200 {
+				fail("%s: got %d, want 200: %.200s", name, got.status, got.body)
+				return
+			}
+			ids := w.listed(got.body, p.obj)
+			in, out := w.id(c.in.of(p.obj)), w.id(c.out.of(p.obj))
+			if p.obj == "event" {
+				in, out = w.id(c.in.incident), w.id(c.out.incident)
+			}
+			if side == c.in && !slices.Contains(ids, in) {
+				fail("%s: the list misses inside %s %s", name, p.obj, c.in.of(p.obj))
+			}
+			if slices.Contains(ids, out) {
+				fail("%s: the list shows outside %s %s", name, p.obj, c.out.of(p.obj))
+			}
+			if p.of == "" {
+				break
+			}
+		}
+	case "create":
+		ok := p.ok
+		if ok == nil {
+			ok = []int{201}
+		}
+		if got := e.as(c.name, r.method, path(c.in, ""), body(c.in), p.headers...); !slices.Contains(ok, got.status) {
+			fail("%s, placed inside: got %d, want one of %v: %.200s", name, got.status, ok, got.body)
+		}
+		// Refused as invalid input (400 with the field), as the API
+		// answers every field error.
+		got := e.as(c.name, r.method, path(c.out, ""), body(c.out), p.headers...)
+		var pr problem
+		_ = json.Unmarshal(got.body, &pr)
+		if got.status != 400 || len(pr.Errors) == 0 || !strings.Contains(string(got.body), "outside your jurisdiction") &&
+			!strings.Contains(string(got.body), "your desk") && !strings.Contains(string(got.body), "not found") {
+			fail("%s, placed outside: got %d, want 400 naming the field outside: %.300s", name, got.status, got.body)
+		}
+	default:
+		fail("%s: unknown probe kind %q", name, p.kind)
+	}
+}
+
+// listed returns the ids of a list's items; for events, their subjects.
+func (w *jworld) listed(body []byte, obj string) []string {
+	var l struct {
+		Items     []map[string]any
+		Available map[string]int64
+	}
+	_ = json.Unmarshal(body, &l)
+	if l.Available != nil { // GET /api/v1/stock: depot -> quantity
+		var out []string
+		for d := range l.Available {
+			out = append(out, d)
+		}
+		return out
+	}
+	key := "id"
+	if obj == "event" {
+		key = "subject"
+	}
+	var out []string
+	for _, it := range l.Items {
+		if v, ok := it[key].(string); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestJurisdictionEventsPaging pages through GET /api/v1/events as a county
+// commander a few events at a time: pages may be short or empty, yet
+// next_since always moves on to the last event read, so the walk ends
+// having seen every event of the county and none of another.
+func TestJurisdictionEventsPaging(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	w := newJWorld(t, e)
+	var all struct {
+		Items []struct{ ID int64 }
+	}
+	e.mustJSON(e.as("admin", "GET", "/api/v1/events?since=0&limit=1000", nil), 200, &all)
+	last := all.Items[len(all.Items)-1].ID
+	since, pages, short := int64(0), 0, 0
+	var subjects []string
+	for {
+		var page struct {
+			Items []struct {
+				ID      int64
+				Subject string
+			}
+			NextSince int64 `json:"next_since"`
+			More      bool
+		}
+		e.mustJSON(e.as("county", "GET", fmt.Sprintf("/api/v1/events?since=%d&limit=3", since), nil), 200, &page)
+		pages++
+		if len(page.Items) < 3 && page.More {
+			short++
+		}
+		if page.More && page.NextSince <= since {
+			t.Fatalf("next_since %d after %d: the walk would not move", page.NextSince, since)
+		}
+		for _, ev := range page.Items {
+			subjects = append(subjects, ev.Subject)
+		}
+		since = page.NextSince
+		if !page.More {
+			break
+		}
+		if pages > 1000 {
+			t.Fatal("the walk does not end")
+		}
+	}
+	if since != last {
+		t.Errorf("the walk ended at %d, want the last event %d", since, last)
+	}
+	if short == 0 {
+		t.Errorf("no page was short: the world should hide events from the county")
+	}
+	for _, in := range []string{"inA", "inM", "task@inA", "order@inA"} {
+		if !slices.Contains(subjects, w.id(in)) {
+			t.Errorf("the county's walk missed the events of %s", in)
+		}
+	}
+	for _, out := range []string{"inB", "inC", "inX", "task@inB", "order@inC"} {
+		if slices.Contains(subjects, w.id(out)) {
+			t.Errorf("the county's walk saw the events of %s", out)
+		}
+	}
+}
+
+// TestJurisdictionDispatch: a county commander commits only its own
+// county's teams and depots (a field error that says to ask for support),
+// an incident it records without a region is its county's, and every
+// event the board writes names the regions it concerns, escalations
+// included.
+func TestJurisdictionDispatch(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		w := newJWorld(t, e)
+		inA := w.id("inA")
+		p := e.mustProblem(e.as("county", "POST", "/api/v1/incidents/"+inA+"/dispatch", map[string]any{
+			"tasks":  []any{map[string]any{"team": "tB"}},
+			"orders": []any{map[string]any{"depot": "dB", "lines": []any{map[string]any{"item": "1010101", "qty": 1}}}}}),
+			400, "tasks[0].team", "orders[0].depot")
+		for _, fe := range p.Errors {
+			if !strings.Contains(fe.Message, "belongs to 330122, outside your jurisdiction 330127; ask for support") {
+				t.Errorf("%s: got %q, want it to say whose it is and to ask for support", fe.Field, fe.Message)
+			}
+		}
+		// The city above both counties may.
+		e.mustJSON(e.as("city", "POST", "/api/v1/incidents/"+inA+"/orders", map[string]any{"depot": "dB",
+			"lines": []any{map[string]any{"item": "1010101", "qty": 1}}}), 201, nil)
+		e.mustJSON(e.as("admin", "POST", "/api/v1/tasks/"+w.id("task@inA")+"/cancel", nil), 200, nil)
+		e.mustProblem(e.as("county", "POST", "/api/v1/tasks/"+w.id("task@inA")+"/replace", map[string]any{"team": "tB"}), 400, "team")
+
+		// It may not move an incident out of its county, nor to a type
+		// its desk does not work.
+		e.mustProblem(e.as("county", "PATCH", "/api/v1/incidents/"+inA, map[string]any{"region": "330122"}), 400, "region")
+		e.mustProblem(e.as("flood-commander", "PATCH", "/api/v1/incidents/"+inA, map[string]any{"type": "mine_accident"}), 400, "type")
+		e.mustJSON(e.as("county", "PATCH", "/api/v1/incidents/"+inA, map[string]any{"level": 2}), 200, nil)
+
+		var in struct{ Region string }
+		e.mustJSON(e.as("county", "POST", "/api/v1/incidents", map[string]any{"type": "flood", "level": 4, "title": "无区县",
+			"location": map[string]float64{"lon": 119.04, "lat": 29.61}}), 201, &in)
+		if in.Region != "330127" {
+			t.Errorf("an incident the county records with no region: got region %q, want the county's", in.Region)
+		}
+
+		// Escalation: the system's events are scoped too.
+		e.board.SetClock(func() time.Time { return time.Now().UTC().Add(time.Hour) })
+		if n, err := e.board.EscalateDue(context.Background()); err != nil || n == 0 {
+			t.Fatalf("escalated %d (%v), want the world's unanswered tasks", n, err)
+		}
+		e.board.SetClock(func() time.Time { return time.Now().UTC() })
+		evs, err := e.store.ListEvents(context.Background(), 0, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]bool{}
+		for _, ev := range evs {
+			kind, _, _ := strings.Cut(ev.Type, ".")
+			if kind != "incident" && kind != "task" && kind != "order" && ev.Type != "team.status" {
+				continue
+			}
+			kinds[ev.Type] = true
+			if len(ev.Regions) == 0 || (kind != "team" && ev.Hazard == "") {
+				t.Errorf("event %d %s about %s names regions %v and hazard %q, want its incident's (and team's or depot's)",
+					ev.ID, ev.Type, ev.Subject, ev.Regions, ev.Hazard)
+			}
+			if ev.Subject == w.id("task@inB") && !slices.Equal(ev.Regions, []string{"330122"}) {
+				t.Errorf("event %s of task@inB names %v, want 330122", ev.Type, ev.Regions)
+			}
+		}
+		for _, typ := range []string{"incident.created", "incident.status", "incident.updated", "task.created", "task.cancelled",
+			"task.escalated", "order.created", "team.status"} {
+			if !kinds[typ] {
+				t.Errorf("no %s event was checked", typ)
+			}
+		}
+	})
+}
