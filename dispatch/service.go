@@ -117,16 +117,15 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	if in.Region == "" {
-		in.Region = actor.Jurisdiction // no region given or derived: the commander's own
+	// The region given, located or the commander's own (region.go); then
+	// the place and type must be the commander's to command.
+	if err := s.placeIncident(ctx, actor, &in); err != nil {
+		return nil, err
 	}
 	var f dispatchd.Fields
 	checkPlace(&f, actor, &in)
 	s.checkItems(&f, "needs.items", in.Needs.Items)
 	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.placeIncident(ctx, actor, &in); err != nil {
 		return nil, err
 	}
 	in.CreatedBy, in.CreatedAt, in.UpdatedAt = actor.Name(), now, now
