@@ -182,10 +182,8 @@ func (c *city) seatCounty() county {
 func (c *city) short() string { return strings.TrimSuffix(c.name, "市") }
 
 // Regions returns the region tree of the province: Zhejiang, its 11 cities
-// and their counties and districts, as rows of a code list. The demo has no
-// county outlines (the pages' base map has only cities, and that only when
-// built), so none are loaded: incidents take their region from the one
-// given or the commander's jurisdiction.
+// and their counties and districts, as rows of a code list. Their outlines
+// are Outlines' approximations.
 func Regions() []regions.CodeRow {
 	out := []regions.CodeRow{{Line: 1, Code: provinceCode, Name: provinceName}}
 	for _, c := range zhejiang {

@@ -62,7 +62,8 @@ func TestImportRegionsCommand(t *testing.T) {
 }
 
 // TestSeedLoadsRegions: the demo seed loads Zhejiang, its 11 cities and
-// their counties into the region tree.
+// their counties into the region tree, with an outline for each county
+// that locates the county's seat.
 func TestSeedLoadsRegions(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("DISPATCH_DATA_DIR", dir)
@@ -85,5 +86,11 @@ func TestSeedLoadsRegions(t *testing.T) {
 	counties, _, err := svc.Children(ctx, "330100", "", 100)
 	if err != nil || len(counties) != 13 || counties[12].Code != "330182" || counties[12].Name != "建德市" {
 		t.Fatalf("got %+v, %v, want Hangzhou's 13 counties and districts", counties, err)
+	}
+	if !counties[11].HasBoundary {
+		t.Fatalf("淳安县 has no outline: %+v", counties[11])
+	}
+	if got, err := svc.Locate(ctx, geo.Point{Lon: 119.04, Lat: 29.61}); err != nil || got != "330127" {
+		t.Fatalf("千岛湖 is located in %q, %v, want 330127", got, err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"dispatchd/auth"
 	"dispatchd/demo"
 	"dispatchd/dispatch"
+	"dispatchd/geo"
 	"dispatchd/regions"
 	"dispatchd/resources"
 )
@@ -94,9 +96,15 @@ func seedRegions(ctx context.Context, st appStore, log *slog.Logger) error {
 	if err != nil || any {
 		return err
 	}
-	sum, err := regions.NewService(st).Load(ctx, dispatchd.System, demo.Regions(), "demo")
+	svc := regions.NewService(st)
+	sum, err := svc.Load(ctx, dispatchd.System, demo.Regions(), "demo")
 	if err != nil {
 		return fmt.Errorf("load demo regions: %w", err)
+	}
+	// Approximate county outlines, so that an incident reported without a
+	// region lands in a county as it would with the real ones.
+	if _, err := svc.ImportBoundaries(ctx, dispatchd.System, bytes.NewReader(demo.Outlines()), geo.WGS84, "demo"); err != nil {
+		return fmt.Errorf("load demo outlines: %w", err)
 	}
 	log.Info("demo regions loaded", "regions", sum.Rows)
 	return nil
