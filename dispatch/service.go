@@ -117,11 +117,14 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	if in.Region == "" {
-		in.Region = actor.Jurisdiction // no region given or derived: the commander's own
-	}
+	// Without a region, placeIncident gives it the county that holds its
+	// location (checked there) or the commander's own: checked as that.
 	var f dispatchd.Fields
-	checkPlace(&f, actor, &in)
+	asPlaced := in
+	if asPlaced.Region == "" {
+		asPlaced.Region = actor.Jurisdiction
+	}
+	checkPlace(&f, actor, &asPlaced)
 	s.checkItems(&f, "needs.items", in.Needs.Items)
 	if err := f.Err(); err != nil {
 		return nil, err
