@@ -35,9 +35,9 @@ const maxImportBytes = 64 << 20
 
 // canImport reports whether the actor may load the region tree: it is the
 // whole deployment's, so only admins and commanders of the whole
-// deployment may.
+// deployment may (an admin with a jurisdiction manages only that).
 func canImport(a dispatchd.Actor) error {
-	if a.Is(dispatchd.RoleAdmin) || a.Is(dispatchd.RoleCommander) && a.Jurisdiction == "" {
+	if a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander) && a.Jurisdiction == "" {
 		return nil
 	}
 	return dispatchd.Errorf(dispatchd.EFORBIDDEN, "only admins and commanders of the whole deployment may import the region tree")

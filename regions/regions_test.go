@@ -275,14 +275,16 @@ func TestImportBoundariesBad(t *testing.T) {
 	}
 }
 
-// TestImportNeedsTheWholeDeployment: a commander with a jurisdiction may
-// not load the tree, a commander of the whole deployment may.
+// TestImportNeedsTheWholeDeployment: a commander or an admin with a
+// jurisdiction may not load the tree, a commander of the whole deployment
+// may.
 func TestImportNeedsTheWholeDeployment(t *testing.T) {
 	ctx := context.Background()
 	svc := regions.NewService(openStore(t))
 	csv := "code,name\n330000,浙江省\n"
 	for _, a := range []dispatchd.Actor{
 		{Username: "c", Role: dispatchd.RoleCommander, Jurisdiction: "330100"},
+		{Username: "a", Role: dispatchd.RoleAdmin, Jurisdiction: "330100"},
 		{Username: "v", Role: dispatchd.RoleViewer},
 	} {
 		if _, err := svc.ImportCodes(ctx, a, strings.NewReader(csv), ""); dispatchd.ErrorCode(err) != dispatchd.EFORBIDDEN {
