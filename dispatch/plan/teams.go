@@ -23,7 +23,7 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 	deadline := req.Deadline
 	avail := p.available(need.Capability)
 	ownLeft := own.count(p.ownTeams, need.Capability, avail) // own teams not met yet
-	var out []Pick                                            // outside candidates by ETA, at most want
+	var out []Pick                                           // outside candidates by ETA, at most want
 	// lack and late are known once the own teams are done: how many teams
 	// the own cannot provide, and how many own picks arrive late.
 	lack, late := -1, 0
