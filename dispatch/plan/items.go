@@ -42,7 +42,9 @@ func (p *Projection) planItem(req Request, own ownership, need resources.ItemQty
 		ss.add(pair[1], []int{0}, cfg.AgreementLead.Seconds())
 		total = pair[0].Len() + pair[1].Len()
 	}
-	ownLeft := own.count(p.ownStock, need.Item, total) // own depots not met yet
+	// The own and outside depots not met yet: the search ends when both
+	// are met, or all it can use of them.
+	ownLeft, outLeft := own.split(p.ownStock, need.Item, total)
 	deadline := req.Deadline
 	// The lines of every item of a plan share one array: far fewer
 	// allocations than a slice per item.
@@ -59,7 +61,7 @@ func (p *Projection) planItem(req Request, own ownership, need resources.ItemQty
 			}
 			ownDone = true
 		}
-		if ownDone && enoughStock(out, outQty, rest, lateOwn, nOwn, cfg.MaxLines) {
+		if ownDone && (outLeft == 0 || enoughStock(out, outQty, rest, lateOwn, nOwn, cfg.MaxLines)) {
 			break
 		}
 		h := ss.next()
@@ -84,6 +86,7 @@ func (p *Projection) planItem(req Request, own ownership, need resources.ItemQty
 			*lines = append(*lines, l)
 			continue
 		}
+		outLeft--
 		// At most want is ever drawn from outside: what the own lack and
 		// what they deliver late add up to no more.
 		if outQty < want && len(out) < cfg.MaxLines {

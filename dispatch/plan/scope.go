@@ -31,15 +31,20 @@ func (o ownership) owns(region string) bool {
 	return o.all || region != "" && strings.HasPrefix(region, o.prefix)
 }
 
-// count returns how many of the indexed resources of key the jurisdiction
-// owns, from the counts kept by region prefix; total is how many there
-// are in all. A prefix of a length no region is counted by gives total:
-// the search then runs until the streams end, which is slower, not wrong.
-func (o ownership) count(m map[scopeKey]int, key string, total int) int {
-	if o.all || !countedLen(len(o.prefix)) {
-		return total
+// split returns how many of the total indexed resources of key the
+// jurisdiction owns and how many it does not, from the counts kept by
+// region prefix. For a prefix of a length no region is counted by, both
+// are total: the search then runs until the streams end, which is slower,
+// not wrong.
+func (o ownership) split(m map[scopeKey]int, key string, total int) (own, outside int) {
+	switch {
+	case o.all:
+		return total, 0
+	case !countedLen(len(o.prefix)):
+		return total, total
 	}
-	return m[scopeKey{key, o.prefix}]
+	n := m[scopeKey{key, o.prefix}]
+	return n, total - n
 }
 
 // scopeKey keys the counts of indexed resources: a capability or an item,

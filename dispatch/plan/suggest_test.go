@@ -252,10 +252,21 @@ func TestStalePositionRanksFromBase(t *testing.T) {
 	}
 }
 
-func benchSuggest(b *testing.B, teams int, brute bool) {
+// benchSuggest times suggestions for commanders of the whole deployment
+// (as ""), the province ("province": everything of the demo is its own,
+// through the scoped path) or the county each incident lies in ("county").
+func benchSuggest(b *testing.B, teams int, brute bool, as string) {
 	d := demo.Province()
 	p := d.Projection(d.StressTeams(teams))
 	ins := d.Incidents(1000, 1)
+	switch as {
+	case "province":
+		for i := range ins {
+			ins[i].Jurisdiction = "330000"
+		}
+	case "county":
+		ins = d.InCounties(ins)
+	}
 	now := time.Now()
 	i := 0
 	for b.Loop() {
@@ -269,7 +280,10 @@ func benchSuggest(b *testing.B, teams int, brute bool) {
 	}
 }
 
-func BenchmarkSuggest600(b *testing.B)       { benchSuggest(b, 600, false) }
-func BenchmarkSuggestBrute600(b *testing.B)  { benchSuggest(b, 600, true) }
-func BenchmarkSuggest5000(b *testing.B)      { benchSuggest(b, 5000, false) }
-func BenchmarkSuggestBrute5000(b *testing.B) { benchSuggest(b, 5000, true) }
+func BenchmarkSuggest600(b *testing.B)         { benchSuggest(b, 600, false, "") }
+func BenchmarkSuggestBrute600(b *testing.B)    { benchSuggest(b, 600, true, "") }
+func BenchmarkSuggest5000(b *testing.B)        { benchSuggest(b, 5000, false, "") }
+func BenchmarkSuggestBrute5000(b *testing.B)   { benchSuggest(b, 5000, true, "") }
+func BenchmarkSuggestProvince600(b *testing.B) { benchSuggest(b, 600, false, "province") }
+func BenchmarkSuggestCounty600(b *testing.B)   { benchSuggest(b, 600, false, "county") }
+func BenchmarkSuggestCounty5000(b *testing.B)  { benchSuggest(b, 5000, false, "county") }

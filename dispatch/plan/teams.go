@@ -22,8 +22,10 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 	}
 	deadline := req.Deadline
 	avail := p.available(need.Capability)
-	ownLeft := own.count(p.ownTeams, need.Capability, avail) // own teams not met yet
-	var out []Pick                                           // outside candidates by ETA, at most want
+	// The own and outside teams not met yet: the search ends when both
+	// are met, or all it can use of them.
+	ownLeft, outLeft := own.split(p.ownTeams, need.Capability, avail)
+	var out []Pick // outside candidates by ETA, at most want
 	// lack and late are known once the own teams are done: how many teams
 	// the own cannot provide, and how many own picks arrive late.
 	lack, late := -1, 0
@@ -34,7 +36,7 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 			}
 			lack, late = want-len(tp.Picks), lateCount(tp.Picks)
 		}
-		if lack >= 0 && enoughOutside(out, lack, late) {
+		if lack >= 0 && (outLeft == 0 || enoughOutside(out, lack, late)) {
 			break
 		}
 		h := ss.next()
@@ -46,6 +48,8 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 		mine := own.owns(t.Region)
 		if mine {
 			ownLeft--
+		} else {
+			outLeft--
 		}
 		if used[id] || mine && lack >= 0 || !mine && len(out) == want {
 			continue
