@@ -50,7 +50,7 @@ func (p *Projection) planItem(req Request, own ownership, need resources.ItemQty
 	// allocations than a slice per item.
 	start := len(*lines)
 	want := rest
-	var out []depotCand // outside candidates by ETA
+	out := p.outDepots[:0] // outside candidates by ETA
 	var outQty, lateOwn int64
 	ownDone := false
 	for {
@@ -95,6 +95,7 @@ func (p *Projection) planItem(req Request, own ownership, need resources.ItemQty
 		}
 	}
 	ss.release()
+	p.outDepots = out[:0]
 	short, forLack, forLate := p.supportLines(out, rest, lateOwn, cfg.MaxLines-(len(*lines)-start), now, deadline, lines)
 	ip.Shortfall, ip.SupportQty = short, forLack+forLate
 	if n := len(*lines); n > start {

@@ -78,6 +78,10 @@ type Projection struct {
 	// ownStock the depots in byItem by item and region prefix: a plan for
 	// a jurisdiction knows when it has seen all of its own.
 	ownTeams, ownStock map[scopeKey]int
+	// outPicks and outDepots hold a plan's outside candidates, reused
+	// under mu from plan to plan.
+	outPicks  []Pick
+	outDepots []depotCand
 	// fresh holds teams with a position, oldest first, to find the stale:
 	// one entry per team (at a fix no newer than its newest), so that it is
 	// bounded by the teams, not by the fixes of the last StaleAfter.

@@ -25,7 +25,7 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 	// The own and outside teams not met yet: the search ends when both
 	// are met, or all it can use of them.
 	ownLeft, outLeft := own.split(p.ownTeams, need.Capability, avail)
-	var out []Pick // outside candidates by ETA, at most want
+	out := p.outPicks[:0] // outside candidates by ETA, at most want
 	// lack and late are known once the own teams are done: how many teams
 	// the own cannot provide, and how many own picks arrive late.
 	lack, late := -1, 0
@@ -70,6 +70,7 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 		}
 	}
 	ss.release()
+	p.outPicks = out[:0]
 	lack, late = want-len(tp.Picks), lateCount(tp.Picks)
 	n := supportPicks(out, lack, late)
 	for i, pk := range out[:n] {
