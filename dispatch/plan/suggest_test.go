@@ -280,10 +280,11 @@ func benchSuggest(b *testing.B, teams int, brute bool, as string) {
 	}
 }
 
-func BenchmarkSuggest600(b *testing.B)         { benchSuggest(b, 600, false, "") }
-func BenchmarkSuggestBrute600(b *testing.B)    { benchSuggest(b, 600, true, "") }
-func BenchmarkSuggest5000(b *testing.B)        { benchSuggest(b, 5000, false, "") }
-func BenchmarkSuggestBrute5000(b *testing.B)   { benchSuggest(b, 5000, true, "") }
-func BenchmarkSuggestProvince600(b *testing.B) { benchSuggest(b, 600, false, "province") }
-func BenchmarkSuggestCounty600(b *testing.B)   { benchSuggest(b, 600, false, "county") }
-func BenchmarkSuggestCounty5000(b *testing.B)  { benchSuggest(b, 5000, false, "county") }
+func BenchmarkSuggest600(b *testing.B)          { benchSuggest(b, 600, false, "") }
+func BenchmarkSuggestBrute600(b *testing.B)     { benchSuggest(b, 600, true, "") }
+func BenchmarkSuggest5000(b *testing.B)         { benchSuggest(b, 5000, false, "") }
+func BenchmarkSuggestBrute5000(b *testing.B)    { benchSuggest(b, 5000, true, "") }
+func BenchmarkSuggestProvince600(b *testing.B)  { benchSuggest(b, 600, false, "province") }
+func BenchmarkSuggestProvince5000(b *testing.B) { benchSuggest(b, 5000, false, "province") }
+func BenchmarkSuggestCounty600(b *testing.B)    { benchSuggest(b, 600, false, "county") }
+func BenchmarkSuggestCounty5000(b *testing.B)   { benchSuggest(b, 5000, false, "county") }
