@@ -66,29 +66,41 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 
 // Suggest runs `dispatchd bench suggest`: args are its flags.
 func Suggest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench suggest", "bench suggest [--teams 600] [--n 20000] [--runs 5]", stderr)
+	fs := newFlagSet("bench suggest", "bench suggest [--teams 600] [--n 20000] [--runs 5] [--as all|province|county]", stderr)
 	teams := fs.Int("teams", 600, "teams in the province (600 as in the demo, 5000 for the stress case)")
 	n := fs.Int("n", 20000, "suggestions timed per run")
 	runs := fs.Int("runs", 5, "runs; figures are medians over runs")
+	as := fs.String("as", "all", "whose plans: the whole deployment's (all), the province commander's (province: 330000, which owns every demo team and depot) or each incident's county commander's (county: own first, the rest needing support)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *teams < 1 || *n < 100 || *runs < 1 {
 		return fmt.Errorf("--teams must be at least 1, --n at least 100 and --runs at least 1")
 	}
-	return benchSuggest(ctx, stdout, *teams, *n, *runs)
+	if *as != "all" && *as != "province" && *as != "county" {
+		return fmt.Errorf("--as must be all, province or county")
+	}
+	return benchSuggest(ctx, stdout, *teams, *n, *runs, *as)
 }
 
 // benchSuggest times suggestions (3 team needs and 10 item needs each) on
 // the demo province, in process, against a brute-force scan over the same
-// data in the same run.
-func benchSuggest(ctx context.Context, out io.Writer, teams, n, runs int) error {
+// data in the same run, made for the jurisdiction as says.
+func benchSuggest(ctx context.Context, out io.Writer, teams, n, runs int, as string) error {
 	d := demo.Province()
 	p := d.Projection(d.StressTeams(teams))
 	ins := d.Incidents(1000, 1)
+	switch as {
+	case "province":
+		for i := range ins {
+			ins[i].Jurisdiction = "330000"
+		}
+	case "county":
+		ins = d.InCounties(ins)
+	}
 	cfg := plan.Config{}
-	fmt.Fprintf(out, "suggest: %d teams, %d depots, %d stock lines; 3 team needs and 10 item needs per incident\n",
-		teams, len(d.Depots), len(d.Stock))
+	fmt.Fprintf(out, "suggest: %d teams, %d depots, %d stock lines; 3 team needs and 10 item needs per incident; plans for %s\n",
+		teams, len(d.Depots), len(d.Stock), map[string]string{"all": "the whole deployment", "province": "the province (330000)", "county": "each incident's county"}[as])
 	var p50s, p99s, maxs, b50s, ratios, f50s, f99s []time.Duration
 	for r := range runs {
 		if err := ctx.Err(); err != nil {

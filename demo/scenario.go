@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -88,6 +89,22 @@ func (d *Data) Incidents(n int, seed uint64) []plan.Request {
 			in.Needs.Items = append(in.Needs.Items, resources.ItemQty{Item: code, Qty: max(1, mean[code]*int64(1+r.IntN(6)))})
 		}
 		out[i] = in.Request()
+	}
+	return out
+}
+
+// InCounties returns the requests as made by the commander of the county
+// each incident lies in: its jurisdiction is the region of the team based
+// nearest to the incident (near enough for benchmarks and tests).
+func (d *Data) InCounties(ins []plan.Request) []plan.Request {
+	out := slices.Clone(ins)
+	for i := range out {
+		best := math.Inf(1)
+		for _, t := range d.Teams {
+			if m := geo.Distance(t.Base, out[i].Location); m < best {
+				best, out[i].Jurisdiction = m, t.Region
+			}
+		}
 	}
 	return out
 }

@@ -18,21 +18,24 @@ type DispatchRequest struct {
 }
 
 // PlanRequest is the dispatch that carries out the suggestion as it
-// stands: a task for each pick, for the need it was picked for, and an
-// order to each depot of the item plans, with that depot's lines in plan
-// order. It is built for the answer, not with the plan: a plan is computed
-// far more often than it is read.
+// stands: a task for each own pick, for the need it was picked for, and an
+// order to each own depot of the item plans, with that depot's lines in
+// plan order. What needs support is left to the support request
+// (PlanSupport). It is built for the answer, not with the plan: a plan is
+// computed far more often than it is read.
 func PlanRequest(s *plan.Suggestion) DispatchRequest {
 	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}}
 	for _, tp := range s.Teams {
 		for _, pk := range tp.Picks {
-			r.Tasks = append(r.Tasks, TaskRequest{Team: pk.Team.ID, Need: tp.Need})
+			if !pk.NeedsSupport {
+				r.Tasks = append(r.Tasks, TaskRequest{Team: pk.Team.ID, Need: tp.Need})
+			}
 		}
 	}
 	at := map[string]int{} // depot -> its order in r.Orders
 	for _, ip := range s.Items {
 		for _, l := range ip.Plan {
-			if l.Qty <= 0 {
+			if l.Qty <= 0 || l.NeedsSupport {
 				continue
 			}
 			i, ok := at[l.Depot.ID]

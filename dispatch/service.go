@@ -41,6 +41,9 @@ type Service struct {
 	// waits for the projection to reach it, so that a commander always sees
 	// the effect of their own last change.
 	wrote atomic.Int64
+	// regionName names a region code for suggestions; nil when the
+	// deployment has no region names.
+	regionName atomic.Pointer[func(code string) string]
 }
 
 // NewService returns the service over store, deciding from proj.
@@ -388,24 +391,6 @@ func (s *Service) Availability(item string) (map[string]int64, error) {
 		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "no item %q", item)
 	}
 	return s.proj.AvailableByDepot(item), nil
-}
-
-// Suggest returns the ranked plan for what the incident still needs.
-func (s *Service) Suggest(ctx context.Context, actor dispatchd.Actor, id string) (*plan.Suggestion, error) {
-	in, err := s.visibleIncident(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	open, _, _, err := s.covered(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	wctx, cancel := context.WithTimeout(ctx, s.cfg.ProjectionWait)
-	defer cancel()
-	if err := s.proj.WaitFor(wctx, s.wrote.Load()); err != nil {
-		return nil, err
-	}
-	return s.proj.Suggest(in.Request(), open, s.cfg.Plan, s.now()), nil
 }
 
 // fetch reads one page of a list: it asks for one row more than the limit

@@ -94,20 +94,23 @@ func (s *Server) getTimeline(c echo.Context) error {
 	return reply(c, http.StatusOK, newList(evs, ""))
 }
 
-// suggestionAnswer is a suggestion with the dispatch that carries it out,
-// to post unchanged to /api/v1/incidents/:id/dispatch.
+// suggestionAnswer is a suggestion with the dispatch that carries out its
+// own part, to post unchanged to /api/v1/incidents/:id/dispatch, and the
+// support request that asks for the rest, when anything needs support.
 type suggestionAnswer struct {
 	*plan.Suggestion
 	Dispatch dispatch.DispatchRequest `json:"dispatch"`
+	Support  *dispatch.SupportDraft   `json:"support,omitempty"`
 }
 
 // getSuggestions handles GET /api/v1/incidents/:id/suggestions.
 func (s *Server) getSuggestions(c echo.Context) error {
-	out, err := s.d.Dispatch.Suggest(c.Request().Context(), actor(c), c.Param("id"))
+	a := actor(c)
+	out, err := s.d.Dispatch.Suggest(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return reply(c, http.StatusOK, suggestionAnswer{out, dispatch.PlanRequest(out)})
+	return reply(c, http.StatusOK, suggestionAnswer{out, dispatch.PlanRequest(out), dispatch.PlanSupport(out, a.Jurisdiction)})
 }
 
 // dispatchPlan handles POST /api/v1/incidents/:id/dispatch.

@@ -17,9 +17,15 @@ func (pk Pick) MarshalJSON() ([]byte, error) {
 
 func (pk Pick) explain() string {
 	w := make(words, 0, 160)
-	if pk.why.alt {
+	switch {
+	case pk.NeedsSupport:
+		w = w.str("needs support from ").owner(pk.Owner, pk.OwnerName).str(": #").int(int64(pk.why.rank)).
+			str(" by ETA of the available teams outside the jurisdiction with ")
+	case pk.why.alt:
 		w = w.str("alternate #").int(int64(pk.why.rank)).str(" with ")
-	} else {
+	case pk.why.scoped:
+		w = w.str("#").int(int64(pk.why.rank)).str(" by ETA of the jurisdiction's own available teams with ")
+	default:
 		w = w.str("#").int(int64(pk.why.rank)).str(" by ETA of the available teams with ")
 	}
 	w = w.str(pk.why.capability).str("; ").str(string(pk.Team.Kind)).str(", ").km(pk.DistanceM).str(", ETA ").dur(pk.EtaS)
@@ -42,6 +48,12 @@ func (l PlanLine) MarshalJSON() ([]byte, error) {
 	type plain PlanLine
 	if l.Why == "" {
 		w := make(words, 0, 128)
+		switch {
+		case l.NeedsSupport:
+			w = w.str("needs support from ").owner(l.Owner, l.OwnerName).str(": ")
+		case l.scoped:
+			w = w.str("own ")
+		}
 		w = w.str(string(l.Depot.Tier)).str(" ").str(string(l.Depot.Reserve)).str(" depot, ").km(l.DistanceM).str(", ETA ").dur(l.EtaS)
 		if l.lead > 0 {
 			w = w.str(" including ").dur(l.lead).str(" for the supplier to release agreement stock")
@@ -85,6 +97,17 @@ func (w words) str(s string) words { return append(w, s...) }
 
 func (w words) int(n int64) words { return strconv.AppendInt(w, n, 10) }
 
+// owner writes a region as its name and code, or its code alone.
+func (w words) owner(code, name string) words {
+	switch {
+	case code == "":
+		return w.str("outside (no region)")
+	case name == "":
+		return w.str(code)
+	}
+	return w.str(name).str(" (").str(code).str(")")
+}
+
 // km writes metres as kilometres with one decimal.
 func (w words) km(m float64) words {
 	return append(strconv.AppendFloat(w, m/1000, 'f', 1, 64), " km"...)
@@ -120,11 +143,6 @@ func itemReasons(ip ItemPlan, capped bool) []Reason {
 		out = append(out, Reason{StockExhausted, fmt.Sprintf("no depot has %s (%s) available", ip.Name, ip.Item)})
 	case ip.Shortfall > 0:
 		out = append(out, Reason{StockExhausted, fmt.Sprintf("%d %s short: every depot's available stock of %s is in the plan (%d %s)", ip.Shortfall, ip.Unit, ip.Name, planned, ip.Unit)})
-	}
-	for _, l := range ip.Plan {
-		if !l.MeetsDeadline {
-			ip.LateQty += l.Qty
-		}
 	}
 	switch {
 	case ip.LateQty > 0 && ip.LateQty == planned:

@@ -41,7 +41,11 @@ func (p *Projection) unindexTeam(t *teamState) {
 	for _, c := range t.Capabilities {
 		p.capIndex(c, t.Kind).Remove(t)
 		p.capTotal[c]--
+		if t.indexed {
+			addScoped(p.ownTeams, c, t.Region, -1)
+		}
 	}
+	t.indexed = false
 }
 
 func (p *Projection) removeTeam(id string) {
@@ -57,6 +61,7 @@ func (p *Projection) putDepot(d resources.Depot) {
 	if ok {
 		for item := range old.avail {
 			p.itemIndex(item, old.Reserve).Remove(old)
+			addScoped(p.ownStock, item, old.Region, -1)
 		}
 		st.avail = old.avail
 	}
@@ -64,6 +69,7 @@ func (p *Projection) putDepot(d resources.Depot) {
 	for item, n := range st.avail {
 		if n > 0 {
 			p.itemIndex(item, d.Reserve).Set(st, d.Location)
+			addScoped(p.ownStock, item, d.Region, 1)
 		}
 	}
 }
@@ -72,6 +78,7 @@ func (p *Projection) removeDepot(id string) {
 	if d, ok := p.depots[id]; ok {
 		for item := range d.avail {
 			p.itemIndex(item, d.Reserve).Remove(d)
+			addScoped(p.ownStock, item, d.Region, -1)
 		}
 		delete(p.depots, id)
 	}
@@ -95,11 +102,18 @@ func (p *Projection) setStock(depot, item string, avail int64) {
 		return
 	}
 	ix := p.itemIndex(item, d.Reserve)
+	_, had := d.avail[item]
 	if avail > 0 {
 		d.avail[item] = avail
 		ix.Set(d, d.Location)
+		if !had {
+			addScoped(p.ownStock, item, d.Region, 1)
+		}
 	} else {
 		delete(d.avail, item)
 		ix.Remove(d)
+		if had {
+			addScoped(p.ownStock, item, d.Region, -1)
+		}
 	}
 }

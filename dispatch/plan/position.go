@@ -65,12 +65,22 @@ func (p *Projection) place(t *teamState, now time.Time) {
 	}
 	t.at = at
 	avail := t.Status == resources.TeamAvailable
+	d := 0 // the change to the counts of the jurisdictions
+	switch {
+	case avail && !t.indexed:
+		d = 1
+	case !avail && t.indexed:
+		d = -1
+	}
 	for _, c := range t.Capabilities {
 		ix := p.capIndex(c, t.Kind)
 		if avail {
 			ix.Set(t, at)
 		} else {
 			ix.Remove(t)
+		}
+		if d != 0 {
+			addScoped(p.ownTeams, c, t.Region, d)
 		}
 	}
 	t.indexed = avail

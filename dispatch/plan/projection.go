@@ -74,6 +74,14 @@ type Projection struct {
 	// byItem indexes depots with stock available by item: [physical,
 	// agreement].
 	byItem map[string]*[2]*geo.Index[*depotState]
+	// ownTeams counts the teams in byCap by capability and region prefix,
+	// ownStock the depots in byItem by item and region prefix: a plan for
+	// a jurisdiction knows when it has seen all of its own.
+	ownTeams, ownStock map[scopeKey]int
+	// outPicks and outDepots hold a plan's outside candidates, reused
+	// under mu from plan to plan.
+	outPicks  []Pick
+	outDepots []depotCand
 	// fresh holds teams with a position, oldest first, to find the stale:
 	// one entry per team (at a fix no newer than its newest), so that it is
 	// bounded by the teams, not by the fixes of the last StaleAfter.
@@ -114,6 +122,7 @@ func (p *Projection) reset() {
 	p.byCap = map[string]*[2]*geo.Index[*teamState]{}
 	p.capTotal = map[string]int{}
 	p.byItem = map[string]*[2]*geo.Index[*depotState]{}
+	p.ownTeams, p.ownStock = map[scopeKey]int{}, map[scopeKey]int{}
 	p.fresh = nil
 }
 

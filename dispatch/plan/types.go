@@ -25,6 +25,13 @@ type Pick struct {
 	From string `json:"from"`
 	// Stale is set when the team has a position, but too old to rank from.
 	Stale bool `json:"stale"`
+	// NeedsSupport marks a team outside the jurisdiction the plan is for:
+	// it is not dispatched directly but asked for with a support request.
+	NeedsSupport bool `json:"needs_support"`
+	// Owner is the region the team belongs to (a township's team: its
+	// county), and OwnerName that region's name when it is known.
+	Owner     string `json:"owner"`
+	OwnerName string `json:"owner_name,omitempty"`
 	// Why says in words why the team was chosen. It is written when the
 	// pick is encoded: a plan is computed far more often than it is read.
 	Why string `json:"why"`
@@ -37,6 +44,9 @@ type pickWhy struct {
 	rank       int
 	capability string
 	age        float64 // of a stale position, in seconds
+	// scoped is set for a plan made for a jurisdiction, not the whole
+	// deployment.
+	scoped bool
 }
 
 // Reason says why a need is short, or late, so the commander can act.
@@ -53,19 +63,29 @@ const (
 	Late               = "late"
 	StockExhausted     = "stock_exhausted"
 	UnknownItem        = "unknown_item"
+	// NeedsSupport says that the jurisdiction's own resources cannot meet
+	// the need, and the plan proposes outside ones.
+	NeedsSupport = "needs_support"
 )
 
 // TeamPlan is the plan for one team need.
 type TeamPlan struct {
 	Need string `json:"need"`
 	// Count is what the incident asks; Covered what its active tasks
-	// already cover; the picks are for the rest.
-	Count      int      `json:"count"`
-	Covered    int      `json:"covered"`
-	Picks      []Pick   `json:"picks"`
-	Alternates []Pick   `json:"alternates"`
-	Shortfall  int      `json:"shortfall"`
-	Reasons    []Reason `json:"reasons"`
+	// already cover; the picks are for the rest. The picks are the best of
+	// the jurisdiction's own teams, then the outside teams that need
+	// support: one for each team its own cannot provide, and one that
+	// arrives in time for each own pick that does not. The alternates are
+	// own teams.
+	Count      int    `json:"count"`
+	Covered    int    `json:"covered"`
+	Picks      []Pick `json:"picks"`
+	Alternates []Pick `json:"alternates"`
+	// SupportCount is how many picks need support.
+	SupportCount int `json:"support_count"`
+	// Shortfall is how many teams no one can provide, own or outside.
+	Shortfall int      `json:"shortfall"`
+	Reasons   []Reason `json:"reasons"`
 }
 
 // DepotRef names a depot in a plan.
@@ -84,9 +104,16 @@ type PlanLine struct {
 	DistanceM     float64   `json:"distance_m"`
 	EtaS          float64   `json:"eta_s"`
 	MeetsDeadline bool      `json:"meets_deadline"`
+	// NeedsSupport, Owner and OwnerName are as for Pick. The Available of
+	// a line that needs support is its Qty: the stock of other
+	// jurisdictions is not shown.
+	NeedsSupport bool   `json:"needs_support"`
+	Owner        string `json:"owner"`
+	OwnerName    string `json:"owner_name,omitempty"`
 	// Why is written when the line is encoded, as for Pick.
-	Why  string `json:"why"`
-	lead float64
+	Why    string `json:"why"`
+	lead   float64
+	scoped bool
 }
 
 // ItemPlan is the plan for one item need.
@@ -95,11 +122,17 @@ type ItemPlan struct {
 	Name string `json:"name"`
 	Unit string `json:"unit"`
 	// Needed is what the incident asks; Covered what its live orders
-	// already hold; the plan is for the rest.
-	Needed    int64      `json:"needed"`
-	Covered   int64      `json:"covered"`
-	Plan      []PlanLine `json:"plan"`
-	Shortfall int64      `json:"shortfall"`
+	// already hold; the plan is for the rest: from the jurisdiction's own
+	// depots first, then from outside ones (lines that need support) for
+	// what its own cannot deliver, and for what its own deliver late as
+	// much again as arrives in time.
+	Needed  int64      `json:"needed"`
+	Covered int64      `json:"covered"`
+	Plan    []PlanLine `json:"plan"`
+	// SupportQty is the quantity of the lines that need support.
+	SupportQty int64 `json:"support_qty"`
+	// Shortfall is what no depot can deliver, own or outside.
+	Shortfall int64 `json:"shortfall"`
 	// LateQty is how much of the plan arrives after the deadline.
 	LateQty int64    `json:"late_qty"`
 	Reasons []Reason `json:"reasons"`
@@ -179,6 +212,10 @@ type Request struct {
 	// Deadline is the time by which help must arrive.
 	Deadline time.Time
 	Needs    Needs
+	// Jurisdiction is the region code of whom the plan is for: its own
+	// teams and depots (of its region's subtree) are planned first. ""
+	// is the whole deployment, which owns everything.
+	Jurisdiction string
 }
 
 // Open is what an incident still needs: its needs less what its active
