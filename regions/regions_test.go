@@ -338,3 +338,29 @@ func TestFollowRebuildsOnOtherNodes(t *testing.T) {
 	<-done
 	<-done
 }
+
+// TestNameRemembersUntilInvalidated: Name reads a region's name once and
+// answers from memory until the tree changes (Invalidate, which the event
+// feed calls on every node), then reads it again.
+func TestNameRemembersUntilInvalidated(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	a, b := regions.NewService(st), regions.NewService(st)
+	loadTree(t, a)
+	if got := b.Name(ctx, "330127"); got != "淳安县" {
+		t.Fatalf("got %q", got)
+	}
+	if got := b.Name(ctx, "330199"); got != "" {
+		t.Fatalf("an unknown code: got %q", got)
+	}
+	if _, err := a.ImportCodes(ctx, dispatchd.System, strings.NewReader("code,name\n330127,千岛湖县\n"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Name(ctx, "330127"); got != "淳安县" {
+		t.Fatalf("before the other node learns of the import: got %q, want the remembered name", got)
+	}
+	b.Invalidate()
+	if got := b.Name(ctx, "330127"); got != "千岛湖县" {
+		t.Fatalf("after: got %q", got)
+	}
+}

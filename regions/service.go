@@ -32,6 +32,10 @@ type Service struct {
 	gen   atomic.Int64
 	idx   atomic.Pointer[Index]
 	build sync.Mutex
+	// names remembers Name's answers of generation namesGen.
+	namesMu  sync.Mutex
+	names    map[string]string
+	namesGen int64
 }
 
 // NewService returns the service over store.
@@ -181,4 +185,30 @@ func (s *Service) Follow(ctx context.Context, feed *realtime.Feed, sub *realtime
 		sub = feed.Subscribe(FeedBuffer)
 		s.Invalidate()
 	}
+}
+
+// Name returns a region's name, "" for a code the tree does not list: for
+// the owners of suggestions' outside candidates, asked on every plan, so
+// the names are remembered until the tree changes (Invalidate).
+func (s *Service) Name(ctx context.Context, code string) string {
+	gen := s.gen.Load()
+	s.namesMu.Lock()
+	if s.namesGen != gen || s.names == nil {
+		s.names, s.namesGen = map[string]string{}, gen
+	}
+	n, ok := s.names[code]
+	s.namesMu.Unlock()
+	if ok {
+		return n
+	}
+	r, err := s.store.GetRegion(ctx, code)
+	if err != nil {
+		return "" // unknown, or the store failing: the plan goes without the name
+	}
+	s.namesMu.Lock()
+	if s.namesGen == gen {
+		s.names[code] = r.Name
+	}
+	s.namesMu.Unlock()
+	return r.Name
 }

@@ -94,6 +94,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.rsub = s.feed.Subscribe(regions.FeedBuffer)
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
+	s.board.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
 
 	// The hub shows a jurisdiction's sessions its own teams' positions.
 	hcfg := cfg.hub
