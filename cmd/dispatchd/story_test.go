@@ -68,8 +68,7 @@ func story(t *testing.T, a, b *proc) {
 	}
 	before := openIn("330100")
 
-	countyScreen := dialScreen(t, a, county, nil)
-	countyScreen.until("the snapshot", func() bool { return countyScreen.last > 0 })
+	countyScreen := watch(t, a, county, "incidents", "tasks", "support")
 
 	// The flood, reported in 淳安 without a region: the county's own.
 	var in struct{ ID, Region string }
@@ -157,7 +156,7 @@ func story(t *testing.T, a, b *proc) {
 		t.Fatalf("the city's answer: got %d %+v", code, task)
 	}
 	// The county's screen on A sees the answer live.
-	countyScreen.until("the answer", countyScreen.sawEvent("support_request.answered", sr.ID))
+	countyScreen.until("the answer", func(typ string) bool { return typ == "event support_request.answered "+sr.ID })
 	// The county cannot send the city's other teams itself.
 	if code := a.call("POST", "/api/v1/incidents/"+in.ID+"/tasks", county, map[string]any{"team": helper}, nil); code != 400 {
 		t.Fatalf("the county sends the city's team: got %d", code)
