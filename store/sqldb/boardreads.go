@@ -130,21 +130,12 @@ func (s *Store) ListOrders(ctx context.Context, f dispatch.OrderFilter) ([]dispa
 
 // DueTasks implements dispatch.Store.
 func (s *Store) DueTasks(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT id FROM tasks WHERE status = 'assigned' AND NOT escalated AND ack_by <= $1
+	out, err := s.strings(ctx, `SELECT id FROM tasks WHERE status = 'assigned' AND NOT escalated AND ack_by <= $1
 		ORDER BY ack_by LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list due tasks: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // IncidentEvents implements dispatch.Store.

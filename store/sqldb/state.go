@@ -89,20 +89,11 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 
 // TeamIncidents implements realtime.StateSource.
 func (s *Store) TeamIncidents(ctx context.Context, team string) ([]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT DISTINCT incident_id FROM tasks WHERE team_id = $1`, team)
+	out, err := s.strings(ctx, `SELECT DISTINCT incident_id FROM tasks WHERE team_id = $1`, team)
 	if err != nil {
 		return nil, fmt.Errorf("read the incidents of team %s: %w", team, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // maxState bounds each list of a snapshot, far above a national

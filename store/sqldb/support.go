@@ -56,21 +56,12 @@ func (s *Store) ListSupportRequests(ctx context.Context, f dispatch.SupportFilte
 
 // DueSupportRequests implements dispatch.Store.
 func (s *Store) DueSupportRequests(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT id FROM support_requests WHERE status = 'requested' AND NOT escalated AND respond_by <= $1
+	out, err := s.strings(ctx, `SELECT id FROM support_requests WHERE status = 'requested' AND NOT escalated AND respond_by <= $1
 		ORDER BY respond_by LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list due support requests: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // lockSupport locks the support requests of the lock: the incident's

@@ -283,27 +283,7 @@ func testEscalation(t *testing.T, s Store) {
 		t.Fatalf("escalated %d tasks before their deadline", n)
 	}
 	later := time.Now().Add(11 * time.Second)
-	var wg sync.WaitGroup
-	counts := make([]int, 4)
-	errs := make([]error, 4)
-	for i := range 4 {
-		svc := dispatch.NewService(s, b.proj, dispatch.Config{})
-		svc.SetClock(func() time.Time { return later })
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			counts[i], errs[i] = svc.EscalateDue(c)
-		}()
-	}
-	wg.Wait()
-	total := 0
-	for i := range counts {
-		noErr(t, errs[i])
-		total += counts[i]
-	}
-	if total != 1 {
-		t.Fatalf("escalated %d times, want exactly once", total)
-	}
+	escalateConcurrently(t, s, b.proj, later, func(svc *dispatch.Service) (int, error) { return svc.EscalateDue(c) })
 	got := ok(b.svc.Task(c, commander, res.Tasks[0].ID)).get(t)
 	if !got.Escalated || got.EscalatedAt == nil || got.Status != dispatch.Assigned {
 		t.Fatalf("got %+v, want escalated and still assigned", got)
@@ -429,5 +409,33 @@ func testIncidentFilters(t *testing.T, s Store) {
 	_, err = b.svc.CreateIncident(c, commander, dispatch.Incident{Type: "Flood!", Level: 7})
 	if !errors.As(err, &e) || len(e.Fields) < 3 {
 		t.Fatalf("got %v, want field errors for type, level, title and location", err)
+	}
+}
+
+// escalateConcurrently runs escalate on four services over s at once, each
+// with its clock at later, and checks that together they escalated
+// exactly once.
+func escalateConcurrently(t *testing.T, s Store, proj *plan.Projection, later time.Time, escalate func(*dispatch.Service) (int, error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	counts := make([]int, 4)
+	errs := make([]error, 4)
+	for i := range 4 {
+		svc := dispatch.NewService(s, proj, dispatch.Config{})
+		svc.SetClock(func() time.Time { return later })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], errs[i] = escalate(svc)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i := range counts {
+		noErr(t, errs[i])
+		total += counts[i]
+	}
+	if total != 1 {
+		t.Fatalf("escalated %d times, want exactly once", total)
 	}
 }

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -187,27 +186,7 @@ func testSupportEscalation(t *testing.T, s Store) {
 		t.Fatalf("escalated %d requests before their deadline", n)
 	}
 	later := time.Now().Add(61 * time.Second)
-	var wg sync.WaitGroup
-	counts := make([]int, 4)
-	errs := make([]error, 4)
-	for i := range 4 {
-		svc := dispatch.NewService(s, b.proj, dispatch.Config{})
-		svc.SetClock(func() time.Time { return later })
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			counts[i], errs[i] = svc.EscalateDueSupport(c)
-		}()
-	}
-	wg.Wait()
-	total := 0
-	for i := range counts {
-		noErr(t, errs[i])
-		total += counts[i]
-	}
-	if total != 1 {
-		t.Fatalf("escalated %d times, want exactly once", total)
-	}
+	escalateConcurrently(t, s, b.proj, later, func(svc *dispatch.Service) (int, error) { return svc.EscalateDueSupport(c) })
 	got := ok(b.svc.SupportRequest(c, provinceCmd, r.ID)).get(t)
 	if got.Status != dispatch.SupportEscalated || !got.Escalated || got.To != "330000" || got.EscalatedFrom != "330100" ||
 		!got.RespondBy.After(later) {
