@@ -37,10 +37,10 @@ type Boundary struct {
 func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	p := &geoReader{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
-	var errs lineErrors
+	var errs dispatchd.FileErrors
 	fail := func(format string, args ...any) error {
-		errs.add(p.line(p.dec.InputOffset()), "", format, args...)
-		return errs.err()
+		errs.Add(p.line(p.dec.InputOffset()), "", format, args...)
+		return errs.Err()
 	}
 	if t, err := p.dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, fail("the file must be a GeoJSON FeatureCollection object")
@@ -57,8 +57,8 @@ func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
 		case "type":
 			var typ string
 			if err := p.dec.Decode(&typ); err != nil || typ != "FeatureCollection" {
-				errs.add(1, "type", "must be \"FeatureCollection\"")
-				return nil, errs.err()
+				errs.Add(1, "type", "must be \"FeatureCollection\"")
+				return nil, errs.Err()
 			}
 			sawType = true
 		case "features":
@@ -74,8 +74,8 @@ func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
 					Geometry   json.RawMessage            `json:"geometry"`
 				}
 				if err := p.dec.Decode(&f); err != nil {
-					errs.add(line, "", "invalid feature: %s", jsonMessage(err))
-					return nil, errs.err()
+					errs.Add(line, "", "invalid feature: %s", jsonMessage(err))
+					return nil, errs.Err()
 				}
 				if len(out) >= MaxBoundaries {
 					return nil, dispatchd.Errorf(dispatchd.ETOOLARGE, "the file has more than %d features: split it", MaxBoundaries)
@@ -85,7 +85,7 @@ func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
 					continue
 				}
 				if first, dup := seen[b.Code]; dup {
-					errs.add(line, "properties.code", "region %s already has a boundary on line %d", b.Code, first)
+					errs.Add(line, "properties.code", "region %s already has a boundary on line %d", b.Code, first)
 					continue
 				}
 				seen[b.Code] = line
@@ -102,10 +102,10 @@ func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
 		}
 	}
 	if !sawType {
-		errs.add(1, "type", "must be \"FeatureCollection\"")
+		errs.Add(1, "type", "must be \"FeatureCollection\"")
 	}
-	if errs.total > 0 {
-		return nil, errs.err()
+	if errs.Total() > 0 {
+		return nil, errs.Err()
 	}
 	if !sawFeatures || len(out) == 0 {
 		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no features to import")
@@ -114,10 +114,10 @@ func ParseBoundaries(data []byte, crs geo.CRS) ([]Boundary, error) {
 }
 
 // readBoundary checks one feature and returns its boundary.
-func readBoundary(errs *lineErrors, line int, typ string, props map[string]json.RawMessage, geometry json.RawMessage, crs geo.CRS) (Boundary, bool) {
-	before := errs.total
+func readBoundary(errs *dispatchd.FileErrors, line int, typ string, props map[string]json.RawMessage, geometry json.RawMessage, crs geo.CRS) (Boundary, bool) {
+	before := errs.Total()
 	if typ != "Feature" {
-		errs.add(line, "type", "must be \"Feature\"")
+		errs.Add(line, "type", "must be \"Feature\"")
 		return Boundary{}, false
 	}
 	code := ""
@@ -136,17 +136,17 @@ func readBoundary(errs *lineErrors, line int, typ string, props map[string]json.
 	}
 	switch {
 	case !ok:
-		errs.add(line, "properties.code", "is required: the region code of the outline (code or adcode)")
+		errs.Add(line, "properties.code", "is required: the region code of the outline (code or adcode)")
 	case !dispatchd.ValidRegion(code):
-		errs.add(line, "properties.code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
+		errs.Add(line, "properties.code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
 	}
 	if len(geometry) == 0 || string(geometry) == "null" {
-		errs.add(line, "geometry", "must be a Polygon or MultiPolygon")
+		errs.Add(line, "geometry", "must be a Polygon or MultiPolygon")
 		return Boundary{}, false
 	}
 	g, err := geojson.UnmarshalGeometry(geometry)
 	if err != nil {
-		errs.add(line, "geometry", "%s", jsonMessage(err))
+		errs.Add(line, "geometry", "%s", jsonMessage(err))
 		return Boundary{}, false
 	}
 	var polys orb.MultiPolygon
@@ -156,23 +156,23 @@ func readBoundary(errs *lineErrors, line int, typ string, props map[string]json.
 	case orb.MultiPolygon:
 		polys = c
 	default:
-		errs.add(line, "geometry", "must be a Polygon or MultiPolygon, not %s", g.Type)
+		errs.Add(line, "geometry", "must be a Polygon or MultiPolygon, not %s", g.Type)
 		return Boundary{}, false
 	}
 	if len(polys) == 0 {
-		errs.add(line, "geometry", "has no polygon")
+		errs.Add(line, "geometry", "has no polygon")
 	}
 	for i, poly := range polys {
 		if len(poly) == 0 {
-			errs.add(line, "geometry", "polygon %d has no ring", i)
+			errs.Add(line, "geometry", "polygon %d has no ring", i)
 		}
 		for j, ring := range poly {
 			if msg := checkRing(ring); msg != "" {
-				errs.add(line, "geometry", "polygon %d, ring %d: %s", i, j, msg)
+				errs.Add(line, "geometry", "polygon %d, ring %d: %s", i, j, msg)
 			}
 		}
 	}
-	if errs.total > before {
+	if errs.Total() > before {
 		return Boundary{}, false
 	}
 	if crs != "" && crs != geo.WGS84 {
@@ -187,7 +187,7 @@ func readBoundary(errs *lineErrors, line int, typ string, props map[string]json.
 	}
 	out, err := json.Marshal(geojson.NewGeometry(g.Coordinates))
 	if err != nil {
-		errs.add(line, "geometry", "%v", err)
+		errs.Add(line, "geometry", "%v", err)
 		return Boundary{}, false
 	}
 	return Boundary{Line: line, Code: code, Geometry: string(out)}, true

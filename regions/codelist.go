@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode"
@@ -18,10 +17,6 @@ import (
 // MaxCodeRows bounds the rows of a code list: every county of China with
 // its townships is about 45,000; villages are not part of the tree.
 const MaxCodeRows = 100_000
-
-// maxErrors bounds the errors listed for one file; past that they are
-// counted.
-const maxErrors = 1000
 
 // codeColumns maps each column a code list may have to the header names
 // it is published under: the Ministry of Civil Affairs' list has 行政区划代码
@@ -62,14 +57,14 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	var errs lineErrors
+	var errs dispatchd.FileErrors
 	header, err := r.Read()
 	if err != nil {
 		if err == io.EOF {
 			return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
 		}
-		errs.add(1, "", "cannot read the header row: %v", csvErr(err))
-		return nil, errs.err()
+		errs.Add(1, "", "cannot read the header row: %v", csvErr(err))
+		return nil, errs.Err()
 	}
 	index := map[string]int{}
 	for i, h := range header {
@@ -87,20 +82,20 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 		}
 		switch {
 		case col == "":
-			errs.add(1, h, "unknown column: a code list has the columns code, name (or 行政区划代码, 单位名称), level and parent")
+			errs.Add(1, h, "unknown column: a code list has the columns code, name (or 行政区划代码, 单位名称), level and parent")
 		case index[col] != 0:
-			errs.add(1, h, "column is given twice")
+			errs.Add(1, h, "column is given twice")
 		default:
 			index[col] = i + 1 // 0 is "absent"
 		}
 	}
 	for _, c := range []string{"code", "name"} {
 		if index[c] == 0 {
-			errs.add(1, c, "required column is missing")
+			errs.Add(1, c, "required column is missing")
 		}
 	}
-	if errs.total > 0 {
-		return nil, errs.err()
+	if errs.Total() > 0 {
+		return nil, errs.Err()
 	}
 	var rows []CodeRow
 	seen := map[string]int{}
@@ -112,15 +107,15 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(err, csv.ErrQuote) && !errors.Is(err, csv.ErrBareQuote) {
-				errs.add(pe.StartLine, "", "%v", csvErr(err))
+				errs.Add(pe.StartLine, "", "%v", csvErr(err))
 				continue
 			}
 			line := 0
 			if pe != nil {
 				line = pe.StartLine
 			}
-			errs.add(line, "", "%v; the rest of the file cannot be read", csvErr(err))
-			return nil, errs.err()
+			errs.Add(line, "", "%v; the rest of the file cannot be read", csvErr(err))
+			return nil, errs.Err()
 		}
 		line, _ := r.FieldPos(0)
 		get := func(col string) string {
@@ -139,14 +134,14 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 		}
 		checkRow(&errs, &row)
 		if first, dup := seen[row.Code]; dup && row.Code != "" {
-			errs.add(line, "code", "the same code is already on line %d", first)
+			errs.Add(line, "code", "the same code is already on line %d", first)
 		} else {
 			seen[row.Code] = line
 		}
 		rows = append(rows, row)
 	}
-	if errs.total > 0 {
-		return nil, errs.err()
+	if errs.Total() > 0 {
+		return nil, errs.Err()
 	}
 	if len(rows) == 0 {
 		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
@@ -156,27 +151,27 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 
 // checkRow checks the form of a row: a code, a name, and a level and a
 // parent that agree with the code where given.
-func checkRow(errs *lineErrors, row *CodeRow) {
+func checkRow(errs *dispatchd.FileErrors, row *CodeRow) {
 	if !dispatchd.ValidRegion(row.Code) {
 		if len(row.Code) == 12 && dispatchd.ValidRegion(row.Code[:9]) {
-			errs.add(row.Line, "code", "%s is a village: the region tree ends at townships", row.Code)
+			errs.Add(row.Line, "code", "%s is a village: the region tree ends at townships", row.Code)
 		} else {
-			errs.add(row.Line, "code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
+			errs.Add(row.Line, "code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
 		}
 		return
 	}
 	switch n := utf8.RuneCountInString(row.Name); {
 	case n == 0:
-		errs.add(row.Line, "name", "is required")
+		errs.Add(row.Line, "name", "is required")
 	case n > 100:
-		errs.add(row.Line, "name", "must be at most 100 characters")
+		errs.Add(row.Line, "name", "must be at most 100 characters")
 	}
 	if row.Level != "" && Level(strings.ToLower(row.Level)) != LevelOf(row.Code) {
-		errs.add(row.Line, "level", "must be %s for the code %s", LevelOf(row.Code), row.Code)
+		errs.Add(row.Line, "level", "must be %s for the code %s", LevelOf(row.Code), row.Code)
 	}
 	if row.Parent != "" && (!dispatchd.ValidRegion(row.Parent) || row.Parent == row.Code || !dispatchd.InRegion(row.Parent, row.Code) ||
 		len(dispatchd.RegionPrefix(row.Parent)) >= len(dispatchd.RegionPrefix(row.Code))) {
-		errs.add(row.Line, "parent", "must be the code of a region above %s", row.Code)
+		errs.Add(row.Line, "parent", "must be the code of a region above %s", row.Code)
 	}
 }
 
@@ -206,31 +201,4 @@ func csvErr(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// lineErrors collects errors by line, up to maxErrors.
-type lineErrors struct {
-	list  []dispatchd.FieldError
-	total int
-}
-
-func (e *lineErrors) add(line int, field, format string, args ...any) {
-	e.total++
-	if len(e.list) < maxErrors {
-		e.list = append(e.list, dispatchd.FieldError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-}
-
-func (e *lineErrors) err() error {
-	if e.total == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("%d errors in the file; nothing was imported", e.total)
-	if e.total == 1 {
-		msg = "1 error in the file; nothing was imported"
-	}
-	if e.total > len(e.list) {
-		msg += fmt.Sprintf(" (the first %d are listed)", len(e.list))
-	}
-	return &dispatchd.Error{Code: dispatchd.EINVALID, Message: msg, Fields: e.list}
 }

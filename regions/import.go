@@ -84,16 +84,16 @@ func (s *Service) Load(ctx context.Context, actor dispatchd.Actor, rows []CodeRo
 	if err := canImport(actor); err != nil {
 		return nil, err
 	}
-	var errs lineErrors
+	var errs dispatchd.FileErrors
 	inFile := make(map[string]bool, len(rows))
 	for i := range rows {
 		checkRow(&errs, &rows[i])
 		if inFile[rows[i].Code] {
-			errs.add(rows[i].Line, "code", "%s is given twice", rows[i].Code)
+			errs.Add(rows[i].Line, "code", "%s is given twice", rows[i].Code)
 		}
 		inFile[rows[i].Code] = true
 	}
-	if err := errs.err(); err != nil {
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
@@ -159,7 +159,7 @@ func (s *Service) ImportBoundaries(ctx context.Context, actor dispatchd.Actor, r
 	if err != nil {
 		return nil, err
 	}
-	var errs lineErrors
+	var errs dispatchd.FileErrors
 	rs := make([]Region, 0, len(bs))
 	for _, b := range bs {
 		_, err := s.store.GetRegion(ctx, b.Code)
@@ -167,12 +167,12 @@ func (s *Service) ImportBoundaries(ctx context.Context, actor dispatchd.Actor, r
 		case "":
 			rs = append(rs, Region{Code: b.Code, Boundary: b.Geometry})
 		case dispatchd.ENOTFOUND:
-			errs.add(b.Line, "properties.code", "unknown region %s: import the code list first", b.Code)
+			errs.Add(b.Line, "properties.code", "unknown region %s: import the code list first", b.Code)
 		default:
 			return nil, err
 		}
 	}
-	if err := errs.err(); err != nil {
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	ev := s.importEvent(actor, ImportBoundaries, len(rs), source)

@@ -56,7 +56,7 @@ func (s *Service) ImportFile(ctx context.Context, actor dispatchd.Actor, kind Im
 	if err != nil {
 		return nil, err
 	}
-	if c.rows == 0 && c.errs.total == 0 {
+	if c.rows == 0 && c.errs.Total() == 0 {
 		return nil, errNoRows
 	}
 	if err := c.finish(); err != nil {
@@ -72,8 +72,8 @@ func (s *Service) ImportFile(ctx context.Context, actor dispatchd.Actor, kind Im
 		}
 		return eachChunk(kind, format, f, importChunk, func(b *Batch) error {
 			evs := w.check(b)
-			if w.errs.total > 0 {
-				return fmt.Errorf("line %d: the file changed while it was imported: %w", w.errs.list[0].Line, w.errs.err())
+			if w.errs.Total() > 0 {
+				return fmt.Errorf("line %d: the file changed while it was imported: %w", w.errs.FirstLine(), w.errs.Err())
 			}
 			return s.writeChunk(ctx, w, b, evs, ev, source)
 		})
@@ -102,7 +102,7 @@ func eachChunk(kind ImportKind, format Format, f io.ReadSeeker, size int, fn fun
 		if err != nil {
 			return err
 		}
-		if b.Len() > 0 || b.errs.total > 0 {
+		if b.Len() > 0 || b.errs.Total() > 0 {
 			if err := fn(b); err != nil {
 				return err
 			}
@@ -143,7 +143,7 @@ type checker struct {
 	// (depots and stock), by id: an existing row's region, for the
 	// jurisdiction and the event of a row that replaces it.
 	regions map[string]string
-	errs    rowErrors
+	errs    dispatchd.FileErrors
 	keys    *dupKeys // nil: not looked for
 	touched map[string]bool
 	rows    int
@@ -187,7 +187,7 @@ func (c *checker) again() *checker {
 // check checks the chunk's rows, gives new rows their ids and times, and
 // returns the event of each row (for stock, none: the import has one).
 func (c *checker) check(b *Batch) []dispatchd.Event {
-	c.errs.merge(&b.errs)
+	c.errs.Merge(&b.errs)
 	c.rows += b.Len()
 	now := c.s.now()
 	var evs []dispatchd.Event
@@ -212,7 +212,7 @@ func (c *checker) check(b *Batch) []dispatchd.Event {
 			old := c.claim(line, "team", t.ID, &t.Region)
 			for j, e := range t.Equipment {
 				if _, ok := slices.BinarySearch(c.codes, e.Item); !ok && ValidItemCode(e.Item) {
-					c.errs.add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
+					c.errs.Add(line, Indexed("equipment", j)+".item", "unknown item code %s", e.Item)
 				}
 			}
 			// A new team starts fresh; the store keeps an existing team's flag.
@@ -235,7 +235,7 @@ func (c *checker) check(b *Batch) []dispatchd.Event {
 
 func (c *checker) validate(line int, err error) {
 	if err != nil {
-		c.errs.addErr(line, err)
+		c.errs.AddErr(line, err)
 	}
 }
 
@@ -261,10 +261,10 @@ func (c *checker) dup(line int, key string) {
 func (c *checker) claim(line int, what, id string, region *string) string {
 	old, exists := c.regions[id]
 	if exists && !c.actor.Covers(old) {
-		c.errs.add(line, "id", "%s %s exists outside your jurisdiction", what, id)
+		c.errs.Add(line, "id", "%s %s exists outside your jurisdiction", what, id)
 	}
 	if msg := claimRegion(c.actor, region); msg != "" {
-		c.errs.add(line, "region", "%s", msg)
+		c.errs.Add(line, "region", "%s", msg)
 	}
 	return old
 }
@@ -273,16 +273,16 @@ func (c *checker) stock(line int, l StockLevel) {
 	region, known := c.regions[l.Depot]
 	switch {
 	case l.Depot == "":
-		c.errs.add(line, "depot", "is required")
+		c.errs.Add(line, "depot", "is required")
 	case !known || !c.actor.Covers(region):
 		// A depot outside the jurisdiction is one the actor cannot see.
-		c.errs.add(line, "depot", "unknown depot %s", l.Depot)
+		c.errs.Add(line, "depot", "unknown depot %s", l.Depot)
 	}
 	if _, ok := slices.BinarySearch(c.codes, l.Item); !ok {
-		c.errs.add(line, "item", "unknown item code %q", l.Item)
+		c.errs.Add(line, "item", "unknown item code %q", l.Item)
 	}
 	if l.OnHand < 0 || l.OnHand > maxQty {
-		c.errs.add(line, "on_hand", "must be between 0 and %d", int64(maxQty))
+		c.errs.Add(line, "on_hand", "must be between 0 and %d", int64(maxQty))
 	}
 	c.dup(line, l.Depot+"/"+l.Item)
 	c.touched[l.Depot] = true
@@ -295,8 +295,8 @@ func (c *checker) finish() error {
 		field := map[ImportKind]string{ImportItems: "code", ImportTeams: "id", ImportDepots: "id", ImportStock: "item"}[c.kind]
 		c.keys.report(&c.errs, field)
 	}
-	sort.SliceStable(c.errs.list, func(i, j int) bool { return c.errs.list[i].Line < c.errs.list[j].Line })
-	return c.errs.err()
+	c.errs.SortByLine()
+	return c.errs.Err()
 }
 
 // stockEvent is the one event of a stock import.
@@ -342,7 +342,7 @@ func (d *dupKeys) Swap(i, j int) {
 }
 
 // report adds an error for each line whose key is on an earlier line.
-func (d *dupKeys) report(errs *rowErrors, field string) {
+func (d *dupKeys) report(errs *dispatchd.FileErrors, field string) {
 	sort.Sort(d)
 	first := 0
 	for i := 1; i < len(d.hash); i++ {
@@ -350,7 +350,7 @@ func (d *dupKeys) report(errs *rowErrors, field string) {
 			first = i
 			continue
 		}
-		errs.add(int(d.lines[i]), field, "the same %s is already on line %d", field, d.lines[first])
+		errs.Add(int(d.lines[i]), field, "the same %s is already on line %d", field, d.lines[first])
 	}
 	d.hash, d.lines = nil, nil
 }

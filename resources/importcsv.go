@@ -33,36 +33,36 @@ func newCSVParser(kind ImportKind, in io.Reader) (*csvParser, error) {
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
 	r.ReuseRecord = true
-	var errs rowErrors
+	var errs dispatchd.FileErrors
 	header, err := r.Read()
 	if err != nil {
 		if ae := appError(err); ae != nil {
 			return nil, ae
 		}
-		errs.add(1, "", "cannot read the header row: %v", csvErr(err))
-		return nil, errs.err()
+		errs.Add(1, "", "cannot read the header row: %v", csvErr(err))
+		return nil, errs.Err()
 	}
 	cols := csvColumns[kind]
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := index[h]; dup {
-			errs.add(1, h, "column is given twice")
+			errs.Add(1, h, "column is given twice")
 		}
 		index[h] = i
 		if !containsStr(cols.required, h) && !containsStr(cols.optional, h) {
-			errs.add(1, h, "unknown column")
+			errs.Add(1, h, "unknown column")
 		}
 	}
 	for _, c := range cols.required {
 		if _, ok := index[c]; !ok {
-			errs.add(1, c, "required column is missing")
+			errs.Add(1, c, "required column is missing")
 		}
 	}
-	if errs.total > 0 {
-		errs.add(1, "", "a %s file has the columns %s (required) and %s", kind,
+	if errs.Total() > 0 {
+		errs.Add(1, "", "a %s file has the columns %s (required) and %s", kind,
 			strings.Join(cols.required, ", "), strings.Join(cols.optional, ", "))
-		return nil, errs.err()
+		return nil, errs.Err()
 	}
 	return &csvParser{kind: kind, r: r, index: index}, nil
 }
@@ -82,21 +82,21 @@ func (p *csvParser) fill(b *Batch, max int) (bool, error) {
 				return true, fmt.Errorf("read the file: %w", err)
 			}
 			if errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote) {
-				var fatal rowErrors
-				fatal.add(pe.StartLine, "", "%v; the rest of the file cannot be read", csvErr(err))
-				return true, fatal.err() // the reader cannot resynchronize after a bad quote
+				var fatal dispatchd.FileErrors
+				fatal.Add(pe.StartLine, "", "%v; the rest of the file cannot be read", csvErr(err))
+				return true, fatal.Err() // the reader cannot resynchronize after a bad quote
 			}
-			b.errs.add(pe.StartLine, "", "%v", csvErr(err))
+			b.errs.Add(pe.StartLine, "", "%v", csvErr(err))
 			continue
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
 		line, _ := p.r.FieldPos(0)
-		before := b.errs.total
+		before := b.errs.Total()
 		row := csvRow{rec: rec, index: p.index, line: line, errs: &b.errs}
 		b.addCSVRow(&row)
-		if b.errs.total > before {
+		if b.errs.Total() > before {
 			b.bad[len(b.Lines)-1] = true
 		}
 	}
@@ -125,7 +125,7 @@ type csvRow struct {
 	rec   []string
 	index map[string]int
 	line  int
-	errs  *rowErrors
+	errs  *dispatchd.FileErrors
 }
 
 func (r *csvRow) str(col string) string {
@@ -143,7 +143,7 @@ func (r *csvRow) int64(col string) int64 {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		r.errs.add(r.line, col, "%q is not a whole number", s)
+		r.errs.Add(r.line, col, "%q is not a whole number", s)
 	}
 	return n
 }
@@ -151,12 +151,12 @@ func (r *csvRow) int64(col string) int64 {
 func (r *csvRow) float(col string) float64 {
 	s := r.str(col)
 	if s == "" {
-		r.errs.add(r.line, col, "is required")
+		r.errs.Add(r.line, col, "is required")
 		return 0
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		r.errs.add(r.line, col, "%q is not a number", s)
+		r.errs.Add(r.line, col, "%q is not a number", s)
 	}
 	return f
 }
@@ -165,7 +165,7 @@ func (r *csvRow) point() geo.Point {
 	p := geo.Point{Lon: r.float("lon"), Lat: r.float("lat")}
 	crs, err := geo.ParseCRS(r.str("crs"))
 	if err != nil {
-		r.errs.add(r.line, "crs", "%v", err)
+		r.errs.Add(r.line, "crs", "%v", err)
 	}
 	p.CRS = crs
 	return p
@@ -191,7 +191,7 @@ func (r *csvRow) itemQtys(col string) []ItemQty {
 		code, qty, ok := strings.Cut(p, ":")
 		n, err := strconv.ParseInt(strings.TrimSpace(qty), 10, 64)
 		if !ok || err != nil {
-			r.errs.add(r.line, col, "%q must be item:qty, e.g. 2010101:5", p)
+			r.errs.Add(r.line, col, "%q must be item:qty, e.g. 2010101:5", p)
 			continue
 		}
 		out = append(out, ItemQty{Item: strings.TrimSpace(code), Qty: n})

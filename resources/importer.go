@@ -37,10 +37,6 @@ const (
 	GeoJSON Format = "geojson"
 )
 
-// maxImportErrors bounds the errors reported for one file: past that, the
-// rest are counted, not listed.
-const maxImportErrors = 1000
-
 // MaxImportRows bounds the rows of one file: past that, the import is
 // refused (too_large). A file is read a chunk of importChunk rows at a time,
 // so that what an import holds in memory does not grow with the file, but
@@ -61,7 +57,7 @@ type Batch struct {
 	Stock  []StockLevel
 	Lines  []int
 
-	errs rowErrors
+	errs dispatchd.FileErrors
 	bad  map[int]bool // rows with shape errors: not validated further
 }
 
@@ -71,56 +67,8 @@ func (b *Batch) Len() int { return len(b.Lines) }
 // reset empties the batch for the next chunk of a file.
 func (b *Batch) reset() {
 	b.Items, b.Teams, b.Depots, b.Stock, b.Lines = b.Items[:0], b.Teams[:0], b.Depots[:0], b.Stock[:0], b.Lines[:0]
-	b.errs = rowErrors{}
+	b.errs = dispatchd.FileErrors{}
 	clear(b.bad)
-}
-
-// rowErrors collects errors by line, up to maxImportErrors.
-type rowErrors struct {
-	list  []dispatchd.FieldError
-	total int
-}
-
-func (e *rowErrors) add(line int, field, format string, args ...any) {
-	e.total++
-	if len(e.list) < maxImportErrors {
-		e.list = append(e.list, dispatchd.FieldError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-}
-
-// merge adds the errors of o.
-func (e *rowErrors) merge(o *rowErrors) {
-	for _, f := range o.list {
-		if len(e.list) < maxImportErrors {
-			e.list = append(e.list, f)
-		}
-	}
-	e.total += o.total
-}
-
-func (e *rowErrors) addErr(line int, err error) {
-	fields := dispatchd.ErrorFields(err)
-	if len(fields) == 0 {
-		e.add(line, "", "%s", dispatchd.ErrorMessage(err))
-		return
-	}
-	for _, f := range fields {
-		e.add(line, f.Field, "%s", f.Message)
-	}
-}
-
-func (e *rowErrors) err() error {
-	if e.total == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("%d errors in the file; nothing was imported", e.total)
-	if e.total == 1 {
-		msg = "1 error in the file; nothing was imported"
-	}
-	if e.total > len(e.list) {
-		msg += fmt.Sprintf(" (the first %d are listed)", len(e.list))
-	}
-	return &dispatchd.Error{Code: dispatchd.EINVALID, Message: msg, Fields: e.list}
 }
 
 // ParseImport decodes a CSV or GeoJSON file of one kind. It fails on a file
@@ -145,7 +93,7 @@ func ParseImport(kind ImportKind, format Format, data []byte) (*Batch, error) {
 	if _, err := p.fill(b, math.MaxInt); err != nil {
 		return nil, err
 	}
-	if b.Len() == 0 && b.errs.total == 0 {
+	if b.Len() == 0 && b.errs.Total() == 0 {
 		return nil, errNoRows
 	}
 	return b, nil

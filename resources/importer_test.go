@@ -51,11 +51,11 @@ func TestParseImportCSV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got %v, want no error", err)
 			}
-			if b.Len() != tt.rows || b.errs.total != tt.rowErrs {
-				t.Fatalf("got %d rows and %d row errors, want %d and %d", b.Len(), b.errs.total, tt.rows, tt.rowErrs)
+			if b.Len() != tt.rows || b.errs.Total() != tt.rowErrs {
+				t.Fatalf("got %d rows and %d row errors, want %d and %d", b.Len(), b.errs.Total(), tt.rows, tt.rowErrs)
 			}
-			if tt.errField != "" && b.errs.list[0].Field != tt.errField {
-				t.Fatalf("got error on %q, want %q", b.errs.list[0].Field, tt.errField)
+			if tt.errField != "" && !hasField(b.errs.Err(), tt.errField) {
+				t.Fatalf("got %v, want an error on %s", dispatchd.ErrorFields(b.errs.Err()), tt.errField)
 			}
 		})
 	}
@@ -102,7 +102,7 @@ func TestParseImportGeoJSONLines(t *testing.T) {
 		t.Fatalf("got %d rows at lines %v, want 1 at line 4", b.Len(), b.Lines)
 	}
 	var got []string
-	for _, e := range b.errs.list {
+	for _, e := range listed(&b.errs) {
 		got = append(got, fmt.Sprintf("%d:%s", e.Line, e.Field))
 	}
 	if strings.Join(got, " ") != "5:properties 7:geometry" {
@@ -192,20 +192,20 @@ func FuzzImportChunks(f *testing.F) {
 		}
 		whole, werr := ParseImport(kind, format, data)
 		var lines []int
-		var errs rowErrors
+		var errs dispatchd.FileErrors
 		cerr := eachChunk(kind, format, bytes.NewReader(data), 1+int(size)%5, func(b *Batch) error {
 			if b.Len() > 1+int(size)%5+100 {
 				t.Fatalf("got a chunk of %d rows, want about %d", b.Len(), 1+int(size)%5)
 			}
 			lines = append(lines, b.Lines...)
-			errs.merge(&b.errs)
+			errs.Merge(&b.errs)
 			return nil
 		})
-		if werr == nil && len(lines) == 0 && errs.total == 0 {
+		if werr == nil && len(lines) == 0 && errs.Total() == 0 {
 			t.Fatalf("ParseImport found rows, the chunks none")
 		}
 		if werr != nil {
-			if cerr == nil && (len(lines) > 0 || errs.total > 0 || dispatchd.ErrorMessage(werr) != dispatchd.ErrorMessage(errNoRows)) {
+			if cerr == nil && (len(lines) > 0 || errs.Total() > 0 || dispatchd.ErrorMessage(werr) != dispatchd.ErrorMessage(errNoRows)) {
 				t.Fatalf("got no error in chunks, want %v", werr)
 			}
 			if cerr != nil && dispatchd.ErrorMessage(cerr) != dispatchd.ErrorMessage(werr) {
@@ -216,8 +216,8 @@ func FuzzImportChunks(f *testing.F) {
 		if cerr != nil {
 			t.Fatalf("got %v in chunks, want no error", cerr)
 		}
-		if fmt.Sprint(lines) != fmt.Sprint(whole.Lines) || fmt.Sprint(errs.list) != fmt.Sprint(whole.errs.list) {
-			t.Fatalf("got lines %v and errors %v in chunks, want %v and %v", lines, errs.list, whole.Lines, whole.errs.list)
+		if fmt.Sprint(lines) != fmt.Sprint(whole.Lines) || fmt.Sprint(listed(&errs)) != fmt.Sprint(listed(&whole.errs)) {
+			t.Fatalf("got lines %v and errors %v in chunks, want %v and %v", lines, listed(&errs), whole.Lines, listed(&whole.errs))
 		}
 	})
 }
@@ -271,14 +271,17 @@ func TestParseImportGeoJSONGeometry(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.err != "" {
-				if len(b.errs.list) != 1 || b.errs.list[0].Field != "geometry" || !strings.Contains(b.errs.list[0].Message, tt.err) {
-					t.Fatalf("got errors %+v, want geometry: %s", b.errs.list, tt.err)
+				if len(listed(&b.errs)) != 1 || listed(&b.errs)[0].Field != "geometry" || !strings.Contains(listed(&b.errs)[0].Message, tt.err) {
+					t.Fatalf("got errors %+v, want geometry: %s", listed(&b.errs), tt.err)
 				}
 				return
 			}
 			if len(b.Depots) != 1 || b.Depots[0].Location != tt.want {
-				t.Fatalf("got %+v (errors %+v), want a depot at %+v", b.Depots, b.errs.list, tt.want)
+				t.Fatalf("got %+v (errors %+v), want a depot at %+v", b.Depots, listed(&b.errs), tt.want)
 			}
 		})
 	}
 }
+
+// listed returns the errors e lists.
+func listed(e *dispatchd.FileErrors) []dispatchd.FieldError { return dispatchd.ErrorFields(e.Err()) }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"dispatchd"
 	"dispatchd/geo"
 )
 
@@ -48,9 +49,9 @@ func (g *geoParser) fail(err error, format string, args ...any) error {
 	if ae := appError(err); ae != nil {
 		return ae
 	}
-	var errs rowErrors
-	errs.add(g.lines.at(g.dec.InputOffset()), "", format, args...)
-	return errs.err()
+	var errs dispatchd.FileErrors
+	errs.Add(g.lines.at(g.dec.InputOffset()), "", format, args...)
+	return errs.Err()
 }
 
 func (g *geoParser) fill(b *Batch, max int) (bool, error) {
@@ -67,9 +68,9 @@ func (g *geoParser) fill(b *Batch, max int) (bool, error) {
 					if ae := appError(err); ae != nil {
 						return true, ae
 					}
-					var errs rowErrors
-					errs.add(line, "", "invalid feature: %s", jsonErrMessage(err))
-					return true, errs.err()
+					var errs dispatchd.FileErrors
+					errs.Add(line, "", "invalid feature: %s", jsonErrMessage(err))
+					return true, errs.Err()
 				}
 				b.addFeature(&f, line, &b.errs)
 			}
@@ -80,9 +81,9 @@ func (g *geoParser) fill(b *Batch, max int) (bool, error) {
 		}
 		if !dec.More() {
 			if !g.sawType {
-				var errs rowErrors
-				errs.add(1, "type", "must be \"FeatureCollection\"")
-				return true, errs.err()
+				var errs dispatchd.FileErrors
+				errs.Add(1, "type", "must be \"FeatureCollection\"")
+				return true, errs.Err()
 			}
 			return true, nil
 		}
@@ -113,16 +114,16 @@ func (g *geoParser) fill(b *Batch, max int) (bool, error) {
 }
 
 // addFeature decodes one feature; line is where it starts.
-func (b *Batch) addFeature(f *feature, line int, errs *rowErrors) {
+func (b *Batch) addFeature(f *feature, line int, errs *dispatchd.FileErrors) {
 	if f.Type != "Feature" {
-		errs.add(line, "type", "must be \"Feature\"")
+		errs.Add(line, "type", "must be \"Feature\"")
 		return
 	}
 	var pt geo.Point
 	hasPoint := len(f.Geometry) > 0 && string(f.Geometry) != "null"
 	if hasPoint {
 		if err := json.Unmarshal(f.Geometry, &pt); err != nil {
-			errs.add(line, "geometry", "%v", err)
+			errs.Add(line, "geometry", "%v", err)
 			return
 		}
 	}
@@ -134,7 +135,7 @@ func (b *Batch) addFeature(f *feature, line int, errs *rowErrors) {
 		d := json.NewDecoder(bytes.NewReader(props))
 		d.DisallowUnknownFields()
 		if err := d.Decode(v); err != nil {
-			errs.add(line, "properties", "%s", jsonErrMessage(err))
+			errs.Add(line, "properties", "%s", jsonErrMessage(err))
 			return false
 		}
 		return true
@@ -145,7 +146,7 @@ func (b *Batch) addFeature(f *feature, line int, errs *rowErrors) {
 	}
 	needPoint := func() bool {
 		if !hasPoint {
-			errs.add(line, "geometry", "must be a Point")
+			errs.Add(line, "geometry", "must be a Point")
 		}
 		return hasPoint
 	}
@@ -189,7 +190,7 @@ func (b *Batch) addFeature(f *feature, line int, errs *rowErrors) {
 			p.Depot = id
 		}
 		if len(p.Stock) == 0 {
-			errs.add(line, "properties.stock", "must map item codes to on-hand quantities")
+			errs.Add(line, "properties.stock", "must map item codes to on-hand quantities")
 			return
 		}
 		for _, code := range sortedKeys(p.Stock) {
