@@ -66,13 +66,50 @@ func (l PlanLine) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(l))
 }
 
+// MarshalJSON writes the reason with its message.
+func (r Reason) MarshalJSON() ([]byte, error) {
+	type plain Reason
+	if r.Message == "" && r.Code == NeedsSupport {
+		r.Message = r.support.message()
+	}
+	return json.Marshal(plain(r))
+}
+
+func (s supportNote) message() string {
+	w := make(words, 0, 160)
+	if s.team {
+		w = w.int(s.n).str(" of the picks for ").str(s.what).str(" need support from outside the jurisdiction: ")
+		if s.lack > 0 {
+			w = w.str("its own available teams are ").int(s.want - s.lack).str(" of the ").int(s.want).str(" asked for")
+			if s.late > 0 {
+				w = w.str(", and ")
+			}
+		}
+		if s.late > 0 {
+			w = w.int(s.late).str(" arrive in time where its own arrive late")
+		}
+		return string(w)
+	}
+	w = w.int(s.n).str(" ").str(s.what).str(" need support from outside the jurisdiction: ")
+	if s.lack > 0 {
+		w = w.int(s.lack).str(" that its own depots cannot deliver")
+		if s.late > 0 {
+			w = w.str(", and ")
+		}
+	}
+	if s.late > 0 {
+		w = w.int(s.late).str(" that arrive in time where its own arrive late")
+	}
+	return string(w)
+}
+
 func teamReasons(capability string, want int, tp TeamPlan, total, avail int) []Reason {
 	out := []Reason{}
 	switch {
 	case tp.Shortfall > 0 && total == 0:
-		out = append(out, Reason{NoCapability, fmt.Sprintf("no team in the registry has %s", capability)})
+		out = append(out, Reason{Code: NoCapability, Message: fmt.Sprintf("no team in the registry has %s", capability)})
 	case tp.Shortfall > 0:
-		out = append(out, Reason{AllBusy, fmt.Sprintf("%d of %d teams asked for: only %d of the %d teams with %s are available; the others are busy, off duty or unavailable",
+		out = append(out, Reason{Code: AllBusy, Message: fmt.Sprintf("%d of %d teams asked for: only %d of the %d teams with %s are available; the others are busy, off duty or unavailable",
 			tp.Shortfall, want, avail, total, capability)})
 	}
 	late := 0
@@ -83,9 +120,9 @@ func teamReasons(capability string, want int, tp TeamPlan, total, avail int) []R
 	}
 	switch {
 	case late > 0 && late == len(tp.Picks):
-		out = append(out, Reason{NoneWithinDeadline, fmt.Sprintf("no available team with %s can arrive before the deadline", capability)})
+		out = append(out, Reason{Code: NoneWithinDeadline, Message: fmt.Sprintf("no available team with %s can arrive before the deadline", capability)})
 	case late > 0:
-		out = append(out, Reason{Late, fmt.Sprintf("%d of the %d picks cannot arrive before the deadline", late, len(tp.Picks))})
+		out = append(out, Reason{Code: Late, Message: fmt.Sprintf("%d of the %d picks cannot arrive before the deadline", late, len(tp.Picks))})
 	}
 	return out
 }
@@ -138,17 +175,17 @@ func itemReasons(ip ItemPlan, capped bool) []Reason {
 	}
 	switch {
 	case ip.Shortfall > 0 && capped:
-		out = append(out, Reason{StockExhausted, fmt.Sprintf("%d %s short: the plan stops at %d depots; order the rest separately", ip.Shortfall, ip.Unit, len(ip.Plan))})
+		out = append(out, Reason{Code: StockExhausted, Message: fmt.Sprintf("%d %s short: the plan stops at %d depots; order the rest separately", ip.Shortfall, ip.Unit, len(ip.Plan))})
 	case ip.Shortfall > 0 && planned == 0:
-		out = append(out, Reason{StockExhausted, fmt.Sprintf("no depot has %s (%s) available", ip.Name, ip.Item)})
+		out = append(out, Reason{Code: StockExhausted, Message: fmt.Sprintf("no depot has %s (%s) available", ip.Name, ip.Item)})
 	case ip.Shortfall > 0:
-		out = append(out, Reason{StockExhausted, fmt.Sprintf("%d %s short: every depot's available stock of %s is in the plan (%d %s)", ip.Shortfall, ip.Unit, ip.Name, planned, ip.Unit)})
+		out = append(out, Reason{Code: StockExhausted, Message: fmt.Sprintf("%d %s short: every depot's available stock of %s is in the plan (%d %s)", ip.Shortfall, ip.Unit, ip.Name, planned, ip.Unit)})
 	}
 	switch {
 	case ip.LateQty > 0 && ip.LateQty == planned:
-		out = append(out, Reason{NoneWithinDeadline, fmt.Sprintf("none of the %d %s can arrive before the deadline", planned, ip.Unit)})
+		out = append(out, Reason{Code: NoneWithinDeadline, Message: fmt.Sprintf("none of the %d %s can arrive before the deadline", planned, ip.Unit)})
 	case ip.LateQty > 0:
-		out = append(out, Reason{Late, fmt.Sprintf("%d of %d %s arrive after the deadline", ip.LateQty, planned, ip.Unit)})
+		out = append(out, Reason{Code: Late, Message: fmt.Sprintf("%d of %d %s arrive after the deadline", ip.LateQty, planned, ip.Unit)})
 	}
 	return out
 }

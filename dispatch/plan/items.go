@@ -32,7 +32,7 @@ func (p *Projection) planItem(req Request, own ownership, need resources.ItemQty
 	}
 	if !known {
 		ip.Shortfall = rest
-		ip.Reasons = append(ip.Reasons, Reason{UnknownItem, fmt.Sprintf("item %s is not in the catalog", need.Item)})
+		ip.Reasons = append(ip.Reasons, Reason{Code: UnknownItem, Message: fmt.Sprintf("item %s is not in the catalog", need.Item)})
 		return ip
 	}
 	ss.hs = ss.hs[:0]
@@ -154,16 +154,5 @@ func (p *Projection) line(d *depotState, q, avail int64, m, eta, lead float64, n
 }
 
 func itemSupportReason(ip ItemPlan, forLack, forLate int64) Reason {
-	w := make(words, 0, 160)
-	w = w.int(ip.SupportQty).str(" ").str(ip.Unit).str(" need support from outside the jurisdiction: ")
-	if forLack > 0 {
-		w = w.int(forLack).str(" that its own depots cannot deliver")
-		if forLate > 0 {
-			w = w.str(", and ")
-		}
-	}
-	if forLate > 0 {
-		w = w.int(forLate).str(" that arrive in time where its own arrive late")
-	}
-	return Reason{NeedsSupport, string(w)}
+	return Reason{Code: NeedsSupport, support: supportNote{what: ip.Unit, n: ip.SupportQty, lack: forLack, late: forLate}}
 }

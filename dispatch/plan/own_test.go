@@ -3,6 +3,7 @@ package plan_test
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,9 @@ func TestOwnFirst(t *testing.T) {
 			}
 			if support > 0 && !strings.Contains(string(b), `"why":"needs support from `+neighbour+`: #1 by ETA`) {
 				t.Errorf("got %s, want the outside pick's why to name its owner", b)
+			}
+			if tt.support > 0 && !strings.Contains(string(b), `{"code":"needs_support","message":"`+strconv.FormatInt(tt.support, 10)+` 顶 need support from outside the jurisdiction: `) {
+				t.Errorf("got %s, want the item's needs_support reason written", b)
 			}
 		})
 	}

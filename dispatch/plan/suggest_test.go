@@ -53,7 +53,7 @@ func samePlan(t *testing.T, seed int, got, want *plan.Suggestion) {
 	}
 }
 
-// jurisdictions are whom the property test plans for: the whole
+// jurisdiction returns whom the property test plans for: the whole
 // deployment, the province (which owns all the demo's teams and depots), a
 // city, the incident's county, and a township (which owns nothing).
 func jurisdiction(r *rand.Rand, county string) string {

@@ -139,16 +139,7 @@ func (p *Projection) pick(t *teamState, m, eta float64, now, deadline time.Time)
 }
 
 func teamSupportReason(capability string, want, lack, n int) Reason {
-	w := make(words, 0, 160)
-	w = w.int(int64(n)).str(" of the picks for ").str(capability).str(" need support from outside the jurisdiction: ")
-	if fill := min(lack, n); fill > 0 {
-		w = w.str("its own available teams are ").int(int64(want - lack)).str(" of the ").int(int64(want)).str(" asked for")
-		if n > fill {
-			w = w.str(", and ")
-		}
-	}
-	if extra := n - min(lack, n); extra > 0 {
-		w = w.int(int64(extra)).str(" arrive in time where its own arrive late")
-	}
-	return Reason{NeedsSupport, string(w)}
+	fill := min(lack, n)
+	return Reason{Code: NeedsSupport, support: supportNote{team: true, what: capability, n: int64(n), want: int64(want),
+		lack: int64(fill), late: int64(n - fill)}}
 }

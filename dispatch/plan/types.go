@@ -53,6 +53,20 @@ type pickWhy struct {
 type Reason struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// support is what the message of a needs_support reason is written
+	// from, when the reason is encoded: most plans are never read.
+	support supportNote
+}
+
+// supportNote is what a needs_support reason says: of a team need (team),
+// n picks for capability what need support, lack for want teams its own
+// lack, the rest for own picks that arrive late; of an item, n units what
+// need support, lack for what its own cannot deliver, late for what they
+// deliver late.
+type supportNote struct {
+	team                bool
+	what                string
+	n, want, lack, late int64
 }
 
 // The reason codes.
