@@ -162,11 +162,17 @@ func (s *Service) Replace(ctx context.Context, actor dispatchd.Actor, id string,
 		return nil, err
 	}
 	if r.Team == "" {
-		offer := s.offerFor(old, oldIn)
-		if len(offer) == 0 {
-			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "no available team with %q can replace task %s; name a team", old.Need, id)
+		// The best offered team the commander may send itself: one of
+		// another jurisdiction is asked for through a support request.
+		for _, p := range s.offerFor(old, oldIn) {
+			if region, _ := s.proj.TeamRegion(p.Team.ID); commands(actor, region) {
+				r.Team = p.Team.ID
+				break
+			}
 		}
-		r.Team = offer[0].Team.ID
+		if r.Team == "" {
+			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "no available team of your jurisdiction with %q can replace task %s; name a team, or ask for support", old.Need, id)
+		}
 	}
 	var out *Replacement
 	err = s.apply(ctx, Lock{Incident: old.Incident, Tasks: []string{id}, Teams: []string{r.Team}}, func(snap *Snapshot) (*Change, error) {
