@@ -84,12 +84,9 @@ type SupportDraft struct {
 	Needs plan.Needs `json:"needs"`
 }
 
-// PlanSupport returns what of the suggestion, made for jurisdiction,
-// needs support, asked of the jurisdiction's parent (dispatchd.RegionParent);
-// nil when nothing needs support or no one is above (the whole deployment,
-// a province).
-func PlanSupport(s *plan.Suggestion, jurisdiction string) *SupportDraft {
-	to := dispatchd.RegionParent(jurisdiction)
+// PlanSupport returns what of the suggestion needs support, asked of to;
+// nil when nothing needs support or there is no one to ask (to is "").
+func PlanSupport(s *plan.Suggestion, to string) *SupportDraft {
 	if to == "" {
 		return nil
 	}
@@ -108,4 +105,19 @@ func PlanSupport(s *plan.Suggestion, jurisdiction string) *SupportDraft {
 		return nil
 	}
 	return a
+}
+
+// SupportDraft returns what of a suggestion made for the actor needs
+// support, asked of the level above its jurisdiction that the region tree
+// knows (as a support request sent without "to" would be); nil when
+// nothing does or no one is above.
+func (s *Service) SupportDraft(ctx context.Context, actor dispatchd.Actor, out *plan.Suggestion) (*SupportDraft, error) {
+	if actor.Jurisdiction == "" {
+		return nil, nil
+	}
+	to, err := s.parentOf(ctx, actor.Jurisdiction)
+	if err != nil {
+		return nil, err
+	}
+	return PlanSupport(out, to), nil
 }

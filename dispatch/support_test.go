@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"dispatchd"
+
 	"dispatchd/dispatch/plan"
 	"dispatchd/regions"
 )
@@ -31,3 +33,19 @@ type knownTree map[string]bool
 
 func (k knownTree) Known(_ context.Context, code string) (bool, error) { return k[code], nil }
 func (k knownTree) Index(context.Context) (*regions.Index, error)      { return nil, nil }
+
+// TestSupportDraftAsksAKnownLevel: a suggestion's support member asks the
+// level above that the region tree lists, as a request sent without "to"
+// would: 仙桃市 (429004) asks 湖北省, its 429000 not being in the tree.
+func TestSupportDraftAsksAKnownLevel(t *testing.T) {
+	tree := knownTree{"420000": true, "429004": true}
+	s := NewService(nil, plan.NewProjection(plan.ProjectionConfig{}), Config{Regions: tree})
+	sug := &plan.Suggestion{Teams: []plan.TeamPlan{{Need: "water_rescue", SupportCount: 2}}}
+	d, err := s.SupportDraft(context.Background(), dispatchd.Actor{Jurisdiction: "429004"}, sug)
+	if err != nil || d == nil || d.To != "420000" || len(d.Needs.Teams) != 1 || d.Needs.Teams[0].Count != 2 {
+		t.Fatalf("got %+v, %v", d, err)
+	}
+	if d, err := s.SupportDraft(context.Background(), dispatchd.Actor{}, sug); d != nil || err != nil {
+		t.Fatalf("the whole deployment asks no one: got %+v, %v", d, err)
+	}
+}

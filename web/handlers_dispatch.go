@@ -110,7 +110,11 @@ func (s *Server) getSuggestions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return reply(c, http.StatusOK, suggestionAnswer{out, dispatch.PlanRequest(out), dispatch.PlanSupport(out, a.Jurisdiction)})
+	support, err := s.d.Dispatch.SupportDraft(c.Request().Context(), a, out)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, suggestionAnswer{out, dispatch.PlanRequest(out), support})
 }
 
 // dispatchPlan handles POST /api/v1/incidents/:id/dispatch.
