@@ -1,0 +1,148 @@
+package smpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// errClosed says the link dropped while a request was waiting.
+var errClosed = errors.New("smpp: link closed")
+
+// session is one bound connection: one reader goroutine (serve), writers
+// serialised by mu, responses matched to requests by sequence number.
+type session struct {
+	conn    net.Conn
+	timeout time.Duration
+	deliver func(sm) // called on the reader goroutine for each deliver_sm
+
+	mu      sync.Mutex // guards seq, pending and writes to conn
+	seq     uint32
+	pending map[uint32]chan pdu
+	done    chan struct{}
+	once    sync.Once
+	err     error // why done was closed, set before
+}
+
+func newSession(conn net.Conn, timeout time.Duration) *session {
+	return &session{conn: conn, timeout: timeout, pending: map[uint32]chan pdu{}, done: make(chan struct{})}
+}
+
+func (s *session) close(err error) {
+	s.once.Do(func() {
+		s.err = err
+		close(s.done)
+		s.conn.Close()
+	})
+}
+
+// write sends one PDU under the write deadline.
+func (s *session) write(p pdu) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writeLocked(p)
+}
+
+func (s *session) writeLocked(p pdu) error {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+	if _, err := s.conn.Write(p.marshal()); err != nil {
+		s.close(err)
+		return fmt.Errorf("smpp: write %s: %w", cmdName(p.id), err)
+	}
+	return nil
+}
+
+// call sends a request and waits for its response. A response with a
+// non-zero status is returned as a *statusError.
+func (s *session) call(ctx context.Context, id uint32, body []byte) (pdu, error) {
+	ch := make(chan pdu, 1)
+	s.mu.Lock()
+	s.seq = s.seq%0x7FFFFFFF + 1
+	seq := s.seq
+	s.pending[seq] = ch
+	err := s.writeLocked(pdu{id: id, seq: seq, body: body})
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, seq)
+		s.mu.Unlock()
+	}()
+	if err != nil {
+		return pdu{}, err
+	}
+	t := time.NewTimer(s.timeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		if r.id == cmdGenericNack || r.status != statusOK {
+			return r, &statusError{cmd: id, status: r.status}
+		}
+		return r, nil
+	case <-s.done:
+		return pdu{}, fmt.Errorf("%s: %w", cmdName(id), errClosed)
+	case <-t.C:
+		err := fmt.Errorf("smpp: no %s_resp within %s", cmdName(id), s.timeout)
+		s.close(err) // a link that does not answer is dead
+		return pdu{}, err
+	case <-ctx.Done():
+		return pdu{}, ctx.Err()
+	}
+}
+
+// serve reads PDUs until the link drops, answering the gateway's requests
+// and handing responses to their callers.
+func (s *session) serve() error {
+	for {
+		p, err := readPDU(s.conn)
+		if err != nil {
+			s.close(err)
+			return s.err
+		}
+		switch {
+		case p.id&respBit != 0:
+			s.mu.Lock()
+			ch := s.pending[p.seq]
+			s.mu.Unlock()
+			if ch != nil {
+				ch <- p
+			}
+		case p.id == cmdDeliverSM:
+			status := statusOK
+			if m, err := parseSM(p.body); err != nil {
+				status = statusSysErr
+			} else if s.deliver != nil {
+				s.deliver(m) // before the resp: a crash here makes the gateway redeliver
+			}
+			_ = s.write(pdu{id: cmdDeliverSM | respBit, status: status, seq: p.seq, body: []byte{0}})
+		case p.id == cmdEnquireLink:
+			_ = s.write(pdu{id: cmdEnquireLink | respBit, seq: p.seq})
+		case p.id == cmdUnbind:
+			_ = s.write(pdu{id: cmdUnbind | respBit, seq: p.seq})
+			s.close(errors.New("smpp: gateway unbound"))
+			return s.err
+		default:
+			_ = s.write(pdu{id: cmdGenericNack, status: statusInvalidCmd, seq: p.seq})
+		}
+	}
+}
+
+// keepalive sends enquire_link every interval until the session ends; a
+// link that does not answer is closed, which ends serve.
+func (s *session) keepalive(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			if _, err := s.call(context.Background(), cmdEnquireLink, nil); err != nil {
+				s.close(fmt.Errorf("smpp: keepalive: %w", err))
+				return
+			}
+		}
+	}
+}
