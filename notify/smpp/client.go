@@ -21,7 +21,8 @@ type Message struct {
 }
 
 // Handlers receive what the gateway delivers. They run on the link's
-// reader goroutine and must return quickly; the gateway is told the
+// reader goroutine and must return quickly, and never call Send, whose
+// response that goroutine reads; the gateway is told the
 // message was received only after they return, so one lost in a crash is
 // delivered again.
 type Handlers struct {

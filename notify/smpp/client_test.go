@@ -164,3 +164,29 @@ func TestBindWrongPassword(t *testing.T) {
 		t.Errorf("send unbound: got %v, want unavailable", err)
 	}
 }
+
+func TestSendRefused(t *testing.T) {
+	srv := newSMSC(t, "secret")
+	c, _ := start(t, srv, "secret", Handlers{})
+	tests := []struct {
+		name   string
+		status uint32
+		code   string
+	}{
+		{"throttled", statusThrottled, dispatchd.ERATELIMITED},
+		{"invalid destination", 0x0B, dispatchd.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.refuse.Store(tt.status)
+			_, err := c.Send(ctxT(t), Message{To: "1", Text: "x", Ref: "r1"})
+			if got := dispatchd.ErrorCode(err); got != tt.code {
+				t.Errorf("got %s (%v), want %s", got, err, tt.code)
+			}
+		})
+	}
+	srv.refuse.Store(statusOK)
+	if _, err := c.Send(ctxT(t), Message{To: "1", Text: "x"}); err != nil {
+		t.Errorf("the link must survive a refusal: %v", err)
+	}
+}

@@ -17,6 +17,8 @@ func TestSplit(t *testing.T) {
 	}{
 		{"ascii 160", strings.Repeat("a", 160), 1, codingDefault},
 		{"ascii 161", strings.Repeat("a", 161), 2, codingDefault},
+		{"link with an underscore", "answer: https://x.cn/a/Ab_9", 1, codingUCS2},
+		{"link without", "answer: https://x.cn/a/Ab-9?x=1#y", 1, codingDefault},
 		{"chinese 70", strings.Repeat("警", 70), 1, codingUCS2},
 		{"chinese 71", strings.Repeat("警", 71), 2, codingUCS2},
 		{"chinese 202", strings.Repeat("警", 202), 4, codingUCS2},

@@ -11,8 +11,10 @@
 // and Run keeps one bound link open: it reconnects with exponential
 // backoff when the link drops, keeps it alive with enquire_link, and
 // unbinds when its context ends. Send cuts a long text into concatenated
-// parts (a UDH with an 8-bit reference); text that is not ASCII goes as
-// UCS2 (data_coding 8), 70 characters in one message or 67 a part. Only
+// parts (a UDH with an 8-bit reference). Text of the ASCII characters
+// that GSM 03.38 codes alike goes as data_coding 0, 160 characters in one
+// message or 153 a part; any other text (Chinese, or an '_' in a link)
+// goes as UCS2 (data_coding 8), 70 characters or 67 a part. Only
 // the last part asks for a delivery receipt, so the gateway id Send
 // returns, that part's, is the one a Receipt names. Sends are held to
 // Rate parts a second by a token bucket. The password is never logged.

@@ -107,7 +107,10 @@ func (s *session) serve() error {
 			ch := s.pending[p.seq]
 			s.mu.Unlock()
 			if ch != nil {
-				ch <- p
+				select {
+				case ch <- p:
+				default: // a duplicate response: the first one counts
+				}
 			}
 		case p.id == cmdDeliverSM:
 			status := statusOK

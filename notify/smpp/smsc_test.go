@@ -24,6 +24,7 @@ type smsc struct {
 	binds   atomic.Int32
 	enquire atomic.Int32
 	submits atomic.Int32
+	refuse  atomic.Uint32 // a status to answer every submit_sm with
 
 	received chan received // whole messages, reassembled
 }
@@ -141,6 +142,10 @@ func (s *smsc) submit(c net.Conn, p pdu) {
 		return
 	}
 	s.submits.Add(1)
+	if st := s.refuse.Load(); st != statusOK {
+		s.write(c, pdu{id: p.id | respBit, status: st, seq: p.seq})
+		return
+	}
 	s.mu.Lock()
 	s.nextID++
 	id := fmt.Sprintf("gw%06d", s.nextID)

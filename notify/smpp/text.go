@@ -21,12 +21,12 @@ type part struct {
 }
 
 // split encodes text and cuts it into short messages of at most 140
-// octets of UCS2, or 160 characters of ASCII, each part after the first
+// octets of UCS2, or 160 characters of the default alphabet, each part after the first
 // of several carrying an 8-bit-reference concatenation UDH (3GPP TS
 // 23.040 9.2.3.24.1): 67 UCS2 units or 153 ASCII characters a part. A
 // surrogate pair is never cut.
 func split(text string, ref byte) []part {
-	if isASCII(text) {
+	if gsmSafe(text) {
 		b := []byte(text)
 		if len(b) <= 160 {
 			return []part{{coding: codingDefault, data: b}}
@@ -72,9 +72,17 @@ func ucs2(u []uint16) []byte {
 	return b
 }
 
-func isASCII(s string) bool {
+// gsmSafe says whether every byte of s is a character that ASCII and the
+// GSM 03.38 default alphabet code alike, so that data_coding 0 reads the
+// same whichever of the two the gateway takes it for. '@', '$', '_', '`',
+// brackets, braces, backslash, '^', '~' and '|' differ (an '_' would
+// reach the phone as '§' and break a link): a text with any of them, or
+// with anything outside ASCII, goes as UCS2.
+func gsmSafe(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
+		switch c := s[i]; {
+		case c == '\n', c == '\r':
+		case c < 0x20, c >= 0x7B, c == '@', c == '$', c == '`', c >= 0x5B && c <= 0x5F:
 			return false
 		}
 	}
