@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/notify/smpp/internal/pdu"
 )
 
 // Message is one SMS to send. Ref is the caller's reference (an outbox
@@ -120,13 +121,13 @@ func (c *Client) bind(ctx context.Context) (*session, error) {
 	s := newSession(conn, c.cfg.Timeout)
 	s.deliver = c.deliver
 	go func() { _ = s.serve() }() // the link's one reader, from the bind_transceiver_resp on
-	b := bind{SystemID: c.cfg.SystemID, Password: c.cfg.Password, Version: 0x34}
-	_, err = s.call(ctx, cmdBindTransceiver, b.marshal())
+	b := pdu.Bind{SystemID: c.cfg.SystemID, Password: c.cfg.Password, Version: 0x34}
+	_, err = s.call(ctx, pdu.BindTransceiver, b.Marshal())
 	if err != nil {
 		s.close(err)
-		var se *statusError
-		if errors.As(err, &se) && (se.status == statusInvPassword || se.status == statusInvSystemID || se.status == statusBindFail) {
-			return nil, fmt.Errorf("%w: system id %q at %s: %s", ErrBind, c.cfg.SystemID, c.cfg.Addr, statusText(se.status))
+		var se *pdu.StatusError
+		if errors.As(err, &se) && (se.Status == pdu.StatusInvPassword || se.Status == pdu.StatusInvSystemID || se.Status == pdu.StatusBindFail) {
+			return nil, fmt.Errorf("%w: system id %q at %s: %s", ErrBind, c.cfg.SystemID, c.cfg.Addr, pdu.StatusText(se.Status))
 		}
 		return nil, fmt.Errorf("smpp: bind to %s: %w", c.cfg.Addr, err)
 	}
@@ -136,7 +137,7 @@ func (c *Client) bind(ctx context.Context) (*session, error) {
 func (c *Client) unbind(s *session) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, _ = s.call(ctx, cmdUnbind, nil)
+	_, _ = s.call(ctx, pdu.Unbind, nil)
 	s.close(errors.New("smpp: unbound"))
 }
 
@@ -188,27 +189,28 @@ func (c *Client) Send(ctx context.Context, msg Message) (string, error) {
 		if err := c.limit.wait(ctx); err != nil {
 			return "", dispatchd.Errorf(dispatchd.EUNAVAILABLE, "send sms %s: %v", msg.Ref, err)
 		}
-		m := sm{SrcTON: 0, SrcNPI: 0, Src: c.cfg.Source, DstTON: 1, DstNPI: 1, Dst: msg.To,
+		m := pdu.SM{SrcTON: 0, SrcNPI: 0, Src: c.cfg.Source, DstTON: 1, DstNPI: 1, Dst: msg.To,
 			ESMClass: p.esm, DataCoding: p.coding, Short: p.data}
 		if i == len(parts)-1 {
 			m.Registered = 1 // a receipt for the whole message: its last part
 		}
-		r, err := s.call(ctx, cmdSubmitSM, m.marshal())
+		r, err := s.call(ctx, pdu.SubmitSM, m.Marshal())
 		if err != nil {
 			return "", sendError(msg.Ref, i, len(parts), err)
 		}
-		d := dec{b: r.body}
-		id = d.cstr(65)
+		if id, err = pdu.ReadCString(r.Body); err != nil {
+			return "", sendError(msg.Ref, i, len(parts), err)
+		}
 	}
 	return id, nil
 }
 
 func sendError(ref string, i, n int, err error) error {
-	var se *statusError
+	var se *pdu.StatusError
 	code := dispatchd.EUNAVAILABLE
 	if errors.As(err, &se) {
 		code = dispatchd.EINVALID
-		if se.status == statusThrottled {
+		if se.Status == pdu.StatusThrottled {
 			code = dispatchd.ERATELIMITED
 		}
 	}
@@ -218,8 +220,8 @@ func sendError(ref string, i, n int, err error) error {
 }
 
 // deliver turns a deliver_sm into a Receipt or an MO for the handlers.
-func (c *Client) deliver(m sm) {
-	if m.ESMClass&esmTypeMask == esmTypeDelivRcpt {
+func (c *Client) deliver(m pdu.SM) {
+	if m.ESMClass&pdu.ESMTypeMask == pdu.ESMDeliveryReceipt {
 		r, final, ok := receiptOf(m)
 		if !ok {
 			c.log.Warn("smpp receipt not understood", "from", m.Src)
@@ -232,23 +234,23 @@ func (c *Client) deliver(m sm) {
 	}
 	data := m.Short
 	if len(data) == 0 {
-		data = m.TLV[0x0424] // message_payload
+		data = m.TLV[pdu.TagMessagePayload] // message_payload
 	}
-	if m.ESMClass&esmUDHI != 0 {
-		data, _, _ = stripUDH(data) // a long reply's parts arrive one by one
+	if m.ESMClass&pdu.ESMUDHI != 0 {
+		data, _, _ = pdu.StripUDH(data) // a long reply's parts arrive one by one
 	}
 	if c.h.MO != nil {
-		c.h.MO(MO{From: m.Src, To: m.Dst, Text: strings.TrimSpace(decodeText(m.DataCoding, data))})
+		c.h.MO(MO{From: m.Src, To: m.Dst, Text: strings.TrimSpace(pdu.DecodeText(m.DataCoding, data))})
 	}
 }
 
 // receiptOf reads a receipt from the receipted_message_id and
 // message_state parameters, or else from the text.
-func receiptOf(m sm) (Receipt, bool, bool) {
-	r, final, ok := parseReceipt(decodeText(m.DataCoding, m.Short))
-	if id := m.TLV[tagReceiptedMessageID]; len(id) > 0 {
+func receiptOf(m pdu.SM) (Receipt, bool, bool) {
+	r, final, ok := parseReceipt(pdu.DecodeText(m.DataCoding, m.Short))
+	if id := m.TLV[pdu.TagReceiptedMessageID]; len(id) > 0 {
 		r.GatewayID, ok = strings.TrimRight(string(id), "\x00"), true
-		if st := m.TLV[tagMessageState]; len(st) == 1 {
+		if st := m.TLV[pdu.TagMessageState]; len(st) == 1 {
 			r.State = messageStates[st[0]]
 		}
 		r.Status, final = stateStatus(r.State)

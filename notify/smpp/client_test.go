@@ -10,12 +10,24 @@ import (
 	"time"
 
 	"dispatchd"
+	"dispatchd/notify/smpp/internal/pdu"
+	"dispatchd/notify/smpp/smpptest"
 )
 
-// start runs a Client against srv until the test ends.
-func start(t *testing.T, srv *smsc, password string, h Handlers) (*Client, <-chan error) {
+func newServer(t *testing.T) *smpptest.Server {
 	t.Helper()
-	cfg, err := ParseURL("smpp://dispatchd:" + password + "@" + srv.addr() + "?source=12345&rate=500&enquire_link=50ms&timeout=2s")
+	srv, err := smpptest.New("secret", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// start runs a Client against srv until the test ends.
+func start(t *testing.T, srv *smpptest.Server, password string, h Handlers) (*Client, <-chan error) {
+	t.Helper()
+	cfg, err := ParseURL("smpp://dispatchd:" + password + "@" + srv.Addr() + "?source=12345&rate=500&enquire_link=50ms&timeout=2s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,18 +63,18 @@ func next[T any](t *testing.T, ch <-chan T) T {
 }
 
 func TestSendLongChineseUCS2(t *testing.T) {
-	srv := newSMSC(t, "secret")
+	srv := newServer(t)
 	c, _ := start(t, srv, "secret", Handlers{})
 	text := strings.Repeat("橙色暴雨预警：请立即组织转移危险区域群众，", 6) + "😀完" // 128 runes, one outside the BMP
 	id, err := c.Send(ctxT(t), Message{To: "13800000001", Text: text, Ref: "w1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := next(t, srv.received)
+	got := next(t, srv.Received())
 	if got.Text != text {
 		t.Errorf("text: got %q, want %q", got.Text, text)
 	}
-	if got.Coding != codingUCS2 || got.Parts != 2 || got.To != "13800000001" {
+	if got.Coding != pdu.CodingUCS2 || got.Parts != 2 || got.To != "13800000001" {
 		t.Errorf("got coding %d, %d parts, to %s; want 8, 2, 13800000001", got.Coding, got.Parts, got.To)
 	}
 	if id != got.ID {
@@ -71,18 +83,18 @@ func TestSendLongChineseUCS2(t *testing.T) {
 }
 
 func TestSendShortASCII(t *testing.T) {
-	srv := newSMSC(t, "secret")
+	srv := newServer(t)
 	c, _ := start(t, srv, "secret", Handlers{})
 	if _, err := c.Send(ctxT(t), Message{To: "1", Text: "Warning: reply 1"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := next(t, srv.received); got.Text != "Warning: reply 1" || got.Coding != codingDefault || got.Parts != 1 {
+	if got := next(t, srv.Received()); got.Text != "Warning: reply 1" || got.Coding != pdu.CodingDefault || got.Parts != 1 {
 		t.Errorf("got %+v", got)
 	}
 }
 
 func TestReceiptAndMO(t *testing.T) {
-	srv := newSMSC(t, "secret")
+	srv := newServer(t)
 	receipts, mos := make(chan Receipt, 10), make(chan MO, 10)
 	c, _ := start(t, srv, "secret", Handlers{
 		Receipt: func(r Receipt) { receipts <- r },
@@ -95,56 +107,56 @@ func TestReceiptAndMO(t *testing.T) {
 	if r := next(t, receipts); r.GatewayID != id || r.Status != Delivered || r.State != "DELIVRD" {
 		t.Errorf("receipt: got %+v, want id %s delivered", r, id)
 	}
-	srv.mo(sm{Src: "13800000002", Dst: "12345", DataCoding: codingUCS2, Short: ucs2([]uint16{0x6536, 0x5230})})
+	srv.MO("13800000002", "12345", "收到")
 	if m := next(t, mos); m.Text != "收到" || m.From != "13800000002" || m.To != "12345" {
 		t.Errorf("mo: got %+v, want 收到 from 13800000002", m)
 	}
 	// A receipt carried in the optional parameters, as many gateways send it.
-	srv.mo(sm{Src: "1", Dst: "12345", ESMClass: esmTypeDelivRcpt,
-		TLV: map[uint16][]byte{tagReceiptedMessageID: []byte("gwX\x00"), tagMessageState: {5}}})
+	srv.Deliver(pdu.SM{Src: "1", Dst: "12345", ESMClass: pdu.ESMDeliveryReceipt,
+		TLV: map[uint16][]byte{pdu.TagReceiptedMessageID: []byte("gwX\x00"), pdu.TagMessageState: {5}}})
 	if r := next(t, receipts); r.GatewayID != "gwX" || r.Status != Failed || r.State != "UNDELIV" {
 		t.Errorf("tlv receipt: got %+v, want gwX failed", r)
 	}
 }
 
 func TestReconnectAfterDrop(t *testing.T) {
-	srv := newSMSC(t, "secret")
+	srv := newServer(t)
 	c, _ := start(t, srv, "secret", Handlers{})
 	if _, err := c.Send(ctxT(t), Message{To: "1", Text: "one"}); err != nil {
 		t.Fatal(err)
 	}
-	next(t, srv.received)
-	srv.drop()
+	next(t, srv.Received())
+	srv.Drop()
 	deadline := time.Now().Add(5 * time.Second)
-	for srv.binds.Load() < 2 && time.Now().Before(deadline) {
+	for srv.Binds() < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if n := srv.binds.Load(); n != 2 {
+	if n := srv.Binds(); n != 2 {
 		t.Fatalf("binds: got %d, want 2", n)
 	}
 	if _, err := c.Send(ctxT(t), Message{To: "1", Text: "two"}); err != nil {
 		t.Fatalf("send after reconnect: %v", err)
 	}
-	if got := next(t, srv.received); got.Text != "two" {
+	if got := next(t, srv.Received()); got.Text != "two" {
 		t.Errorf("got %q, want two", got.Text)
 	}
 }
 
 func TestEnquireLink(t *testing.T) {
-	srv := newSMSC(t, "secret")
+	srv := newServer(t)
 	start(t, srv, "secret", Handlers{})
 	deadline := time.Now().Add(5 * time.Second)
-	for srv.enquire.Load() < 2 && time.Now().Before(deadline) {
+	for srv.EnquireLinks() < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := srv.enquire.Load(); n < 2 {
+	if n := srv.EnquireLinks(); n < 2 {
 		t.Errorf("enquire_link: got %d, want at least 2", n)
 	}
 }
 
 func TestBindWrongPassword(t *testing.T) {
-	srv := newSMSC(t, "secret")
-	cfg, err := ParseURL("smpp://dispatchd:wrong@" + srv.addr())
+	srv := newServer(t)
+	cfg, err := ParseURL("smpp://dispatchd:wrong@" + srv.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,26 +178,26 @@ func TestBindWrongPassword(t *testing.T) {
 }
 
 func TestSendRefused(t *testing.T) {
-	srv := newSMSC(t, "secret")
+	srv := newServer(t)
 	c, _ := start(t, srv, "secret", Handlers{})
 	tests := []struct {
 		name   string
 		status uint32
 		code   string
 	}{
-		{"throttled", statusThrottled, dispatchd.ERATELIMITED},
+		{"throttled", pdu.StatusThrottled, dispatchd.ERATELIMITED},
 		{"invalid destination", 0x0B, dispatchd.EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv.refuse.Store(tt.status)
+			srv.Refuse(tt.status)
 			_, err := c.Send(ctxT(t), Message{To: "1", Text: "x", Ref: "r1"})
 			if got := dispatchd.ErrorCode(err); got != tt.code {
 				t.Errorf("got %s (%v), want %s", got, err, tt.code)
 			}
 		})
 	}
-	srv.refuse.Store(statusOK)
+	srv.Refuse(pdu.StatusOK)
 	if _, err := c.Send(ctxT(t), Message{To: "1", Text: "x"}); err != nil {
 		t.Errorf("the link must survive a refusal: %v", err)
 	}

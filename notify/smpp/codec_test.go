@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"dispatchd/notify/smpp/internal/pdu"
 )
 
 func TestSplit(t *testing.T) {
@@ -15,14 +17,14 @@ func TestSplit(t *testing.T) {
 		parts  int
 		coding byte
 	}{
-		{"ascii 160", strings.Repeat("a", 160), 1, codingDefault},
-		{"ascii 161", strings.Repeat("a", 161), 2, codingDefault},
-		{"link with an underscore", "answer: https://x.cn/a/Ab_9", 1, codingUCS2},
-		{"link without", "answer: https://x.cn/a/Ab-9?x=1#y", 1, codingDefault},
-		{"chinese 70", strings.Repeat("警", 70), 1, codingUCS2},
-		{"chinese 71", strings.Repeat("警", 71), 2, codingUCS2},
-		{"chinese 202", strings.Repeat("警", 202), 4, codingUCS2},
-		{"emoji at the cut", strings.Repeat("警", 66) + strings.Repeat("😀", 3), 2, codingUCS2},
+		{"ascii 160", strings.Repeat("a", 160), 1, pdu.CodingDefault},
+		{"ascii 161", strings.Repeat("a", 161), 2, pdu.CodingDefault},
+		{"link with an underscore", "answer: https://x.cn/a/Ab_9", 1, pdu.CodingUCS2},
+		{"link without", "answer: https://x.cn/a/Ab-9?x=1#y", 1, pdu.CodingDefault},
+		{"chinese 70", strings.Repeat("警", 70), 1, pdu.CodingUCS2},
+		{"chinese 71", strings.Repeat("警", 71), 2, pdu.CodingUCS2},
+		{"chinese 202", strings.Repeat("警", 202), 4, pdu.CodingUCS2},
+		{"emoji at the cut", strings.Repeat("警", 66) + strings.Repeat("😀", 3), 2, pdu.CodingUCS2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,21 +39,21 @@ func TestSplit(t *testing.T) {
 				}
 				data := p.data
 				if len(ps) > 1 {
-					text, ci, ok := stripUDH(p.data)
-					if !ok || ci.ref != 7 || int(ci.total) != len(ps) || int(ci.seqNo) != i+1 || p.esm != esmUDHI {
+					text, ci, ok := pdu.StripUDH(p.data)
+					if !ok || ci.Ref != 7 || int(ci.Total) != len(ps) || int(ci.SeqNo) != i+1 || p.esm != pdu.ESMUDHI {
 						t.Fatalf("part %d: bad udh %x", i, p.data[:6])
 					}
 					data = text
 				}
-				if len(p.data) > 160 || (p.coding == codingUCS2 && len(p.data) > 140) {
+				if len(p.data) > 160 || (p.coding == pdu.CodingUCS2 && len(p.data) > 140) {
 					t.Errorf("part %d: %d octets", i, len(p.data))
 				}
-				if s := decodeText(p.coding, data); !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+				if s := pdu.DecodeText(p.coding, data); !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
 					t.Errorf("part %d does not decode alone: %q", i, s)
 				}
 				whole = append(whole, data...)
 			}
-			if got := decodeText(tt.coding, whole); got != tt.text {
+			if got := pdu.DecodeText(tt.coding, whole); got != tt.text {
 				t.Errorf("got %q, want %q", got, tt.text)
 			}
 		})
@@ -140,20 +142,6 @@ func TestBucket(t *testing.T) {
 	}
 }
 
-func TestPDURoundTrip(t *testing.T) {
-	m := sm{Src: "12345", Dst: "13800000000", DstTON: 1, DstNPI: 1, DataCoding: 8, Registered: 1,
-		Short: []byte{0x6d, 0x4b}, TLV: map[uint16][]byte{tagReceiptedMessageID: []byte("x\x00")}}
-	p := pdu{id: cmdSubmitSM, seq: 42, body: m.marshal()}
-	got, err := readPDU(bytes.NewReader(p.marshal()))
-	if err != nil || got.id != cmdSubmitSM || got.seq != 42 {
-		t.Fatalf("got %+v %v", got, err)
-	}
-	gm, err := parseSM(got.body)
-	if err != nil || gm.Dst != m.Dst || !bytes.Equal(gm.Short, m.Short) || string(gm.TLV[tagReceiptedMessageID]) != "x\x00" {
-		t.Fatalf("got %+v %v", gm, err)
-	}
-}
-
 func FuzzParseReceipt(f *testing.F) {
 	f.Add("id:0123456789 sub:001 dlvrd:001 submit date:2612062300 done date:2612062301 stat:DELIVRD err:000 text:hello")
 	f.Add("ID:x STAT:undeliv text:id:y")
@@ -169,26 +157,26 @@ func FuzzParseReceipt(f *testing.F) {
 }
 
 func FuzzPDU(f *testing.F) {
-	m := sm{Src: "1", Dst: "2", ESMClass: esmUDHI, DataCoding: 8, Short: []byte{5, 0, 3, 1, 2, 1, 0x6d, 0x4b},
-		TLV: map[uint16][]byte{tagMessageState: {2}}}
-	f.Add(pdu{id: cmdDeliverSM, seq: 1, body: m.marshal()}.marshal())
-	f.Add(pdu{id: cmdBindTransceiver, seq: 1, body: bind{SystemID: "a", Password: "b"}.marshal()}.marshal())
+	m := pdu.SM{Src: "1", Dst: "2", ESMClass: pdu.ESMUDHI, DataCoding: 8, Short: []byte{5, 0, 3, 1, 2, 1, 0x6d, 0x4b},
+		TLV: map[uint16][]byte{pdu.TagMessageState: {2}}}
+	f.Add(pdu.PDU{ID: pdu.DeliverSM, Seq: 1, Body: m.Marshal()}.Marshal())
+	f.Add(pdu.PDU{ID: pdu.BindTransceiver, Seq: 1, Body: pdu.Bind{SystemID: "a", Password: "b"}.Marshal()}.Marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := readPDU(bytes.NewReader(b))
+		p, err := pdu.Read(bytes.NewReader(b))
 		if err != nil {
 			return
 		}
-		if _, err := parseBind(p.body); err == nil {
+		if _, err := pdu.ParseBind(p.Body); err == nil {
 			_ = err
 		}
-		s, err := parseSM(p.body)
+		s, err := pdu.ParseSM(p.Body)
 		if err != nil {
 			return
 		}
-		text, _, _ := stripUDH(s.Short)
-		_ = decodeText(s.DataCoding, text)
+		text, _, _ := pdu.StripUDH(s.Short)
+		_ = pdu.DecodeText(s.DataCoding, text)
 		_, _, _ = receiptOf(s)
-		if _, err := parseSM(s.marshal()); err != nil && len(s.TLV) == 0 {
+		if _, err := pdu.ParseSM(s.Marshal()); err != nil && len(s.TLV) == 0 {
 			t.Errorf("re-parse: %v", err)
 		}
 	})

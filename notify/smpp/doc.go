@@ -19,11 +19,13 @@
 // returns, that part's, is the one a Receipt names. Sends are held to
 // Rate parts a second by a token bucket. The password is never logged.
 //
-// The codec is this package's own: no Go SMPP library (linxGnu/gosmpp,
-// fiorix/go-smpp, ajankovic/smpp) is served by the module proxy here.
-// It covers what a transceiver needs: bind_transceiver, submit_sm,
-// deliver_sm, enquire_link, unbind and generic_nack. Its decoders are
-// fuzzed; the tests run an SMSC on loopback built on the same codec.
+// The codec, internal/pdu, is this package's own: no Go SMPP library
+// (linxGnu/gosmpp, fiorix/go-smpp, ajankovic/smpp) is served by the module
+// proxy here. It covers what a transceiver needs: bind_transceiver,
+// submit_sm, deliver_sm, enquire_link, unbind and generic_nack. Its
+// decoders are fuzzed. Package smpptest runs a small gateway on loopback
+// built on the same codec, for this package's tests and for benchmarks
+// and end-to-end tests elsewhere.
 //
 // The outbox sender that drains notifications should declare, where it
 // consumes it, an interface this Client satisfies, such as

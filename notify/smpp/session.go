@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"dispatchd/notify/smpp/internal/pdu"
 )
 
 // errClosed says the link dropped while a request was waiting.
@@ -17,18 +19,18 @@ var errClosed = errors.New("smpp: link closed")
 type session struct {
 	conn    net.Conn
 	timeout time.Duration
-	deliver func(sm) // called on the reader goroutine for each deliver_sm
+	deliver func(pdu.SM) // called on the reader goroutine for each deliver_sm
 
 	mu      sync.Mutex // guards seq, pending and writes to conn
 	seq     uint32
-	pending map[uint32]chan pdu
+	pending map[uint32]chan pdu.PDU
 	done    chan struct{}
 	once    sync.Once
 	err     error // why done was closed, set before
 }
 
 func newSession(conn net.Conn, timeout time.Duration) *session {
-	return &session{conn: conn, timeout: timeout, pending: map[uint32]chan pdu{}, done: make(chan struct{})}
+	return &session{conn: conn, timeout: timeout, pending: map[uint32]chan pdu.PDU{}, done: make(chan struct{})}
 }
 
 func (s *session) close(err error) {
@@ -40,30 +42,30 @@ func (s *session) close(err error) {
 }
 
 // write sends one PDU under the write deadline.
-func (s *session) write(p pdu) error {
+func (s *session) write(p pdu.PDU) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.writeLocked(p)
 }
 
-func (s *session) writeLocked(p pdu) error {
+func (s *session) writeLocked(p pdu.PDU) error {
 	_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
-	if _, err := s.conn.Write(p.marshal()); err != nil {
+	if _, err := s.conn.Write(p.Marshal()); err != nil {
 		s.close(err)
-		return fmt.Errorf("smpp: write %s: %w", cmdName(p.id), err)
+		return fmt.Errorf("smpp: write %s: %w", pdu.CmdName(p.ID), err)
 	}
 	return nil
 }
 
 // call sends a request and waits for its response. A response with a
-// non-zero status is returned as a *statusError.
-func (s *session) call(ctx context.Context, id uint32, body []byte) (pdu, error) {
-	ch := make(chan pdu, 1)
+// non-zero status is returned as a *pdu.StatusError.
+func (s *session) call(ctx context.Context, id uint32, body []byte) (pdu.PDU, error) {
+	ch := make(chan pdu.PDU, 1)
 	s.mu.Lock()
 	s.seq = s.seq%0x7FFFFFFF + 1
 	seq := s.seq
 	s.pending[seq] = ch
-	err := s.writeLocked(pdu{id: id, seq: seq, body: body})
+	err := s.writeLocked(pdu.PDU{ID: id, Seq: seq, Body: body})
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -71,24 +73,24 @@ func (s *session) call(ctx context.Context, id uint32, body []byte) (pdu, error)
 		s.mu.Unlock()
 	}()
 	if err != nil {
-		return pdu{}, err
+		return pdu.PDU{}, err
 	}
 	t := time.NewTimer(s.timeout)
 	defer t.Stop()
 	select {
 	case r := <-ch:
-		if r.id == cmdGenericNack || r.status != statusOK {
-			return r, &statusError{cmd: id, status: r.status}
+		if r.ID == pdu.GenericNack || r.Status != pdu.StatusOK {
+			return r, &pdu.StatusError{Cmd: id, Status: r.Status}
 		}
 		return r, nil
 	case <-s.done:
-		return pdu{}, fmt.Errorf("%s: %w", cmdName(id), errClosed)
+		return pdu.PDU{}, fmt.Errorf("%s: %w", pdu.CmdName(id), errClosed)
 	case <-t.C:
-		err := fmt.Errorf("smpp: no %s_resp within %s", cmdName(id), s.timeout)
+		err := fmt.Errorf("smpp: no %s_resp within %s", pdu.CmdName(id), s.timeout)
 		s.close(err) // a link that does not answer is dead
-		return pdu{}, err
+		return pdu.PDU{}, err
 	case <-ctx.Done():
-		return pdu{}, ctx.Err()
+		return pdu.PDU{}, ctx.Err()
 	}
 }
 
@@ -96,15 +98,15 @@ func (s *session) call(ctx context.Context, id uint32, body []byte) (pdu, error)
 // and handing responses to their callers.
 func (s *session) serve() error {
 	for {
-		p, err := readPDU(s.conn)
+		p, err := pdu.Read(s.conn)
 		if err != nil {
 			s.close(err)
 			return s.err
 		}
 		switch {
-		case p.id&respBit != 0:
+		case p.ID&pdu.Resp != 0:
 			s.mu.Lock()
-			ch := s.pending[p.seq]
+			ch := s.pending[p.Seq]
 			s.mu.Unlock()
 			if ch != nil {
 				select {
@@ -112,22 +114,22 @@ func (s *session) serve() error {
 				default: // a duplicate response: the first one counts
 				}
 			}
-		case p.id == cmdDeliverSM:
-			status := statusOK
-			if m, err := parseSM(p.body); err != nil {
-				status = statusSysErr
+		case p.ID == pdu.DeliverSM:
+			status := pdu.StatusOK
+			if m, err := pdu.ParseSM(p.Body); err != nil {
+				status = pdu.StatusSysErr
 			} else if s.deliver != nil {
 				s.deliver(m) // before the resp: a crash here makes the gateway redeliver
 			}
-			_ = s.write(pdu{id: cmdDeliverSM | respBit, status: status, seq: p.seq, body: []byte{0}})
-		case p.id == cmdEnquireLink:
-			_ = s.write(pdu{id: cmdEnquireLink | respBit, seq: p.seq})
-		case p.id == cmdUnbind:
-			_ = s.write(pdu{id: cmdUnbind | respBit, seq: p.seq})
+			_ = s.write(pdu.PDU{ID: pdu.DeliverSM | pdu.Resp, Status: status, Seq: p.Seq, Body: []byte{0}})
+		case p.ID == pdu.EnquireLink:
+			_ = s.write(pdu.PDU{ID: pdu.EnquireLink | pdu.Resp, Seq: p.Seq})
+		case p.ID == pdu.Unbind:
+			_ = s.write(pdu.PDU{ID: pdu.Unbind | pdu.Resp, Seq: p.Seq})
 			s.close(errors.New("smpp: gateway unbound"))
 			return s.err
 		default:
-			_ = s.write(pdu{id: cmdGenericNack, status: statusInvalidCmd, seq: p.seq})
+			_ = s.write(pdu.PDU{ID: pdu.GenericNack, Status: pdu.StatusInvalidCmd, Seq: p.Seq})
 		}
 	}
 }
@@ -142,7 +144,7 @@ func (s *session) keepalive(every time.Duration) {
 		case <-s.done:
 			return
 		case <-t.C:
-			if _, err := s.call(context.Background(), cmdEnquireLink, nil); err != nil {
+			if _, err := s.call(context.Background(), pdu.EnquireLink, nil); err != nil {
 				s.close(fmt.Errorf("smpp: keepalive: %w", err))
 				return
 			}

@@ -1,16 +1,9 @@
 package smpp
 
 import (
-	"encoding/binary"
-	"strings"
 	"unicode/utf16"
-)
 
-// Data codings (section 5.2.19) this package writes and reads.
-const (
-	codingDefault byte = 0x00 // SMSC default alphabet; sent only for ASCII text
-	codingLatin1  byte = 0x03
-	codingUCS2    byte = 0x08
+	"dispatchd/notify/smpp/internal/pdu"
 )
 
 // part is one short message of a possibly concatenated text.
@@ -29,7 +22,7 @@ func split(text string, ref byte) []part {
 	if gsmSafe(text) {
 		b := []byte(text)
 		if len(b) <= 160 {
-			return []part{{coding: codingDefault, data: b}}
+			return []part{{coding: pdu.CodingDefault, data: b}}
 		}
 		var chunks [][]byte
 		for len(b) > 0 {
@@ -37,11 +30,11 @@ func split(text string, ref byte) []part {
 			chunks = append(chunks, b[:n])
 			b = b[n:]
 		}
-		return concat(chunks, codingDefault, ref)
+		return concat(chunks, pdu.CodingDefault, ref)
 	}
 	u := utf16.Encode([]rune(text))
 	if len(u) <= 70 {
-		return []part{{coding: codingUCS2, data: ucs2(u)}}
+		return []part{{coding: pdu.CodingUCS2, data: pdu.UCS2(u)}}
 	}
 	var chunks [][]byte
 	for len(u) > 0 {
@@ -49,27 +42,19 @@ func split(text string, ref byte) []part {
 		if n < len(u) && utf16.IsSurrogate(rune(u[n-1])) && u[n-1] < 0xDC00 {
 			n-- // keep a high surrogate with its low one
 		}
-		chunks = append(chunks, ucs2(u[:n]))
+		chunks = append(chunks, pdu.UCS2(u[:n]))
 		u = u[n:]
 	}
-	return concat(chunks, codingUCS2, ref)
+	return concat(chunks, pdu.CodingUCS2, ref)
 }
 
 func concat(chunks [][]byte, coding, ref byte) []part {
 	parts := make([]part, len(chunks))
 	for i, c := range chunks {
 		udh := []byte{0x05, 0x00, 0x03, ref, byte(len(chunks)), byte(i + 1)}
-		parts[i] = part{coding: coding, esm: esmUDHI, data: append(udh, c...)}
+		parts[i] = part{coding: coding, esm: pdu.ESMUDHI, data: append(udh, c...)}
 	}
 	return parts
-}
-
-func ucs2(u []uint16) []byte {
-	b := make([]byte, 0, 2*len(u))
-	for _, c := range u {
-		b = binary.BigEndian.AppendUint16(b, c)
-	}
-	return b
 }
 
 // gsmSafe says whether every byte of s is a character that ASCII and the
@@ -87,51 +72,4 @@ func gsmSafe(s string) bool {
 		}
 	}
 	return true
-}
-
-// concatInfo is what a concatenation UDH says of a part.
-type concatInfo struct {
-	ref          uint16
-	total, seqNo byte
-}
-
-// stripUDH splits a short message whose UDHI bit is set into its text and
-// the concatenation element, if there is one (8- or 16-bit reference).
-func stripUDH(b []byte) (text []byte, ci concatInfo, ok bool) {
-	if len(b) == 0 || int(b[0])+1 > len(b) {
-		return nil, concatInfo{}, false
-	}
-	udh, text := b[1:1+int(b[0])], b[1+int(b[0]):]
-	for len(udh) >= 2 {
-		iei, n := udh[0], int(udh[1])
-		if 2+n > len(udh) {
-			return nil, concatInfo{}, false
-		}
-		v := udh[2 : 2+n]
-		switch {
-		case iei == 0x00 && n == 3:
-			ci = concatInfo{ref: uint16(v[0]), total: v[1], seqNo: v[2]}
-		case iei == 0x08 && n == 4:
-			ci = concatInfo{ref: binary.BigEndian.Uint16(v), total: v[2], seqNo: v[3]}
-		}
-		udh = udh[2+n:]
-	}
-	return text, ci, true
-}
-
-// decodeText turns short-message octets into text by their data coding:
-// UCS2 as UTF-16BE, Latin-1 as Latin-1, anything else byte by byte.
-func decodeText(coding byte, b []byte) string {
-	if coding == codingUCS2 {
-		u := make([]uint16, len(b)/2)
-		for i := range u {
-			u[i] = binary.BigEndian.Uint16(b[2*i:])
-		}
-		return string(utf16.Decode(u))
-	}
-	var sb strings.Builder
-	for _, c := range b {
-		sb.WriteRune(rune(c))
-	}
-	return sb.String()
 }

@@ -1,4 +1,6 @@
-package smpp
+// Package pdu encodes and decodes the SMPP 3.4 protocol data units that a
+// transceiver and a small gateway exchange.
+package pdu
 
 import (
 	"encoding/binary"
@@ -9,30 +11,31 @@ import (
 
 // SMPP 3.4 command ids (section 5.1.2.1).
 const (
-	cmdGenericNack     uint32 = 0x80000000
-	cmdBindTransceiver uint32 = 0x00000009
-	cmdSubmitSM        uint32 = 0x00000004
-	cmdDeliverSM       uint32 = 0x00000005
-	cmdUnbind          uint32 = 0x00000006
-	cmdEnquireLink     uint32 = 0x00000015
-	respBit            uint32 = 0x80000000
+	GenericNack     uint32 = 0x80000000
+	BindTransceiver uint32 = 0x00000009
+	SubmitSM        uint32 = 0x00000004
+	DeliverSM       uint32 = 0x00000005
+	Unbind          uint32 = 0x00000006
+	EnquireLink     uint32 = 0x00000015
+	Resp            uint32 = 0x80000000
 )
 
 // SMPP 3.4 command_status values (section 5.1.3) that this package names.
 const (
-	statusOK          uint32 = 0x00000000
-	statusInvalidCmd  uint32 = 0x00000003
-	statusBindFail    uint32 = 0x0000000D
-	statusInvPassword uint32 = 0x0000000E
-	statusInvSystemID uint32 = 0x0000000F
-	statusSysErr      uint32 = 0x00000008
-	statusThrottled   uint32 = 0x00000058
+	StatusOK          uint32 = 0x00000000
+	StatusInvalidCmd  uint32 = 0x00000003
+	StatusBindFail    uint32 = 0x0000000D
+	StatusInvPassword uint32 = 0x0000000E
+	StatusInvSystemID uint32 = 0x0000000F
+	StatusSysErr      uint32 = 0x00000008
+	StatusThrottled   uint32 = 0x00000058
 )
 
 // Optional parameter tags read from a deliver_sm (section 5.3.2).
 const (
-	tagReceiptedMessageID uint16 = 0x001E
-	tagMessageState       uint16 = 0x0427
+	TagReceiptedMessageID uint16 = 0x001E
+	TagMessageState       uint16 = 0x0427
+	TagMessagePayload     uint16 = 0x0424
 )
 
 const (
@@ -43,45 +46,57 @@ const (
 	maxPDULen = 64 << 10
 )
 
-// pdu is one SMPP protocol data unit: the header's fields and the raw body.
-type pdu struct {
-	id     uint32
-	status uint32
-	seq    uint32
-	body   []byte
+// PDU is one SMPP protocol data unit: the header's fields and the raw body.
+type PDU struct {
+	ID     uint32
+	Status uint32
+	Seq    uint32
+	Body   []byte
 }
 
-func (p pdu) marshal() []byte {
-	b := make([]byte, headerLen, headerLen+len(p.body))
-	binary.BigEndian.PutUint32(b[0:], uint32(headerLen+len(p.body)))
-	binary.BigEndian.PutUint32(b[4:], p.id)
-	binary.BigEndian.PutUint32(b[8:], p.status)
-	binary.BigEndian.PutUint32(b[12:], p.seq)
-	return append(b, p.body...)
+// Marshal encodes the PDU with its header.
+func (p PDU) Marshal() []byte {
+	b := make([]byte, headerLen, headerLen+len(p.Body))
+	binary.BigEndian.PutUint32(b[0:], uint32(headerLen+len(p.Body)))
+	binary.BigEndian.PutUint32(b[4:], p.ID)
+	binary.BigEndian.PutUint32(b[8:], p.Status)
+	binary.BigEndian.PutUint32(b[12:], p.Seq)
+	return append(b, p.Body...)
 }
 
 var errPDULength = errors.New("smpp: pdu length out of range")
 
-// readPDU reads one PDU from r.
-func readPDU(r io.Reader) (pdu, error) {
+// Read reads one PDU from r.
+func Read(r io.Reader) (PDU, error) {
 	var h [headerLen]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return pdu{}, err
+		return PDU{}, err
 	}
 	n := binary.BigEndian.Uint32(h[0:])
 	if n < headerLen || n > maxPDULen {
-		return pdu{}, fmt.Errorf("%w: %d", errPDULength, n)
+		return PDU{}, fmt.Errorf("%w: %d", errPDULength, n)
 	}
-	p := pdu{
-		id:     binary.BigEndian.Uint32(h[4:]),
-		status: binary.BigEndian.Uint32(h[8:]),
-		seq:    binary.BigEndian.Uint32(h[12:]),
-		body:   make([]byte, n-headerLen),
+	p := PDU{
+		ID:     binary.BigEndian.Uint32(h[4:]),
+		Status: binary.BigEndian.Uint32(h[8:]),
+		Seq:    binary.BigEndian.Uint32(h[12:]),
+		Body:   make([]byte, n-headerLen),
 	}
-	if _, err := io.ReadFull(r, p.body); err != nil {
-		return pdu{}, err
+	if _, err := io.ReadFull(r, p.Body); err != nil {
+		return PDU{}, err
 	}
 	return p, nil
+}
+
+// CString is a body that holds one C-octet string, as a bind or
+// submit_sm response carries its id.
+func CString(s string) []byte { return enc(nil).cstr(s) }
+
+// ReadCString reads the C-octet string a response body starts with.
+func ReadCString(body []byte) (string, error) {
+	d := dec{b: body}
+	s := d.cstr(65)
+	return s, d.err
 }
 
 // enc appends SMPP fields to a body.
@@ -143,33 +158,35 @@ func (d *dec) bytes(n int) []byte {
 	return s
 }
 
-// bind is the body of bind_transceiver (section 4.1.5).
-type bind struct {
+// Bind is the body of bind_transceiver (section 4.1.5).
+type Bind struct {
 	SystemID, Password, SystemType string
 	Version, TON, NPI              byte
 	AddressRange                   string
 }
 
-func (b bind) marshal() []byte {
+// Marshal encodes the body.
+func (b Bind) Marshal() []byte {
 	return enc(nil).cstr(b.SystemID).cstr(b.Password).cstr(b.SystemType).
 		u8(b.Version).u8(b.TON).u8(b.NPI).cstr(b.AddressRange)
 }
 
-func parseBind(body []byte) (bind, error) {
+// ParseBind reads a bind_transceiver body.
+func ParseBind(body []byte) (Bind, error) {
 	d := dec{b: body}
-	b := bind{
+	b := Bind{
 		SystemID: d.cstr(16), Password: d.cstr(9), SystemType: d.cstr(13),
 		Version: d.u8(), TON: d.u8(), NPI: d.u8(), AddressRange: d.cstr(41),
 	}
 	if d.err != nil {
-		return bind{}, fmt.Errorf("parse bind: %w", d.err)
+		return Bind{}, fmt.Errorf("parse bind: %w", d.err)
 	}
 	return b, nil
 }
 
-// sm is the body shared by submit_sm and deliver_sm (sections 4.4.1 and
+// SM is the body shared by submit_sm and deliver_sm (sections 4.4.1 and
 // 4.6.1), with the optional parameters that follow it.
-type sm struct {
+type SM struct {
 	ServiceType        string
 	SrcTON, SrcNPI     byte
 	Src                string
@@ -189,12 +206,13 @@ type sm struct {
 
 // ESM class bits (section 5.2.12).
 const (
-	esmUDHI          byte = 0x40
-	esmTypeMask      byte = 0x3C
-	esmTypeDelivRcpt byte = 0x04
+	ESMUDHI            byte = 0x40
+	ESMTypeMask        byte = 0x3C
+	ESMDeliveryReceipt byte = 0x04
 )
 
-func (s sm) marshal() []byte {
+// Marshal encodes the body, optional parameters last.
+func (s SM) Marshal() []byte {
 	e := enc(nil).cstr(s.ServiceType).u8(s.SrcTON).u8(s.SrcNPI).cstr(s.Src).
 		u8(s.DstTON).u8(s.DstNPI).cstr(s.Dst).u8(s.ESMClass).u8(s.ProtocolID).
 		u8(s.Priority).cstr(s.Schedule).cstr(s.Validity).u8(s.Registered).
@@ -209,9 +227,11 @@ func (s sm) marshal() []byte {
 	return e
 }
 
-func parseSM(body []byte) (sm, error) {
+// ParseSM reads a submit_sm or deliver_sm body and its optional
+// parameters.
+func ParseSM(body []byte) (SM, error) {
 	d := dec{b: body}
-	s := sm{
+	s := SM{
 		ServiceType: d.cstr(6), SrcTON: d.u8(), SrcNPI: d.u8(), Src: d.cstr(21),
 		DstTON: d.u8(), DstNPI: d.u8(), Dst: d.cstr(21), ESMClass: d.u8(),
 		ProtocolID: d.u8(), Priority: d.u8(), Schedule: d.cstr(17), Validity: d.cstr(17),
@@ -233,52 +253,54 @@ func parseSM(body []byte) (sm, error) {
 		}
 	}
 	if d.err != nil {
-		return sm{}, fmt.Errorf("parse short message: %w", d.err)
+		return SM{}, fmt.Errorf("parse short message: %w", d.err)
 	}
 	return s, nil
 }
 
-// statusError is a non-zero command_status from the peer.
-type statusError struct {
-	cmd    uint32
-	status uint32
+// StatusError is a non-zero command_status from the peer.
+type StatusError struct {
+	Cmd    uint32
+	Status uint32
 }
 
-func (e *statusError) Error() string {
-	return fmt.Sprintf("smpp: %s refused with status 0x%08X (%s)", cmdName(e.cmd), e.status, statusText(e.status))
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("smpp: %s refused with status 0x%08X (%s)", CmdName(e.Cmd), e.Status, StatusText(e.Status))
 }
 
-func cmdName(id uint32) string {
-	switch id &^ respBit {
-	case cmdBindTransceiver:
+// CmdName names a command id for errors and logs.
+func CmdName(id uint32) string {
+	switch id &^ Resp {
+	case BindTransceiver:
 		return "bind_transceiver"
-	case cmdSubmitSM:
+	case SubmitSM:
 		return "submit_sm"
-	case cmdDeliverSM:
+	case DeliverSM:
 		return "deliver_sm"
-	case cmdUnbind:
+	case Unbind:
 		return "unbind"
-	case cmdEnquireLink:
+	case EnquireLink:
 		return "enquire_link"
 	}
 	return fmt.Sprintf("command 0x%08X", id)
 }
 
-func statusText(s uint32) string {
+// StatusText names a command_status.
+func StatusText(s uint32) string {
 	switch s {
-	case statusOK:
+	case StatusOK:
 		return "ok"
-	case statusInvalidCmd:
+	case StatusInvalidCmd:
 		return "invalid command"
-	case statusSysErr:
+	case StatusSysErr:
 		return "system error"
-	case statusBindFail:
+	case StatusBindFail:
 		return "bind failed"
-	case statusInvPassword:
+	case StatusInvPassword:
 		return "invalid password"
-	case statusInvSystemID:
+	case StatusInvSystemID:
 		return "invalid system id"
-	case statusThrottled:
+	case StatusThrottled:
 		return "throttled"
 	}
 	return "unknown"
