@@ -11,7 +11,9 @@
 //     "+00:00" or "-00:00"; some feeds write Z, and its meaning is not in
 //     doubt); Encode always writes the offset;
 //   - the order of elements is not checked on input (the schema's sequence
-//     is followed on output);
+//     is followed on output), and elements the schema does not know are
+//     ignored; an element the schema allows once is refused when repeated,
+//     since which one counts would be a guess;
 //   - a <severity> written as a GB/T 35965 colour (Red, Orange, Yellow,
 //     Blue), as Chinese feeds may, is read as the CAP severity of that level
 //     and the level is kept in the LevelParameter parameter.

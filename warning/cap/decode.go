@@ -83,9 +83,69 @@ func precheck(data []byte) error {
 			if t.Name.Local != "alert" || ns != Namespace {
 				return invalid("", "the root element must be alert in namespace %s", Namespace)
 			}
-			return nil
+			return repeats(d)
 		}
 	}
+}
+
+// repeatable lists, for each element with children, those of its children
+// the schema lets occur more than once; every other child may occur once.
+var repeatable = map[string][]string{
+	"alert":     {"code", "info"},
+	"info":      {"category", "responseType", "eventCode", "parameter", "resource", "area"},
+	"area":      {"polygon", "circle", "geocode"},
+	"resource":  nil,
+	"eventCode": nil,
+	"parameter": nil,
+	"geocode":   nil,
+}
+
+// repeats refuses a repeated element the schema allows once (encoding/xml
+// would keep the last one silently), naming it by its path. d is just
+// past the alert's start tag.
+func repeats(d *xml.Decoder) error {
+	type frame struct {
+		name, path string
+		seen       map[string]int
+	}
+	stack := []frame{{name: "alert", seen: map[string]int{}}}
+	var f dispatchd.Fields
+	skip := 0 // depth inside an element whose content is not checked
+	for len(stack) > 0 {
+		tok, err := d.RawToken()
+		if err != nil {
+			return invalid("", "not well-formed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if skip > 0 {
+				skip++
+				continue
+			}
+			top := &stack[len(stack)-1]
+			name := t.Name.Local
+			n := top.seen[name]
+			top.seen[name]++
+			path := top.path + name
+			if slices.Contains(repeatable[top.name], name) {
+				path = fmt.Sprintf("%s[%d]", path, n)
+			} else if n == 1 {
+				f.Add(path, "may occur only once")
+			}
+			if _, ok := repeatable[name]; ok {
+				stack = append(stack, frame{name: name, path: path + ".", seen: map[string]int{}})
+			} else {
+				skip = 1
+			}
+		case xml.EndElement:
+			if skip > 0 {
+				skip--
+			} else {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return f.Err()
 }
 
 func (w *xmlAlert) alert(f *dispatchd.Fields) *Alert {
