@@ -204,6 +204,7 @@ func TestDecodeRefused(t *testing.T) {
 		{"sender with a comma", "bureau@example.cn", "a,b", "sender"},
 		{"no sent", "<sent>2026-07-01T08:30:00+08:00</sent>", "", "sent"},
 		{"sent without offset", "2026-07-01T08:30:00+08:00</sent>", "2026-07-01T08:30:00</sent>", "sent"},
+		{"sent zero", "2026-07-01T08:30:00+08:00</sent>", "0001-01-01T00:00:00+00:00</sent>", "sent"},
 		{"sent with fraction", "2026-07-01T08:30:00+08:00</sent>", "2026-07-01T08:30:00.5+08:00</sent>", "sent"},
 		{"sent impossible", "2026-07-01T08:30:00+08:00</sent>", "2026-02-30T08:30:00+08:00</sent>", "sent"},
 		{"status", "<status>Actual</status>", "<status>Real</status>", "status"},

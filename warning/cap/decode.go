@@ -342,7 +342,12 @@ func parseTime(f *dispatchd.Fields, field, s string, required bool) time.Time {
 		f.Add(field, "is not a valid date-time")
 		return time.Time{}
 	}
-	return normalise(t)
+	t = normalise(t)
+	if required && t.IsZero() {
+		// Encode writes a zero time as 0001-01-01: it is no time at all.
+		f.Add(field, "is required")
+	}
+	return t
 }
 
 func normalise(t time.Time) time.Time {

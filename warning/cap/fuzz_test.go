@@ -11,7 +11,7 @@ import (
 
 // FuzzDecode checks that Decode never panics, refuses only with an
 // application error, and that what it accepts re-encodes to a document
-// that decodes to the same alert.
+// in the schema's order that decodes to the same alert.
 func FuzzDecode(f *testing.F) {
 	for _, name := range []string{"rainstorm.xml", "update.xml", "cancel.xml", "flood.xml", "golden.xml"} {
 		data, err := os.ReadFile("testdata/" + name)
@@ -33,6 +33,7 @@ func FuzzDecode(f *testing.F) {
 		if err := Encode(&buf, a); err != nil {
 			t.Fatal(err)
 		}
+		checkOrder(t, buf.Bytes())
 		b, err := Decode(bytes.NewReader(buf.Bytes()))
 		if err != nil {
 			t.Fatalf("re-decode: %v %v\n%s", err, dispatchd.ErrorFields(err), buf.Bytes())
