@@ -256,6 +256,7 @@ func TestDecodeRefused(t *testing.T) {
 		{"no namespace", ` xmlns="urn:oasis:names:tc:emergency:cap:1.2"`, "", ""},
 		{"other root", "<alert xmlns", "<alarm xmlns", ""},
 		{"DOCTYPE", "<alert", `<!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]><alert`, ""},
+		{"undeclared entity", "<scope>Public</scope>", "<scope>Public</scope><note>&xxe;</note>", ""},
 		{"not XML", "<alert", "alert", ""},
 		{"not well-formed", "</alert>", "</alarm>", ""},
 		{"other encoding", "UTF-8", "GBK", ""},
@@ -271,10 +272,29 @@ func TestDecodeRefused(t *testing.T) {
 				t.Fatalf("got %v (%s), want %s", err, code, dispatchd.EINVALID)
 			}
 			fields := dispatchd.ErrorFields(err)
+			if tt.field == "" {
+				if len(fields) != 0 {
+					t.Errorf("got fields %v for a problem of the whole document", fields)
+				}
+				return
+			}
 			if !slices.ContainsFunc(fields, func(f dispatchd.FieldError) bool { return f.Field == tt.field }) {
 				t.Errorf("got fields %v, want one at %q", fields, tt.field)
 			}
 		})
+	}
+}
+
+func TestDecodeDOCTYPE(t *testing.T) {
+	for _, doctype := range []string{
+		`<!DOCTYPE alert SYSTEM "http://example.com/cap.dtd">`,
+		`<!DOCTYPE alert [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>`,
+	} {
+		doc := strings.Replace(base, "<alert", doctype+"\n<alert", 1)
+		_, err := Decode(strings.NewReader(doc))
+		if !strings.Contains(dispatchd.ErrorMessage(err), "DOCTYPE") {
+			t.Errorf("%s: got %v, want a refusal of the DOCTYPE", doctype, err)
+		}
 	}
 }
 

@@ -41,7 +41,7 @@ func Decode(r io.Reader) (*Alert, error) {
 	}
 	var w xmlAlert
 	if err := xml.Unmarshal(data, &w); err != nil {
-		return nil, invalid("", "not a CAP 1.2 alert: %v", err)
+		return nil, invalid("not a CAP 1.2 alert: %v", err)
 	}
 	var f dispatchd.Fields
 	a := w.alert(&f)
@@ -51,10 +51,10 @@ func Decode(r io.Reader) (*Alert, error) {
 	return a, nil
 }
 
-func invalid(field, format string, args ...any) error {
-	var f dispatchd.Fields
-	f.Add(field, format, args...)
-	return f.Err()
+// invalid reports a problem with the document as a whole, which no
+// element's path names.
+func invalid(format string, args ...any) error {
+	return dispatchd.Errorf(dispatchd.EINVALID, format, args...)
 }
 
 // precheck refuses a DOCTYPE (and so every entity declaration), and a root
@@ -64,14 +64,14 @@ func precheck(data []byte) error {
 	for {
 		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
-			return invalid("", "the document has no alert element")
+			return invalid("the document has no alert element")
 		}
 		if err != nil {
-			return invalid("", "not well-formed XML: %v", err)
+			return invalid("not well-formed XML: %v", err)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return invalid("", "a CAP document may not declare a DOCTYPE or entities")
+			return invalid("a CAP document may not declare a DOCTYPE or entities")
 		case xml.StartElement:
 			ns := ""
 			for _, at := range t.Attr {
@@ -81,7 +81,7 @@ func precheck(data []byte) error {
 				}
 			}
 			if t.Name.Local != "alert" || ns != Namespace {
-				return invalid("", "the root element must be alert in namespace %s", Namespace)
+				return invalid("the root element must be alert in namespace %s", Namespace)
 			}
 			return repeats(d)
 		}
@@ -114,7 +114,7 @@ func repeats(d *xml.Decoder) error {
 	for len(stack) > 0 {
 		tok, err := d.RawToken()
 		if err != nil {
-			return invalid("", "not well-formed XML: %v", err)
+			return invalid("not well-formed XML: %v", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
