@@ -215,6 +215,8 @@ func TestDecodeRefused(t *testing.T) {
 		{"private without addresses", "<scope>Public</scope>", "<scope>Private</scope>", "addresses"},
 		{"update without references", "<msgType>Alert</msgType>", "<msgType>Update</msgType>", "references"},
 		{"cancel without references", "<msgType>Alert</msgType>", "<msgType>Cancel</msgType>", "references"},
+		{"ack without references", "<msgType>Alert</msgType>", "<msgType>Ack</msgType>", "references"},
+		{"error without references", "<msgType>Alert</msgType>", "<msgType>Error</msgType>", "references"},
 		{"bad reference", "<scope>Public</scope>", "<scope>Public</scope><references>a,b</references>", "references[0]"},
 		{"bad reference time", "<scope>Public</scope>", "<scope>Public</scope><references>a,b,yesterday</references>", "references[0]"},
 		{"empty code", "<scope>Public</scope>", "<scope>Public</scope><code> </code>", "code[0]"},

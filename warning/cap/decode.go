@@ -180,8 +180,10 @@ func (w *xmlAlert) alert(f *dispatchd.Fields) *Alert {
 		}
 	}
 	a.References = parseReferences(f, trim(w.References))
-	if (a.MsgType == "Update" || a.MsgType == "Cancel") && len(a.References) == 0 {
-		f.Add("references", "is required for an %s", a.MsgType)
+	// An Update or Cancel supersedes, an Ack or Error answers, the
+	// messages its references name: without them it means nothing.
+	if a.MsgType != "Alert" && slices.Contains(MsgTypes, a.MsgType) && len(a.References) == 0 {
+		f.Add("references", "is required when msgType is %s", a.MsgType)
 	}
 	for i := range w.Info {
 		a.Info = append(a.Info, w.Info[i].info(f, fmt.Sprintf("info[%d]", i)))
