@@ -376,3 +376,30 @@ func checkOrder(t *testing.T, doc []byte) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	good := full()
+	got, err := Validate(good)
+	if err != nil {
+		t.Fatalf("%v %v", err, dispatchd.ErrorFields(err))
+	}
+	if !reflect.DeepEqual(got, full()) {
+		t.Errorf("got %+v, want the alert unchanged", got)
+	}
+
+	bad := full()
+	bad.Status = "Real"
+	bad.Sent = time.Time{}
+	bad.Info[0].Area[0].Polygon[0][0].Lat = 91
+	bad.Info[0].Area[0].Circle[0].Radius = -1
+	bad.Info[0].Resource[0].Size = new(int64(-5))
+	_, err = Validate(bad)
+	var fields []string
+	for _, f := range dispatchd.ErrorFields(err) {
+		fields = append(fields, f.Field)
+	}
+	want := []string{"sent", "status", "info[0].resource[0].size", "info[0].area[0].polygon[0]", "info[0].area[0].circle[0]"}
+	if !slices.Equal(fields, want) {
+		t.Errorf("got fields %v, want %v", fields, want)
+	}
+}
