@@ -108,8 +108,8 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -117,6 +117,7 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 			errs.Add(line, "", "%v", csvErr(err))
 			break // the reader cannot go on reliably
 		}
+		line, _ := r.FieldPos(0)
 		if len(rows) == MaxImportRows {
 			errs.Add(line, "", "the file has more than %d rows", MaxImportRows)
 			break
