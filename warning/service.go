@@ -193,6 +193,9 @@ func (s *Service) Person(ctx context.Context, actor dispatchd.Actor, id string) 
 
 // Persons lists the persons of the actor's jurisdiction by id.
 func (s *Service) Persons(ctx context.Context, actor dispatchd.Actor, f PersonFilter) ([]Person, string, error) {
+	if f.Region != "" && !dispatchd.ValidRegion(f.Region) {
+		return nil, "", fieldError("region", "must be a GB/T 2260 region code")
+	}
 	f.Prefix = actor.Scope().Prefix
 	f.Limit = resources.ClampLimit(f.Limit, DefaultLimit, MaxLimit)
 	limit := f.Limit

@@ -14,6 +14,7 @@ import (
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
+	"dispatchd/warning"
 	"dispatchd/store/postgres"
 	"dispatchd/store/sqlite"
 	"dispatchd/web"
@@ -27,6 +28,7 @@ type appStore interface {
 	plan.Source
 	regions.Store
 	regions.RollupStore
+	warning.Store
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
