@@ -77,12 +77,17 @@ func (s *Service) checkRegion(ctx context.Context, actor dispatchd.Actor, region
 }
 
 // checkSuperior reports a superior that does not exist, whose region does
-// not hold the person's, or that would close a cycle of superiors.
-func (s *Service) checkSuperior(ctx context.Context, p *Person) error {
+// not hold the person's, or that would close a cycle of superiors. A
+// superior the actor may not see and that could not be the person's is
+// unknown, so that ids outside the jurisdiction cannot be probed.
+func (s *Service) checkSuperior(ctx context.Context, actor dispatchd.Actor, p *Person) error {
 	if p.Superior == "" {
 		return nil
 	}
 	sup, err := s.store.GetPerson(ctx, p.Superior)
+	if err == nil && !actor.Covers(sup.Region) && !dispatchd.InRegion(sup.Region, p.Region) {
+		err = notFound(p.Superior)
+	}
 	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 		return fieldError("superior", "unknown responsible person %s", p.Superior)
 	}
@@ -119,7 +124,7 @@ func (s *Service) CreatePerson(ctx context.Context, actor dispatchd.Actor, p Per
 	if err := s.checkRegion(ctx, actor, p.Region); err != nil {
 		return nil, err
 	}
-	if err := s.checkSuperior(ctx, &p); err != nil {
+	if err := s.checkSuperior(ctx, actor, &p); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt = s.now(), s.now()
@@ -147,7 +152,7 @@ func (s *Service) UpdatePerson(ctx context.Context, actor dispatchd.Actor, id st
 		}
 	}
 	if next.Superior != cur.Superior || next.Region != cur.Region {
-		if err := s.checkSuperior(ctx, &next); err != nil {
+		if err := s.checkSuperior(ctx, actor, &next); err != nil {
 			return nil, err
 		}
 	}

@@ -14,9 +14,9 @@ import (
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
-	"dispatchd/warning"
 	"dispatchd/store/postgres"
 	"dispatchd/store/sqlite"
+	"dispatchd/warning"
 	"dispatchd/web"
 )
 
