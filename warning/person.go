@@ -113,6 +113,8 @@ type PersonFilter struct {
 	Prefix string
 	Region string
 	Duty   Duty
+	// Superior keeps the persons who answer to that person.
+	Superior string
 	Q      string
 	After  string
 	Limit  int

@@ -114,6 +114,27 @@ func (s *Service) checkSuperior(ctx context.Context, actor dispatchd.Actor, p *P
 	return nil
 }
 
+// checkSubordinates reports a new region that would leave persons who
+// answer to p outside it.
+func (s *Service) checkSubordinates(ctx context.Context, p *Person) error {
+	after := ""
+	for {
+		subs, err := s.store.ListPersons(ctx, PersonFilter{Superior: p.ID, After: after, Limit: MaxLimit})
+		if err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			if !dispatchd.InRegion(p.Region, sub.Region) {
+				return fieldError("region", "would leave %s (%s), who answers to this person, outside it", sub.Name, sub.Region)
+			}
+		}
+		if len(subs) < MaxLimit {
+			return nil
+		}
+		after = subs[len(subs)-1].ID
+	}
+}
+
 // CreatePerson records a responsible person within the actor's
 // jurisdiction, with a person.created event.
 func (s *Service) CreatePerson(ctx context.Context, actor dispatchd.Actor, p Person) (*Person, error) {
@@ -153,6 +174,11 @@ func (s *Service) UpdatePerson(ctx context.Context, actor dispatchd.Actor, id st
 	}
 	if next.Superior != cur.Superior || next.Region != cur.Region {
 		if err := s.checkSuperior(ctx, actor, &next); err != nil {
+			return nil, err
+		}
+	}
+	if next.Region != cur.Region {
+		if err := s.checkSubordinates(ctx, &next); err != nil {
 			return nil, err
 		}
 	}

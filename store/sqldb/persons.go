@@ -67,6 +67,9 @@ func (s *Store) ListPersons(ctx context.Context, f warning.PersonFilter) ([]warn
 	if f.Duty != "" {
 		w.add("duty = ?", string(f.Duty))
 	}
+	if f.Superior != "" {
+		w.add("superior = ?", f.Superior)
+	}
 	if f.Q != "" {
 		w.conds = append(w.conds, fmt.Sprintf(`name %s %s ESCAPE '\'`, s.d.ILike, w.param("%"+likeEscape(f.Q)+"%")))
 	}

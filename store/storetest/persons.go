@@ -70,6 +70,11 @@ func testPersons(t *testing.T, s Store) {
 	// A cycle: the county's person may not answer to the township's.
 	_, err = svc.UpdatePerson(c, cityCmd, county.ID, warning.PersonPatch{Superior: &point.ID})
 	wantCode(t, err, dispatchd.EINVALID)
+	// Moving the township's person elsewhere would leave its hazard
+	// point's person outside its region.
+	town2 := "330127102"
+	_, err = svc.UpdatePerson(c, countyCmd, town.ID, warning.PersonPatch{Region: &town2})
+	wantCode(t, err, dispatchd.EINVALID)
 	note := "值班电话 0571-1234567"
 	got := ok(svc.UpdatePerson(c, countyCmd, point.ID, warning.PersonPatch{Note: &note})).get(t)
 	if got.Note != note || got.Superior != town.ID || !got.CreatedAt.Equal(point.CreatedAt) {
