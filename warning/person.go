@@ -115,9 +115,9 @@ type PersonFilter struct {
 	Duty   Duty
 	// Superior keeps the persons who answer to that person.
 	Superior string
-	Q      string
-	After  string
-	Limit  int
+	Q        string
+	After    string
+	Limit    int
 }
 
 // RecipientQuery selects the persons a warning goes to: those whose region
