@@ -11,6 +11,7 @@ import (
 	"dispatchd"
 	"dispatchd/regions"
 	"dispatchd/resources"
+	"dispatchd/warning"
 )
 
 // Data is a province's registry and its users.
@@ -23,6 +24,9 @@ type Data struct {
 	// Regions is the province's region tree: the province, its cities
 	// and their counties.
 	Regions []regions.Region
+	// Persons are the first city's responsible persons, as rows of a
+	// persons file (warning.Service.Load).
+	Persons []warning.PersonRow
 }
 
 // User is an account to create. Team binds a team lead to a team, Depots a
@@ -57,6 +61,7 @@ func Province() *Data {
 	d := &Data{Items: items(), Regions: regionTree()}
 	d.Teams = g.teams(areas)
 	d.Depots, d.Stock = g.depots(areas)
+	d.Persons = g.persons(areas)
 	d.Users = []User{
 		{Username: "admin", Role: dispatchd.RoleAdmin},
 		{Username: "commander", Role: dispatchd.RoleCommander},

@@ -90,7 +90,7 @@ func (d *Depot) Validate() error {
 	CheckPoint(&f, "location", &d.Location)
 	CheckText(&f, "address", &d.Address, false, 300)
 	CheckText(&f, "manager.name", &d.Manager.Name, false, 100)
-	checkPhone(&f, "manager.phone", &d.Manager.Phone)
+	CheckPhone(&f, "manager.phone", &d.Manager.Phone)
 	CheckRegion(&f, "region", &d.Region)
 	return f.Err()
 }

@@ -148,8 +148,8 @@ func (t *Team) Validate() error {
 		f.Add("headcount", "must be between 0 and 100000")
 	}
 	CheckText(&f, "leader.name", &t.Leader.Name, false, 100)
-	checkPhone(&f, "leader.phone", &t.Leader.Phone)
-	checkPhone(&f, "duty_phone", &t.DutyPhone)
+	CheckPhone(&f, "leader.phone", &t.Leader.Phone)
+	CheckPhone(&f, "duty_phone", &t.DutyPhone)
 	CheckPoint(&f, "base", &t.Base)
 	CheckText(&f, "address", &t.Address, false, 300)
 	CheckRegion(&f, "region", &t.Region)
@@ -204,7 +204,8 @@ func normalizeWords(in []string) []string {
 	return out
 }
 
-func checkPhone(f *dispatchd.Fields, field string, s *string) {
+// CheckPhone trims s and checks it is empty or a phone number.
+func CheckPhone(f *dispatchd.Fields, field string, s *string) {
 	*s = strings.TrimSpace(*s)
 	if *s != "" && !phoneRE.MatchString(*s) {
 		f.Add(field, "must be a phone number of digits, spaces, dashes and an optional leading +")

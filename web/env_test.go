@@ -25,6 +25,7 @@ import (
 	"dispatchd/store/postgres"
 	"dispatchd/store/postgres/pgtest"
 	"dispatchd/store/sqlite"
+	"dispatchd/warning"
 	"dispatchd/web"
 	"dispatchd/web/openapitest"
 )
@@ -36,6 +37,7 @@ type store interface {
 	plan.Source
 	regions.Store
 	regions.RollupStore
+	warning.Store
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -181,7 +183,9 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Rollup: regions.NewRollup(st), Ingest: ingest,
+	persons := warning.NewService(st)
+	persons.SetRegions(regs.Known)
+	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

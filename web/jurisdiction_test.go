@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,7 +170,19 @@ func newJWorld(t *testing.T, e *env) *jworld {
 			"password": "harbour-lamp-42", "role": "viewer", "jurisdiction": c.region}), 201, &u)
 		w.ids[c.p.of("user")] = u.ID
 	}
+	// Each side has a responsible person of its team's county.
+	for i, side := range []place{chunan, chunanM, tonglu, yinzhou, xuanwu} {
+		w.ids[side.of("person")] = w.person(fmt.Sprintf("1390000%04d", i), teamRegion(side))
+	}
 	return w
+}
+
+// person records, as the admin, a county's responsible person.
+func (w *jworld) person(phone, region string) string {
+	var r struct{ ID string }
+	w.e.mustJSON(w.e.as("admin", "POST", "/api/v1/responsible-persons", map[string]any{"name": "责任人 " + phone,
+		"phone": phone, "region": region, "duty": "county_duty"}), 201, &r)
+	return r.ID
 }
 
 // jtree is the region tree of the world.
@@ -378,6 +391,16 @@ var walk = map[string]probe{
 		return map[string]any{"positions": []any{map[string]any{"team": p.team, "lon": 119.5, "lat": 29.7,
 			"ts": time.Now().UTC().Format(time.RFC3339Nano)}}}
 	}},
+	// Responsible persons: each of its county.
+	"GET /api/v1/responsible-persons":        {kind: "list", obj: "person"},
+	"POST /api/v1/responsible-persons":       {kind: "create", obj: "person", fields: []string{"region"}, body: newPersonBody},
+	"GET /api/v1/responsible-persons/:id":    {kind: "read", obj: "person"},
+	"PATCH /api/v1/responsible-persons/:id":  {kind: "write", obj: "person", body: emptyBody},
+	"DELETE /api/v1/responsible-persons/:id": {kind: "write", obj: "person", ok: []int{204}, fresh: freshPerson},
+	"POST /api/v1/import/persons": {kind: "create", obj: "person", fields: []string{"region"}, headers: []string{"Content-Type", "text/csv"},
+		ok: []int{200}, body: func(w *jworld, p place) any {
+			return "name,phone,region,duty\nwalk," + nextPhone() + "," + teamRegion(p) + ",county_duty\n"
+		}},
 	// Users: an administrator of a jurisdiction manages its users.
 	"GET /api/v1/users": {kind: "list", obj: "user"},
 	"POST /api/v1/users": {kind: "create", obj: "user", fields: []string{"jurisdiction"}, body: func(w *jworld, p place) any {
@@ -443,6 +466,21 @@ func freshTrackers(w *jworld, c jcaller) (string, string) {
 
 func emptyBody(*jworld, place) any { return map[string]any{} }
 
+// phones numbers the persons the walk creates.
+var phones atomic.Int64
+
+func nextPhone() string { return fmt.Sprintf("1381%07d", phones.Add(1)) }
+
+func newPersonBody(w *jworld, p place) any {
+	return map[string]any{"name": "walk " + p.team, "phone": nextPhone(), "region": teamRegion(p), "duty": "county_duty"}
+}
+
+// freshPerson records, for a caller's delete, a person of its own side;
+// the outside one is the world's.
+func freshPerson(w *jworld, c jcaller) (string, string) {
+	return w.person(nextPhone(), teamRegion(c.in)), c.outOf("person")
+}
+
 func newTeamBody(w *jworld, p place) any {
 	return map[string]any{"name": "walk " + p.team, "kind": "fire_rescue", "capabilities": []string{"water_rescue"},
 		"base": map[string]float64{"lon": 119.5, "lat": 29.7}, "region": teamRegion(p)}
@@ -487,6 +525,8 @@ func (p place) of(obj string) string {
 		return "support@" + p.incident
 	case "user":
 		return "user@" + p.incident
+	case "person":
+		return "person@" + p.team
 	}
 	return ""
 }

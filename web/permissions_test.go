@@ -103,6 +103,12 @@ var matrix = map[string]string{
 	"GET /api/v1/regions/:code":                 "ACVLM",
 	"POST /api/v1/import/regions":               "AC",
 	"POST /api/v1/import/boundaries":            "AC",
+	"POST /api/v1/import/persons":               "AC",
+	"GET /api/v1/responsible-persons":           "ACV",
+	"POST /api/v1/responsible-persons":          "AC",
+	"GET /api/v1/responsible-persons/:id":       "ACV",
+	"PATCH /api/v1/responsible-persons/:id":     "AC",
+	"DELETE /api/v1/responsible-persons/:id":    "AC",
 }
 
 var roleLetter = map[dispatchd.Role]string{dispatchd.RoleAdmin: "A", dispatchd.RoleCommander: "C", dispatchd.RoleViewer: "V",

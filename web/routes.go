@@ -99,6 +99,14 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		// deployment load the region tree.
 		{"POST", "/api/v1/import/regions", command, s.importRegions},
 		{"POST", "/api/v1/import/boundaries", command, s.importBoundaries},
+		// Responsible persons (责任人): handlers_persons.go. The service
+		// keeps each caller to its jurisdiction.
+		{"POST", "/api/v1/import/persons", command, s.importPersons},
+		{"GET", "/api/v1/responsible-persons", auditors, s.listPersons},
+		{"POST", "/api/v1/responsible-persons", command, s.createPerson},
+		{"GET", "/api/v1/responsible-persons/:id", auditors, s.getPerson},
+		{"PATCH", "/api/v1/responsible-persons/:id", command, s.updatePerson},
+		{"DELETE", "/api/v1/responsible-persons/:id", command, s.deletePerson},
 
 		{"GET", "/api/v1/regions", readers, s.listRegions},
 		{"GET", "/api/v1/regions/:code", readers, s.getRegion},

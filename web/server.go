@@ -22,6 +22,7 @@ import (
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
+	"dispatchd/warning"
 )
 
 // EventReader reads the event log.
@@ -49,6 +50,7 @@ type Deps struct {
 	Registry    *resources.Service
 	Dispatch    *dispatch.Service
 	Regions     *regions.Service
+	Persons     *warning.Service
 	Rollup      *regions.Rollup
 	Ingest      *realtime.Ingest
 	Hub         *realtime.Hub

@@ -15,6 +15,7 @@ import (
 	"dispatchd/geo"
 	"dispatchd/regions"
 	"dispatchd/resources"
+	"dispatchd/warning"
 )
 
 // demoPassword is the password of every demo user.
@@ -72,6 +73,9 @@ func seedDemo(ctx context.Context, st appStore, registry *resources.Service, aut
 	if err := seedIncidents(ctx, st, d); err != nil {
 		return err
 	}
+	if err := seedPersons(ctx, st, d); err != nil {
+		return err
+	}
 	seeds := make([]auth.SeedUser, len(d.Users))
 	for i, u := range d.Users {
 		seeds[i] = auth.SeedUser{Username: u.Username, Role: u.Role, Team: u.Team, Depots: u.Depots, Jurisdiction: u.Jurisdiction, Desk: u.Desk}
@@ -123,6 +127,21 @@ func seedIncidents(ctx context.Context, st appStore, d *demo.Data) error {
 		if _, err := board.CreateIncident(ctx, duty, in); err != nil {
 			return fmt.Errorf("report demo incident %s: %w", in.Title, err)
 		}
+	}
+	return nil
+}
+
+// seedPersons records the demo's responsible persons, unless the store
+// has some already (a load a crash cut short after them).
+func seedPersons(ctx context.Context, st appStore, d *demo.Data) error {
+	have, err := st.ListPersons(ctx, warning.PersonFilter{Limit: 1})
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	svc := warning.NewService(st)
+	svc.SetRegions(regions.NewService(st).Known)
+	if _, err := svc.Load(ctx, dispatchd.System, d.Persons, "demo"); err != nil {
+		return fmt.Errorf("load demo responsible persons: %w", err)
 	}
 	return nil
 }

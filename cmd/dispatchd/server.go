@@ -21,6 +21,7 @@ import (
 	"dispatchd/realtime/redisbus"
 	"dispatchd/regions"
 	"dispatchd/resources"
+	"dispatchd/warning"
 	"dispatchd/web"
 )
 
@@ -122,8 +123,10 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		s.pipe.UseBus(rb)
 		log.Info("positions shared over Redis")
 	}
+	persons := warning.NewService(st)
+	persons.SetRegions(regs.Known)
 	s.web = web.New(cfg.web, web.Deps{
-		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
+		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
 	})
 	return s, nil

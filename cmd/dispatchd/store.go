@@ -16,6 +16,7 @@ import (
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
 	"dispatchd/store/sqlite"
+	"dispatchd/warning"
 	"dispatchd/web"
 )
 
@@ -27,6 +28,7 @@ type appStore interface {
 	plan.Source
 	regions.Store
 	regions.RollupStore
+	warning.Store
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader

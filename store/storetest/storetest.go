@@ -14,6 +14,7 @@ import (
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
+	"dispatchd/warning"
 )
 
 // Store is everything a store implements.
@@ -23,6 +24,7 @@ type Store interface {
 	dispatch.Store
 	regions.Store
 	regions.RollupStore
+	warning.Store
 	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
@@ -86,6 +88,9 @@ func Run(t *testing.T, open Open) {
 		{"SupportEscalationOnce", testSupportEscalation},
 		{"Rollup", testRollup},
 		{"BoardScope", testBoardScope},
+		{"Persons", testPersons},
+		{"PersonsImport", testPersonsImport},
+		{"Recipients", testRecipients},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
