@@ -9,9 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
-
 	"dispatchd"
+	"dispatchd/resources"
 )
 
 // MaxCodeRows bounds the rows of a code list: every county of China with
@@ -46,13 +45,9 @@ type CodeRow struct {
 // the form of each row; every bad row is reported with its line, and then
 // nothing is returned.
 func ParseCodes(data []byte) ([]CodeRow, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil || !utf8.Valid(dec) {
-			return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file is neither UTF-8 nor GB18030 text")
-		}
-		data = dec
+	data, err := resources.UTF8Text(data)
+	if err != nil {
+		return nil, err
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
@@ -63,7 +58,7 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 		if err == io.EOF {
 			return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
 		}
-		errs.Add(1, "", "cannot read the header row: %v", csvErr(err))
+		errs.Add(1, "", "cannot read the header row: %v", resources.CSVError(err))
 		return nil, errs.Err()
 	}
 	index := map[string]int{}
@@ -107,14 +102,14 @@ func ParseCodes(data []byte) ([]CodeRow, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(err, csv.ErrQuote) && !errors.Is(err, csv.ErrBareQuote) {
-				errs.Add(pe.StartLine, "", "%v", csvErr(err))
+				errs.Add(pe.StartLine, "", "%v", resources.CSVError(err))
 				continue
 			}
 			line := 0
 			if pe != nil {
 				line = pe.StartLine
 			}
-			errs.Add(line, "", "%v; the rest of the file cannot be read", csvErr(err))
+			errs.Add(line, "", "%v; the rest of the file cannot be read", resources.CSVError(err))
 			return nil, errs.Err()
 		}
 		line, _ := r.FieldPos(0)
@@ -194,11 +189,3 @@ func statCode(s string) string {
 // clean trims the spaces, ideographic and non-breaking ones too, that
 // published lists leave around their cells.
 func clean(s string) string { return strings.TrimFunc(s, unicode.IsSpace) }
-
-func csvErr(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}

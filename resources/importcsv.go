@@ -39,7 +39,7 @@ func newCSVParser(kind ImportKind, in io.Reader) (*csvParser, error) {
 		if ae := appError(err); ae != nil {
 			return nil, ae
 		}
-		errs.Add(1, "", "cannot read the header row: %v", csvErr(err))
+		errs.Add(1, "", "cannot read the header row: %v", CSVError(err))
 		return nil, errs.Err()
 	}
 	cols := csvColumns[kind]
@@ -83,10 +83,10 @@ func (p *csvParser) fill(b *Batch, max int) (bool, error) {
 			}
 			if errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote) {
 				var fatal dispatchd.FileErrors
-				fatal.Add(pe.StartLine, "", "%v; the rest of the file cannot be read", csvErr(err))
+				fatal.Add(pe.StartLine, "", "%v; the rest of the file cannot be read", CSVError(err))
 				return true, fatal.Err() // the reader cannot resynchronize after a bad quote
 			}
-			b.errs.Add(pe.StartLine, "", "%v", csvErr(err))
+			b.errs.Add(pe.StartLine, "", "%v", CSVError(err))
 			continue
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -113,7 +113,9 @@ func appError(err error) *dispatchd.Error {
 	return nil
 }
 
-func csvErr(err error) error {
+// CSVError returns the cause of a CSV reader's error without its position:
+// imports report the line themselves.
+func CSVError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return pe.Err

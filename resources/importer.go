@@ -77,13 +77,9 @@ func (b *Batch) reset() {
 // is not valid UTF-8 is read as GB18030, as spreadsheets in China save it.
 // Service.ImportFile reads a file of any size in bounded memory instead.
 func ParseImport(kind ImportKind, format Format, data []byte) (*Batch, error) {
-	data = bytes.TrimPrefix(data, []byte(bom))
-	if !utf8.Valid(data) {
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil || !utf8.Valid(dec) {
-			return nil, errNotText
-		}
-		data = dec
+	data, err := UTF8Text(data)
+	if err != nil {
+		return nil, err
 	}
 	p, err := newParser(kind, format, bytes.NewReader(data))
 	if err != nil {
@@ -100,6 +96,21 @@ func ParseImport(kind ImportKind, format Format, data []byte) (*Batch, error) {
 }
 
 const bom = "\xef\xbb\xbf"
+
+// UTF8Text returns a file's bytes as UTF-8 text: without a byte-order
+// mark, and decoded from GB18030, as spreadsheets in China save it, when
+// they are not valid UTF-8. Every import of a whole file reads it so.
+func UTF8Text(data []byte) ([]byte, error) {
+	data = bytes.TrimPrefix(data, []byte(bom))
+	if utf8.Valid(data) {
+		return data, nil
+	}
+	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if err != nil || !utf8.Valid(dec) {
+		return nil, errNotText
+	}
+	return dec, nil
+}
 
 var (
 	errNotText = dispatchd.Errorf(dispatchd.EINVALID, "the file is neither UTF-8 nor GB18030 text")

@@ -9,11 +9,9 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"dispatchd"
+	"dispatchd/resources"
 )
 
 // MaxImportRows bounds the rows of one import: every township of a
@@ -62,13 +60,9 @@ type ImportEvent struct {
 // GB18030. It checks only the file's form; every bad row is reported with
 // its line, and then nothing is returned.
 func ParsePersons(data []byte) ([]PersonRow, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil || !utf8.Valid(dec) {
-			return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file is neither UTF-8 nor GB18030 text")
-		}
-		data = dec
+	data, err := resources.UTF8Text(data)
+	if err != nil {
+		return nil, err
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
@@ -79,7 +73,7 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
 	}
 	if err != nil {
-		errs.Add(1, "", "cannot read the header row: %v", csvErr(err))
+		errs.Add(1, "", "cannot read the header row: %v", resources.CSVError(err))
 		return nil, errs.Err()
 	}
 	index := map[string]int{}
@@ -114,7 +108,7 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 			if errors.As(err, &pe) {
 				line = pe.Line
 			}
-			errs.Add(line, "", "%v", csvErr(err))
+			errs.Add(line, "", "%v", resources.CSVError(err))
 			break // the reader cannot go on reliably
 		}
 		line, _ := r.FieldPos(0)
@@ -142,14 +136,6 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
 	}
 	return rows, nil
-}
-
-func csvErr(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // ImportPersons adds every person of a file (ParsePersons), all or none,
