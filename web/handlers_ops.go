@@ -125,6 +125,29 @@ func (s *Server) importFile(c echo.Context) error {
 	return reply(c, http.StatusOK, sum)
 }
 
+// importWhole runs an import that reads the whole file (the region tree,
+// responsible persons) as importFile runs the others: the same slots,
+// body limit and spooling; source is the query's, "upload" by default.
+func (s *Server) importWhole(c echo.Context, run func(f io.Reader, source string) (any, error)) error {
+	f, done, err := s.importBody(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	source := c.QueryParam("source")
+	if source == "" {
+		source = "upload"
+	}
+	sum, err := run(f, source)
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, sum)
+}
+
 // importBody takes one of the import slots and spools the body; done
 // releases both. Past Limits.Imports, 503 with Retry-After before the body
 // is read.

@@ -71,21 +71,7 @@ func (s *Server) deletePerson(c echo.Context) error {
 // responsible persons (warning.ParsePersons), every row or none, through
 // the same slots and spooling as the other imports.
 func (s *Server) importPersons(c echo.Context) error {
-	f, done, err := s.importBody(c)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	source := c.QueryParam("source")
-	if source == "" {
-		source = "upload"
-	}
-	sum, err := s.d.Persons.ImportPersons(c.Request().Context(), actor(c), f, source)
-	if err != nil {
-		return err
-	}
-	return reply(c, http.StatusOK, sum)
+	return s.importWhole(c, func(f io.Reader, source string) (any, error) {
+		return s.d.Persons.ImportPersons(c.Request().Context(), actor(c), f, source)
+	})
 }

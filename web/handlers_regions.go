@@ -72,21 +72,5 @@ func (s *Server) importTree(c echo.Context, run func(f io.Reader, source string,
 	if actor(c).Jurisdiction != "" {
 		return dispatchd.Errorf(dispatchd.EFORBIDDEN, "only admins and commanders of the whole deployment may import the region tree")
 	}
-	f, done, err := s.importBody(c)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	source := c.QueryParam("source")
-	if source == "" {
-		source = "upload"
-	}
-	sum, err := run(f, source, crs)
-	if err != nil {
-		return err
-	}
-	return reply(c, http.StatusOK, sum)
+	return s.importWhole(c, func(f io.Reader, source string) (any, error) { return run(f, source, crs) })
 }
