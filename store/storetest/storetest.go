@@ -91,6 +91,9 @@ func Run(t *testing.T, open Open) {
 		{"Persons", testPersons},
 		{"PersonsImport", testPersonsImport},
 		{"Recipients", testRecipients},
+		{"WarningCAP", testWarningCAP},
+		{"WarningIssue", testWarningIssue},
+		{"WarningRefused", testWarningRefused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
