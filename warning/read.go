@@ -110,7 +110,7 @@ func (s *Service) WarningRecipients(ctx context.Context, actor dispatchd.Actor, 
 // counting its subtree's recipients of the warning (not the notices) by
 // state, and the totals over those rows' recipients. Escalated counts the
 // recipients escalated and not answered since; Notices the notices sent to
-// superiors.
+// superiors within the actor's jurisdiction.
 func (s *Service) Summary(ctx context.Context, actor dispatchd.Actor, id string) (*Summary, error) {
 	w, err := s.Warning(ctx, actor, id)
 	if err != nil {
@@ -137,11 +137,14 @@ func (s *Service) Summary(ctx context.Context, actor dispatchd.Actor, id string)
 	}
 	var totals []TallyRow
 	for _, t := range tally {
-		if !actor.Covers(t.Region) || !slices.ContainsFunc(rows, func(r string) bool { return dispatchd.InRegion(r, t.Region) }) {
+		if !actor.Covers(t.Region) {
 			continue
 		}
 		if t.Kind == KindNotice {
-			sum.Notices += t.Count
+			sum.Notices += t.Count // a superior may sit above the regions
+			continue
+		}
+		if !slices.ContainsFunc(rows, func(r string) bool { return dispatchd.InRegion(r, t.Region) }) {
 			continue
 		}
 		totals = append(totals, t)

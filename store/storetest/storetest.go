@@ -94,6 +94,12 @@ func Run(t *testing.T, open Open) {
 		{"WarningCAP", testWarningCAP},
 		{"WarningIssue", testWarningIssue},
 		{"WarningRefused", testWarningRefused},
+		{"WarningUpdateCancel", testWarningUpdateCancel},
+		{"WarningVisibility", testWarningVisibility},
+		{"WarningAnswers", testWarningAnswers},
+		{"WarningEscalation", testWarningEscalation},
+		{"WarningProgress", testWarningProgress},
+		{"WarningSummary", testWarningSummary},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,8 +32,9 @@ type warnEnv struct {
 // issue: the outbox rows are read by the sender's store, not this one.
 type issueSpy struct {
 	Store
-	mu   sync.Mutex
-	last *warning.Issue
+	mu      sync.Mutex
+	last    *warning.Issue
+	changes []warning.Change
 }
 
 func (s *issueSpy) IssueWarning(ctx context.Context, is *warning.Issue) error {
@@ -41,6 +42,19 @@ func (s *issueSpy) IssueWarning(ctx context.Context, is *warning.Issue) error {
 	s.last = is
 	s.mu.Unlock()
 	return s.Store.IssueWarning(ctx, is)
+}
+
+// UpdateRecipients remembers the changes decide made.
+func (s *issueSpy) UpdateRecipients(ctx context.Context, ids []string, decide func(*warning.Recipient, *warning.Warning) (*warning.Change, error)) ([]warning.Recipient, error) {
+	return s.Store.UpdateRecipients(ctx, ids, func(r *warning.Recipient, w *warning.Warning) (*warning.Change, error) {
+		ch, err := decide(r, w)
+		if ch != nil && err == nil {
+			s.mu.Lock()
+			s.changes = append(s.changes, *ch)
+			s.mu.Unlock()
+		}
+		return ch, err
+	})
 }
 
 func (s *issueSpy) lastIssue() *warning.Issue {
