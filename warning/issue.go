@@ -57,8 +57,9 @@ type Answer struct {
 // Errors: invalid (fields), conflict (identifier already issued, or the
 // referenced warning no longer active), not_found (a reference).
 //
-// An identifier left out is generated, a sender left out is the actor's
-// name, a sent time left out is now; times are kept to the second, as CAP
+// The areas may be given in short as "regions" beside the other fields,
+// for one area of those regions. An identifier left out is generated, a
+// sender left out is the actor's name, a sent time left out is now; times are kept to the second, as CAP
 // writes them. The warning's CAP alert is built from the JSON (toAlert)
 // and checked by cap.Validate, so that it reads back as CAP too.
 func (s *Service) Issue(ctx context.Context, actor dispatchd.Actor, w Warning) (*Warning, error) {
@@ -77,6 +78,10 @@ func (s *Service) Issue(ctx context.Context, actor dispatchd.Actor, w Warning) (
 			v := (*t).Truncate(time.Second)
 			*t = &v
 		}
+	}
+	if len(w.Areas) == 0 && len(w.Regions) > 0 {
+		// The short form: "regions" beside the fields, one area.
+		w.Areas = []Area{{Regions: w.Regions}}
 	}
 	for i := range w.Areas {
 		ar := &w.Areas[i]

@@ -318,8 +318,19 @@ func (s *Store) UpdateRecipients(ctx context.Context, ids []string, decide func(
 	return out, err
 }
 
-// updateRecipients lets decide change each locked recipient and writes
-// what it decided.
+// forShare locks a row against changes until the transaction ends while
+// letting others read it under the same lock ("" where the whole database
+// has one writer): answers of one warning do not wait for each other, and
+// an update or cancel of the warning waits for them.
+func (s *Store) forShare() string {
+	if s.d.ForUpdate == "" {
+		return ""
+	}
+	return " FOR SHARE"
+}
+
+// updateRecipients lets decide change each locked recipient, its warning
+// locked too, and writes what it decided.
 func (s *Store) updateRecipients(ctx context.Context, q Querier, rs []*warning.Recipient, decide func(*warning.Recipient, *warning.Warning) (*warning.Change, error)) ([]warning.Recipient, error) {
 	warnings := map[string]*warning.Warning{}
 	var out, notices []warning.Recipient
@@ -331,7 +342,7 @@ func (s *Store) updateRecipients(ctx context.Context, q Querier, rs []*warning.R
 			var wh where
 			wh.add("id = ?", r.Warning)
 			var err error
-			if w, err = s.warningWhere(ctx, q, &wh, ""); err != nil {
+			if w, err = s.warningWhere(ctx, q, &wh, s.forShare()); err != nil {
 				return nil, notFound(err, "warning %s not found", r.Warning)
 			}
 			warnings[r.Warning] = w

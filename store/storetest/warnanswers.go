@@ -33,6 +33,13 @@ func testWarningUpdateCancel(t *testing.T, s Store) {
 	if got := ok(e.svc.Warning(c, cityCmd, first.ID)).get(t); got.State != warning.Updated {
 		t.Fatalf("got the first warning %s, want updated", got.State)
 	}
+	// The store refuses to replace a warning no longer active, whatever
+	// the service checked.
+	late := *second
+	late.ID, late.Identifier = dispatchd.NewID(), "late"
+	stale := *first
+	stale.State = warning.Updated
+	wantCode(t, s.IssueWarning(c, &warning.Issue{Warning: &late, Replaced: &stale}), dispatchd.ECONFLICT)
 	rs := e.recipients(t, second.ID)
 	if got := e.who(rs); !slices.Equal(got, []string{"county", "county2", "point", "town", "village"}) {
 		t.Fatalf("got the update's recipients %v, want both counties' persons", got)

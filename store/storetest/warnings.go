@@ -165,6 +165,9 @@ func testWarningIssue(t *testing.T, s Store) {
 		within time.Duration
 	}{
 		{"a township's subtree", func() warning.Warning { return rainstorm("330127101") }, countyCmd, []string{"point", "town", "village"}, 10 * time.Minute},
+		{"regions beside the fields", func() warning.Warning {
+			return warning.Warning{Level: "orange", Event: "暴雨", Regions: []string{"330127101"}}
+		}, countyCmd, []string{"point", "town", "village"}, 10 * time.Minute},
 		{"hazard points only", func() warning.Warning {
 			w := rainstorm("330127")
 			w.Duties = []warning.Duty{warning.DutyHazardPoint}
