@@ -98,6 +98,7 @@ func Run(t *testing.T, open Open) {
 		{"WarningVisibility", testWarningVisibility},
 		{"WarningAnswers", testWarningAnswers},
 		{"WarningEscalation", testWarningEscalation},
+		{"WarningEscalator", testWarningEscalator},
 		{"WarningProgress", testWarningProgress},
 		{"WarningSummary", testWarningSummary},
 	}

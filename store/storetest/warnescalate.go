@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -217,4 +218,35 @@ func testWarningSummary(t *testing.T, s Store) {
 	}
 	_, err := e.svc.Summary(c, otherCmd, w.ID)
 	wantCode(t, err, dispatchd.ENOTFOUND)
+}
+
+// testWarningEscalator runs the escalator's loop until it has escalated
+// the due recipients, then stops it.
+func testWarningEscalator(t *testing.T, s Store) {
+	c := ctx(t)
+	e := newWarnEnv(t, s)
+	w := ok(e.svc.Issue(c, countyCmd, rainstorm("330127101"))).get(t)
+	e.clk.add(time.Hour)
+	loop, stop := context.WithCancel(c)
+	reports := make(chan int, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.svc.RunEscalator(loop, time.Millisecond, func(n int, err error) {
+			if err != nil {
+				t.Errorf("escalator: %v", err)
+			}
+			reports <- n
+		})
+	}()
+	if n := <-reports; n != 3 {
+		t.Errorf("got %d escalated, want 3", n)
+	}
+	stop()
+	<-done
+	for _, r := range e.recipients(t, w.ID) {
+		if r.Kind == warning.KindWarning && r.State != warning.Escalated {
+			t.Fatalf("got %+v, want escalated", r)
+		}
+	}
 }
