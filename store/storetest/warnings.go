@@ -254,6 +254,26 @@ func testWarningRefused(t *testing.T, s Store) {
 		_, err = svc.Issue(c, countyCmd, w)
 		wantField(t, err, "areas[0].polygons")
 	})
+	t.Run("CAP refused", func(t *testing.T) {
+		area := capRainstorm[strings.Index(capRainstorm, "<area>\n      <areaDesc>杭州市"):strings.Index(capRainstorm, "</area>\n  </info>\n</alert>")]
+		level := "<parameter><valueName>GB/T 35965 level</valueName><value>orange</value></parameter>"
+		for _, tt := range []struct{ name, from, to, field string }{
+			{"an Ack", "<msgType>Alert</msgType>", "<msgType>Ack</msgType><references>a,b,2026-07-01T08:00:00+08:00</references>", "msgType"},
+			{"a draft", "<status>Actual</status>", "<status>Draft</status>", "status"},
+			{"no level", "<severity>Severe</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "<severity>Unknown</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "info[1].severity"},
+			{"a circle alone", area, "<area><areaDesc>淳安县</areaDesc><circle>29.6,119.04 25</circle>", "info[1].area[0]"},
+			{"no area", area + "</area>", "", "info[1].area"},
+		} {
+			doc := strings.Replace(capRainstorm, tt.from, tt.to, 1)
+			doc = strings.Replace(doc, map[bool]string{true: level}[tt.name == "no level"], "", 1)
+			in, err := cap.Decode(strings.NewReader(doc))
+			if err != nil {
+				t.Fatalf("%s: %v %v", tt.name, err, dispatchd.ErrorFields(err))
+			}
+			_, err = e.svc.IssueCAP(c, cityCmd, in)
+			wantField(t, err, tt.field)
+		}
+	})
 	t.Run("a CAP area outside the jurisdiction", func(t *testing.T) {
 		in := ok(cap.Decode(strings.NewReader(capRainstorm))).get(t)
 		_, err := e.svc.IssueCAP(c, countyCmd, in)
