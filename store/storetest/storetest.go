@@ -99,6 +99,8 @@ func Run(t *testing.T, open Open) {
 		{"WarningAnswers", testWarningAnswers},
 		{"WarningEscalation", testWarningEscalation},
 		{"WarningEscalator", testWarningEscalator},
+		{"WarningEscalationOnce", testWarningEscalationOnce},
+		{"WarningAnswerOnce", testWarningAnswerOnce},
 		{"WarningProgress", testWarningProgress},
 		{"WarningSummary", testWarningSummary},
 	}

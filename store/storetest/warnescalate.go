@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,5 +249,81 @@ func testWarningEscalator(t *testing.T, s Store) {
 		if r.Kind == warning.KindWarning && r.State != warning.Escalated {
 			t.Fatalf("got %+v, want escalated", r)
 		}
+	}
+}
+
+// testWarningEscalationOnce runs two escalators at once, as two nodes
+// would: each recipient is escalated once, each superior told once.
+func testWarningEscalationOnce(t *testing.T, s Store) {
+	c := ctx(t)
+	e := newWarnEnv(t, s)
+	w := ok(e.svc.Issue(c, countyCmd, rainstorm("330127101"))).get(t)
+	e.clk.add(time.Hour)
+	other := warning.NewService(s)
+	other.SetClock(e.clk.now)
+	other.SetChannels(notify.SMS)
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i, svc := range []*warning.Service{e.svc, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := svc.Escalate(c)
+			if err != nil {
+				t.Errorf("escalate: %v", err)
+			}
+			counts[i] = n
+		}()
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != 3 {
+		t.Fatalf("escalated %v, want 3 in all", counts)
+	}
+	notices := 0
+	for _, r := range e.recipients(t, w.ID) {
+		if r.Kind == warning.KindNotice {
+			notices++
+		} else if r.Resent != 1 {
+			t.Fatalf("got %+v, want resent once", r)
+		}
+	}
+	if notices != 3 {
+		t.Fatalf("got %d notices, want 3", notices)
+	}
+	if got := eventsOf(t, s, "warning.escalated"); len(got) != 3 {
+		t.Fatalf("got %d escalated events, want 3", len(got))
+	}
+}
+
+// testWarningAnswerOnce answers one link from several taps at once: one
+// answer, one event, the same answer returned to each.
+func testWarningAnswerOnce(t *testing.T, s Store) {
+	c := ctx(t)
+	e := newWarnEnv(t, s)
+	w := ok(e.svc.Issue(c, countyCmd, rainstorm("330127101"))).get(t)
+	code := e.codes.add(notify.KindWarning, e.recipients(t, w.ID)[0].ID, warnStart.Add(time.Hour))
+	const taps = 5
+	got := make([]*warning.Answer, taps)
+	var wg sync.WaitGroup
+	for i := range taps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := e.svc.AnswerCode(c, code)
+			if err != nil {
+				t.Errorf("answer: %v", err)
+				return
+			}
+			got[i] = a
+		}()
+	}
+	wg.Wait()
+	for _, a := range got {
+		if a == nil || a.Recipient.AnsweredAt == nil || !a.Recipient.AnsweredAt.Equal(*got[0].Recipient.AnsweredAt) {
+			t.Fatalf("got %+v, want the one answer", a)
+		}
+	}
+	if n := len(eventsOf(t, s, "warning.answered")); n != 1 {
+		t.Fatalf("got %d answered events, want 1", n)
 	}
 }
