@@ -135,6 +135,13 @@ func (s *Service) issue(ctx context.Context, actor dispatchd.Actor, w *Warning, 
 	if dispatchd.ErrorCode(err) != dispatchd.ENOTFOUND {
 		return nil, err
 	}
+	if w.Expires != nil && !w.Expires.After(now) && w.MsgType != "Cancel" {
+		field := "expires"
+		if p := areaPath(0); strings.HasPrefix(p, "info") {
+			field = p[:strings.Index(p, ".")+1] + field
+		}
+		return nil, fieldError(field, "has passed: the warning would reach nobody in time")
+	}
 	var replaced *Warning
 	if w.MsgType != "Alert" {
 		if replaced, err = s.referenced(ctx, actor, w); err != nil {

@@ -226,6 +226,12 @@ func testWarningRefused(t *testing.T, s Store) {
 			w.Duties = []warning.Duty{"mayor"}
 			return w
 		}(), "duties[0]"},
+		{"expired", countyCmd, func() warning.Warning {
+			w := rainstorm("330127")
+			past := warnStart.Add(-time.Minute)
+			w.Expires = &past
+			return w
+		}(), "expires"},
 		{"an update without references", countyCmd, func() warning.Warning {
 			w := rainstorm("330127")
 			w.MsgType = "Update"
@@ -263,6 +269,7 @@ func testWarningRefused(t *testing.T, s Store) {
 			{"no level", "<severity>Severe</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "<severity>Unknown</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "info[1].severity"},
 			{"a circle alone", area, "<area><areaDesc>淳安县</areaDesc><circle>29.6,119.04 25</circle>", "info[1].area[0]"},
 			{"no area", area + "</area>", "", "info[1].area"},
+			{"expired", "<expires>2026-07-02T08:30:00+08:00</expires>", "<expires>2026-07-01T08:00:00+08:00</expires>", "info[1].expires"},
 		} {
 			doc := strings.Replace(capRainstorm, tt.from, tt.to, 1)
 			doc = strings.Replace(doc, map[bool]string{true: level}[tt.name == "no level"], "", 1)
