@@ -78,6 +78,9 @@ func (s *Service) WarningRecipients(ctx context.Context, actor dispatchd.Actor, 
 	if f.State != "" && !slices.Contains([]string{Queued, SentState, Delivered, Answered, Failed, Escalated}, f.State) {
 		fe.Add("state", "must be one of queued, sent, delivered, answered, failed, escalated")
 	}
+	if f.Kind != "" && f.Kind != KindWarning && f.Kind != KindNotice {
+		fe.Add("kind", "must be %s or %s", KindWarning, KindNotice)
+	}
 	f.AfterRegion, f.AfterID = "", ""
 	if f.After != "" {
 		var ok bool
@@ -157,11 +160,10 @@ func (s *Service) Summary(ctx context.Context, actor dispatchd.Actor, id string)
 		rs := count(r, totals)
 		rs.Name = s.name(r)
 		un, err := s.store.ListRecipients(ctx, RecipientFilter{Warning: id, Region: r, Prefix: actor.Scope().Prefix,
-			Unanswered: true, Limit: MaxUnanswered})
+			Kind: KindWarning, Unanswered: true, Limit: MaxUnanswered})
 		if err != nil {
 			return nil, err
 		}
-		un = slices.DeleteFunc(un, func(x Recipient) bool { return x.Kind != KindWarning })
 		if un == nil {
 			un = []Recipient{}
 		}

@@ -254,6 +254,9 @@ func (s *Store) ListRecipients(ctx context.Context, f warning.RecipientFilter) (
 	if f.State != "" {
 		w.add("state = ?", f.State)
 	}
+	if f.Kind != "" {
+		w.add("kind = ?", f.Kind)
+	}
 	if f.Unanswered {
 		w.conds = append(w.conds, "answered_at IS NULL")
 	}

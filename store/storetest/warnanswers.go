@@ -176,6 +176,11 @@ func testWarningVisibility(t *testing.T, s Store) {
 	if w := e.who(rs); !slices.Equal(w, []string{"point", "town", "village"}) {
 		t.Fatalf("got %v, want the township's three", w)
 	}
+	rs, _, err = e.svc.WarningRecipients(c, cityCmd, warning.RecipientFilter{Warning: city.ID, Kind: warning.KindNotice})
+	noErr(t, err)
+	if len(rs) != 0 {
+		t.Fatalf("got %d notices, want none yet", len(rs))
+	}
 	_, _, err = e.svc.WarningRecipients(c, otherCmd, warning.RecipientFilter{Warning: county.ID})
 	wantCode(t, err, dispatchd.ENOTFOUND)
 	_, _, err = e.svc.WarningRecipients(c, cityCmd, warning.RecipientFilter{Warning: city.ID, After: "garbage"})

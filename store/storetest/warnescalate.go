@@ -65,6 +65,11 @@ func testWarningEscalation(t *testing.T, s Store) {
 			t.Fatalf("got notice %+v, want the superior of %s with a fresh deadline", n, n.About)
 		}
 	}
+	listed, _, err := e.svc.WarningRecipients(c, countyCmd, warning.RecipientFilter{Warning: w.ID, Kind: warning.KindNotice})
+	noErr(t, err)
+	if len(listed) != 2 {
+		t.Fatalf("got %d notices listed, want 2", len(listed))
+	}
 	evs := eventsOf(t, s, "warning.escalated")
 	if len(evs) != 2 || !slices.Equal(evs[0].Regions, []string{"330127101"}) {
 		t.Fatalf("got escalated events %+v, want 2 scoped to the township", evs)
