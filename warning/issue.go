@@ -59,9 +59,10 @@ type Answer struct {
 //
 // The areas may be given in short as "regions" beside the other fields,
 // for one area of those regions. An identifier left out is generated, a
-// sender left out is the actor's name, a sent time left out is now; times are kept to the second, as CAP
-// writes them. The warning's CAP alert is built from the JSON (toAlert)
-// and checked by cap.Validate, so that it reads back as CAP too.
+// sender left out is the actor's name, a sent time left out is now; times
+// are kept to the second, as CAP writes them. The warning's CAP alert is
+// built from the JSON (toAlert) and checked by cap.Validate, so that it
+// reads back as CAP too.
 func (s *Service) Issue(ctx context.Context, actor dispatchd.Actor, w Warning) (*Warning, error) {
 	if w.Identifier = strings.TrimSpace(w.Identifier); w.Identifier == "" {
 		w.Identifier = dispatchd.NewID()
@@ -176,7 +177,7 @@ func (s *Service) issue(ctx context.Context, actor dispatchd.Actor, w *Warning, 
 			return nil, err
 		}
 		if len(is.Recipients) == 0 {
-			field, _, _ := strings.Cut(areaPath(0), "[0]")
+			field := strings.TrimSuffix(areaPath(0), "[0]")
 			return nil, fieldError(field, "no responsible person in these regions: the warning would reach nobody")
 		}
 		body = warningBody(w)

@@ -281,6 +281,16 @@ func testWarningRefused(t *testing.T, s Store) {
 			wantField(t, err, tt.field)
 		}
 	})
+	t.Run("a CAP alert that reaches nobody", func(t *testing.T) {
+		// Chinese only, its info block first, for two counties with no
+		// responsible person.
+		en := capRainstorm[strings.Index(capRainstorm, "<info>"):strings.Index(capRainstorm, "</info>")+len("</info>")]
+		doc := strings.Replace(capRainstorm, en, "", 1)
+		doc = strings.Replace(strings.Replace(doc, "330122", "330182", 1), "330127", "330185", 1)
+		in := ok(cap.Decode(strings.NewReader(doc))).get(t)
+		_, err := e.svc.IssueCAP(c, provinceCmd, in)
+		wantField(t, err, "info[0].area")
+	})
 	t.Run("a CAP area outside the jurisdiction", func(t *testing.T) {
 		in := ok(cap.Decode(strings.NewReader(capRainstorm))).get(t)
 		_, err := e.svc.IssueCAP(c, countyCmd, in)
