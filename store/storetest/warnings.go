@@ -284,7 +284,7 @@ func testWarningRefused(t *testing.T, s Store) {
 	t.Run("a CAP alert that reaches nobody", func(t *testing.T) {
 		// Chinese only, its info block first, for two counties with no
 		// responsible person.
-		en := capRainstorm[strings.Index(capRainstorm, "<info>"):strings.Index(capRainstorm, "</info>")+len("</info>")]
+		en := capRainstorm[strings.Index(capRainstorm, "<info>") : strings.Index(capRainstorm, "</info>")+len("</info>")]
 		doc := strings.Replace(capRainstorm, en, "", 1)
 		doc = strings.Replace(strings.Replace(doc, "330122", "330182", 1), "330127", "330185", 1)
 		in := ok(cap.Decode(strings.NewReader(doc))).get(t)
