@@ -358,14 +358,16 @@ func (s *Store) updateRecipients(ctx context.Context, q Querier, rs []*warning.R
 			continue
 		}
 		if ch.Recipient != nil {
-			if err := recipients.write(ctx, q, ch.Recipient); err != nil {
-				return nil, err
-			}
 			out = append(out, *ch.Recipient)
 		}
 		notices = append(notices, ch.Notices...)
 		msgs = append(msgs, ch.Messages...)
 		evs = append(evs, ch.Events...)
+	}
+	// The changed rows in one statement: an upsert of rows that exist.
+	prefix, suffix := recipients.upsertSQL(true)
+	if err := s.insertMany(ctx, q, prefix, len(recipients.cols), len(out), suffix, func(i int) []any { return recipients.values(&out[i]) }); err != nil {
+		return nil, fmt.Errorf("write recipients: %w", err)
 	}
 	if err := s.insertRecipients(ctx, q, notices); err != nil {
 		return nil, conflict(err, "a notice conflicts with another recipient")
