@@ -21,12 +21,18 @@ type event struct {
 // (Failed). It never blocks, so that a channel's reader may call it:
 // past SenderConfig.Queue waiting, the receipt is dropped and logged.
 func (s *Sender) Receipt(channel, gatewayID, state string) {
+	if s.hooks.Receipt == nil {
+		return
+	}
 	s.queue(event{receipt: true, channel: channel, gatewayID: gatewayID, state: state, at: s.cfg.Now()})
 }
 
 // Reply passes on a message from a phone to channel's gateway. It never
 // blocks, like Receipt.
 func (s *Sender) Reply(channel, from, text string) {
+	if s.hooks.Reply == nil {
+		return
+	}
 	s.queue(event{channel: channel, from: from, text: text, at: s.cfg.Now()})
 }
 

@@ -29,6 +29,8 @@ func TestConformance(t *testing.T) { storetest.Run(t, open) }
 
 func BenchmarkImportStock100k(b *testing.B) { storetest.BenchImportStock(b, open) }
 
+func BenchmarkSender10k(b *testing.B) { storetest.BenchSender(b, open) }
+
 func TestMigrateTwiceIsANoOp(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.URL(t)

@@ -26,6 +26,8 @@ func TestConformance(t *testing.T) { storetest.Run(t, open) }
 
 func BenchmarkImportStock100k(b *testing.B) { storetest.BenchImportStock(b, open) }
 
+func BenchmarkSender10k(b *testing.B) { storetest.BenchSender(b, open) }
+
 func TestNotReadyBeforeMigrate(t *testing.T) {
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, t.TempDir())

@@ -11,6 +11,7 @@ import (
 	"dispatchd/auth"
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
+	"dispatchd/notify"
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
@@ -25,6 +26,7 @@ type Store interface {
 	regions.Store
 	regions.RollupStore
 	warning.Store
+	notify.Store
 	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
@@ -91,6 +93,12 @@ func Run(t *testing.T, open Open) {
 		{"Persons", testPersons},
 		{"PersonsImport", testPersonsImport},
 		{"Recipients", testRecipients},
+		{"Outbox", testOutbox},
+		{"Lease", testLease},
+		{"SenderRestart10k", testSenderRestart},
+		{"SendersTwoAtOnce", testSendersTwoAtOnce},
+		{"SenderRetries", testSenderRetries},
+		{"SenderLinkReceiptReply", testSenderLinkReceiptReply},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
