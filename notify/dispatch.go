@@ -27,8 +27,8 @@ func (s *Sender) dispatch(ctx context.Context, r *route, results chan<- outcome)
 	batch := max(1, min(s.cfg.Batch, int(r.cfg.Rate*s.cfg.ClaimFor.Seconds()/4)))
 	for ctx.Err() == nil {
 		msgs, outs, codes, err := s.due(ctx, r, batch)
+		var claimed []Message
 		if err == nil && len(msgs) > 0 {
-			var claimed []Message
 			claimed, err = s.claim(ctx, msgs, codes)
 			for i, m := range claimed {
 				if !s.start(ctx, r, window, &sends, m, outs[m.ID], results) {
@@ -40,7 +40,7 @@ func (s *Sender) dispatch(ctx context.Context, r *route, results chan<- outcome)
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("outbox claim", "channel", r.name, "err", err)
 		}
-		if err == nil && len(msgs) == batch {
+		if err == nil && len(claimed) == batch {
 			continue // more may be due
 		}
 		t := time.NewTimer(s.cfg.Poll)

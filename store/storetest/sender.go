@@ -107,12 +107,17 @@ type sendNode struct {
 
 func startNode(tb testing.TB, s Store, srv *smpptest.Server, holder string, hooks notify.Hooks, cc notify.ChannelConfig) *sendNode {
 	tb.Helper()
+	return startNodeLog(tb, s, srv, holder, hooks, cc, slog.New(slog.DiscardHandler))
+}
+
+// startNodeLog is startNode with the sender's and client's log.
+func startNodeLog(tb testing.TB, s Store, srv *smpptest.Server, holder string, hooks notify.Hooks, cc notify.ChannelConfig, log *slog.Logger) *sendNode {
+	tb.Helper()
 	cfg, err := smpp.ParseURL("smpp://dispatchd:secret@" + srv.Addr() + "?source=12345&rate=100000&timeout=10s")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 50*time.Millisecond
-	log := slog.New(slog.DiscardHandler)
 	n := &sendNode{senderDone: make(chan error, 1), clientDone: make(chan error, 1)}
 	n.sender = notify.NewSender(s, notify.SenderConfig{Holder: holder, LinkBase: "http://localhost:8080/",
 		Poll: 20 * time.Millisecond, Lease: 3 * time.Second}, hooks, log)
@@ -221,6 +226,12 @@ func testSenderRestart(t *testing.T, s Store) {
 	a := startNode(t, s, srv, "node-a", log.hooks("node-a", false), fast)
 	eventually(t, "a quarter sent", func() bool { return srv.Submits() >= n/4 })
 	a.stop(t)
+	// The stopped sender gave its lease up.
+	now := time.Now()
+	if !ok(s.Lease(ctx(t), notify.LeaseName, "probe", now, now.Add(time.Millisecond))).get(t) {
+		t.Error("the stopped sender kept its lease")
+	}
+	noErr(t, s.Release(ctx(t), notify.LeaseName, "probe"))
 	byA, _ := log.counts()
 	if byA == 0 || byA >= n {
 		t.Fatalf("the first sender sent %d of %d before it stopped: the test proves nothing", byA, n)
@@ -232,6 +243,55 @@ func testSenderRestart(t *testing.T, s Store) {
 	eventually(t, "every message sent", func() bool { sent, _ := log.counts(); return sent >= n })
 	b.stop(t)
 	exactlyOnce(t, s, srv, msgs, log)
+}
+
+// lockedBuffer is a log's output that tests read while it is written.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// testSenderLosesLease: a sender whose lease another node took sends
+// nothing more, and takes it back once it is free.
+func testSenderLosesLease(t *testing.T, s Store) {
+	c := ctx(t)
+	srv := newSMSC(t, 100)
+	log := newHookLog()
+	var logs lockedBuffer
+	startNodeLog(t, s, srv, "node-a", log.hooks("node-a", false), fast, slog.New(slog.NewTextHandler(&logs, nil)))
+	queue(t, s, 1, time.Now(), "first ")
+	eventually(t, "the first message sent", func() bool { sent, _ := log.counts(); return sent == 1 })
+
+	noErr(t, s.Release(c, notify.LeaseName, "node-a"))
+	now := time.Now()
+	if !ok(s.Lease(c, notify.LeaseName, "thief", now, now.Add(time.Hour))).get(t) {
+		t.Fatal("the thief could not take the released lease")
+	}
+	eventually(t, "node-a to notice", func() bool { return strings.Contains(logs.String(), "lost its lease") })
+	msgs := queue(t, s, 20, time.Now(), "later ")
+	for range 10 { // ten polls of the outbox: none may send
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := srv.Submits(); got != 1 {
+		t.Errorf("without the lease: the gateway got %d messages, want 1", got)
+	}
+	if due := ok(s.Due(c, notify.SMS, time.Now(), 100)).get(t); len(due) != len(msgs) {
+		t.Errorf("without the lease: got %d due, want %d", len(due), len(msgs))
+	}
+	noErr(t, s.Release(c, notify.LeaseName, "thief"))
+	eventually(t, "the rest sent", func() bool { sent, _ := log.counts(); return sent == 1+len(msgs) })
 }
 
 // testSendersTwoAtOnce runs two senders on one store: the lease makes one
@@ -375,8 +435,8 @@ func testSenderLinkReceiptReply(t *testing.T, s Store) {
 // one recorded.
 func BenchSender(b *testing.B, open Open) {
 	const n = 10000
-	for b.Loop() {
-		b.StopTimer()
+	b.StopTimer()
+	for range b.N {
 		s := open(b)
 		srv := newSMSC(b, 1)
 		queue(b, s, n, time.Now(), "bench ")

@@ -98,6 +98,7 @@ func Run(t *testing.T, open Open) {
 		{"SenderRestart10k", testSenderRestart},
 		{"SendersTwoAtOnce", testSendersTwoAtOnce},
 		{"SenderRetries", testSenderRetries},
+		{"SenderLosesLease", testSenderLosesLease},
 		{"SenderLinkReceiptReply", testSenderLinkReceiptReply},
 	}
 	for _, tt := range tests {
