@@ -14,6 +14,8 @@ type event struct {
 	from      string // a reply's
 	text      string // a reply's
 	at        time.Time
+	retryAt   time.Time // when a parked receipt is looked up again
+	tries     int
 }
 
 // Receipt passes on a delivery receipt from channel's gateway: the message
@@ -163,6 +165,7 @@ func (s *Sender) event(h *hooks, e event) {
 		s.receipt(ctx, *m, e.state)
 		return
 	}
+	e.tries, e.retryAt = 1, e.at.Add(time.Second)
 	if len(h.parked) >= s.cfg.Queue {
 		s.log.Warn("outbox receipts waiting for their messages: too many; dropped", "channel", e.channel, "gateway_id", e.gatewayID)
 		return
@@ -194,7 +197,7 @@ func (s *Sender) receipt(ctx context.Context, m Message, state string) {
 
 // sweep forgets old sent messages, looks the parked receipts up again
 // (their message may have been sent by another node, or before a
-// restart), and drops those that waited too long.
+// restart), less and less often, and drops those that waited too long.
 func (s *Sender) sweep(h *hooks) {
 	now := s.cfg.Now()
 	for k, t := range h.seen {
@@ -209,12 +212,19 @@ func (s *Sender) sweep(h *hooks) {
 	ctx, cancel := s.hookCtx()
 	defer cancel()
 	for k, e := range h.parked {
+		if now.Before(e.retryAt) {
+			continue
+		}
 		if m := s.lookup(ctx, e); m != nil {
 			delete(h.parked, k)
 			s.receipt(ctx, *m, e.state)
 		} else if now.Sub(e.at) > parkFor {
 			delete(h.parked, k)
 			s.log.Warn("outbox receipt for no sent message; dropped", "channel", e.channel, "gateway_id", e.gatewayID, "state", e.state)
+		} else {
+			e.tries++
+			e.retryAt = now.Add(min(time.Duration(1<<min(e.tries, 6))*time.Second, time.Minute))
+			h.parked[k] = e
 		}
 	}
 }

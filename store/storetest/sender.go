@@ -391,7 +391,7 @@ func testSenderLinkReceiptReply(t *testing.T, s Store) {
 	m := notify.NewMessage(notify.SMS, "13800000009", "Warning, reply: {link}", notify.KindWarning, "r9", now.Add(time.Hour), now)
 	noErr(t, s.Enqueue(c, []notify.Message{m}, nil))
 	log := newHookLog()
-	startNode(t, s, srv, "node-a", log.hooks("node-a", true), fast)
+	a := startNode(t, s, srv, "node-a", log.hooks("node-a", true), fast)
 	eventually(t, "the receipt", func() bool { log.mu.Lock(); defer log.mu.Unlock(); return len(log.receipts) > 0 })
 	log.mu.Lock()
 	order, r := slices.Clone(log.order), log.receipts[0]
@@ -427,6 +427,19 @@ func testSenderLinkReceiptReply(t *testing.T, s Store) {
 	log.mu.Unlock()
 	if !slices.Equal(replies, []string{"13800000009 收到"}) {
 		t.Errorf("replies: got %v", replies)
+	}
+
+	// A receipt that comes after a restart, to a node that did not send
+	// the message, is matched in the outbox.
+	a.stop(t)
+	later := newHookLog()
+	b := startNode(t, s, srv, "node-b", later.hooks("node-b", true), fast)
+	b.sender.Receipt(notify.SMS, got[0].ID, notify.Failed)
+	eventually(t, "the late receipt", func() bool { later.mu.Lock(); defer later.mu.Unlock(); return len(later.receipts) > 0 })
+	later.mu.Lock()
+	defer later.mu.Unlock()
+	if want := []string{"receipt " + m.ID + " " + notify.Failed}; !slices.Equal(later.order, want) {
+		t.Errorf("late receipt: got %v, want %v", later.order, want)
 	}
 }
 
