@@ -155,7 +155,7 @@ func NewSender(store Store, cfg SenderConfig, hooks Hooks, log *slog.Logger) *Se
 }
 
 // Handle makes the Sender send the messages of channel (SMS, Webhook)
-// through ch. Call it before Run.
+// through ch. Call it before Run and Kick.
 func (s *Sender) Handle(channel string, ch Channel, cfg ChannelConfig) {
 	if cfg.Rate <= 0 {
 		cfg.Rate = 100
@@ -178,6 +178,8 @@ func (s *Sender) Handle(channel string, ch Channel, cfg ChannelConfig) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	// A claim must outlast a send and the lease of a sender that died.
+	s.cfg.ClaimFor = max(s.cfg.ClaimFor, s.cfg.Lease+cfg.Timeout+time.Second)
 	s.routes[channel] = &route{name: channel, ch: ch, cfg: cfg,
 		limit: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst), kick: make(chan struct{}, 1)}
 }
