@@ -99,6 +99,7 @@ func Run(t *testing.T, open Open) {
 		{"SendersTwoAtOnce", testSendersTwoAtOnce},
 		{"SenderRetries", testSenderRetries},
 		{"SenderLosesLease", testSenderLosesLease},
+		{"SenderWebhook", testSenderWebhook},
 		{"SenderLinkReceiptReply", testSenderLinkReceiptReply},
 	}
 	for _, tt := range tests {
