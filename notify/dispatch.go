@@ -73,7 +73,11 @@ func (s *Sender) due(ctx context.Context, r *route, limit int) ([]Message, map[s
 		text := m.Body
 		if strings.Contains(text, Link) {
 			code, hash := NewCode()
-			codes = append(codes, Code{Hash: hash, Kind: m.Kind, Subject: m.Subject, Expires: m.LinkExpires, Created: now})
+			expires := m.LinkExpires
+			if expires.IsZero() {
+				expires = now.Add(s.cfg.LinkTTL)
+			}
+			codes = append(codes, Code{Hash: hash, Kind: m.Kind, Subject: m.Subject, Expires: expires, Created: now})
 			text = strings.ReplaceAll(text, Link, s.cfg.LinkBase+"/a/"+code)
 		}
 		msgs = append(msgs, m)

@@ -88,6 +88,9 @@ type SenderConfig struct {
 	// sent again: by then a sender that died has lost its lease (default
 	// 2 min; at least Lease plus a send's Timeout).
 	ClaimFor time.Duration
+	// LinkTTL is how long the code of a link is valid when its message
+	// has no LinkExpires (default 24 h).
+	LinkTTL time.Duration
 	// Queue bounds the receipts and replies waiting for the hooks
 	// (default 4096); past that they are dropped and logged.
 	Queue int
@@ -100,6 +103,15 @@ const LeaseName = "outbox_sender"
 
 // Sender drains the outbox through its channels. One Sender runs per
 // node; the lease lets exactly one of them send at a time.
+//
+// It claims due messages in batches (one transaction a batch, which also
+// stores the hashes of the links' codes), sends each within its channel's
+// rate and window, and records the gateways' answers in batches (one
+// transaction each). A sender that stops records every send under way
+// and gives back what it claimed and did not send, so that the next one
+// sends each message once. A sender that dies between a gateway's answer
+// and its record leaves those messages to be sent again once their claim
+// runs out (ClaimFor): at least once, never lost.
 type Sender struct {
 	store Store
 	cfg   SenderConfig
@@ -143,6 +155,9 @@ func NewSender(store Store, cfg SenderConfig, hooks Hooks, log *slog.Logger) *Se
 	}
 	if cfg.ClaimFor <= 0 {
 		cfg.ClaimFor = 2 * time.Minute
+	}
+	if cfg.LinkTTL <= 0 {
+		cfg.LinkTTL = 24 * time.Hour
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 4096
@@ -196,7 +211,7 @@ func (s *Sender) Kick() {
 }
 
 // Run drains the outbox while it holds the lease, and serves the hooks,
-// until ctx is done. Then it stops claiming, lets the sends under way
+// until ctx is done; call it once. Then it stops claiming, lets the sends under way
 // finish and records them, runs the hooks of what was recorded, gives up
 // the lease and returns nil.
 func (s *Sender) Run(ctx context.Context) error {
