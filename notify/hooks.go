@@ -161,12 +161,10 @@ func (s *Sender) event(h *hooks, e event) {
 		s.receipt(ctx, m, e.state)
 		return
 	}
-	if m := s.lookup(ctx, e); m != nil {
-		s.receipt(ctx, *m, e.state)
-		return
-	}
-	e.tries, e.retryAt = 1, e.at.Add(time.Second)
-	if len(h.parked) >= s.cfg.Queue {
+	// Most receipts come before their send is recorded: they wait for
+	// it, and are looked up in the outbox only if it does not come soon.
+	e.tries, e.retryAt = 0, e.at.Add(time.Second)
+	if len(h.parked) >= 4*s.cfg.Queue {
 		s.log.Warn("outbox receipts waiting for their messages: too many; dropped", "channel", e.channel, "gateway_id", e.gatewayID)
 		return
 	}

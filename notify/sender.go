@@ -92,7 +92,8 @@ type SenderConfig struct {
 	// has no LinkExpires (default 24 h).
 	LinkTTL time.Duration
 	// Queue bounds the receipts and replies waiting for the hooks
-	// (default 4096); past that they are dropped and logged.
+	// (default 4096), and a fourfold of it the receipts waiting for their
+	// message's record; past that they are dropped and logged.
 	Queue int
 	// Now is the clock (default time.Now).
 	Now func() time.Time

@@ -235,7 +235,8 @@ func (l *lockedBuffer) String() string {
 
 // BenchSender drains 10,000 outbox rows to the in-process SMSC and
 // reports messages a second, from the start of the sender to the last
-// one recorded.
+// one recorded; then it checks that every delivery receipt reached its
+// hook.
 func BenchSender(b *testing.B, open Open) {
 	const n = 10000
 	b.StopTimer()
@@ -246,10 +247,12 @@ func BenchSender(b *testing.B, open Open) {
 		log := newHookLog()
 		b.StartTimer()
 		start := time.Now()
-		nd := startNode(b, s, srv, "bench", log.hooks("bench", false), notify.ChannelConfig{Rate: 100000, Burst: 100, InFlight: 64})
+		nd := startNode(b, s, srv, "bench", log.hooks("bench", true), notify.ChannelConfig{Rate: 100000, Burst: 100, InFlight: 64})
 		eventually(b, "every message sent", func() bool { sent, _ := log.counts(); return sent >= n })
 		b.ReportMetric(n/time.Since(start).Seconds(), "msgs/s")
 		b.StopTimer()
+		// Every receipt reaches its hook: none dropped on the way.
+		eventually(b, "every receipt", func() bool { log.mu.Lock(); defer log.mu.Unlock(); return len(log.receipts) >= n })
 		nd.stop(b)
 		if got := srv.Submits(); got != n {
 			b.Fatalf("submits: got %d, want %d", got, n)
