@@ -11,6 +11,7 @@ import (
 	"dispatchd/auth"
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
+	"dispatchd/notify"
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
@@ -25,6 +26,7 @@ type Store interface {
 	regions.Store
 	regions.RollupStore
 	warning.Store
+	notify.Store
 	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
 	AllStock(ctx context.Context) ([]resources.Stock, error)
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
@@ -103,6 +105,14 @@ func Run(t *testing.T, open Open) {
 		{"WarningAnswerOnce", testWarningAnswerOnce},
 		{"WarningProgress", testWarningProgress},
 		{"WarningSummary", testWarningSummary},
+		{"Outbox", testOutbox},
+		{"Lease", testLease},
+		{"SenderRestart10k", testSenderRestart},
+		{"SendersTwoAtOnce", testSendersTwoAtOnce},
+		{"SenderRetries", testSenderRetries},
+		{"SenderLosesLease", testSenderLosesLease},
+		{"SenderWebhook", testSenderWebhook},
+		{"SenderLinkReceiptReply", testSenderLinkReceiptReply},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
