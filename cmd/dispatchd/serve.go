@@ -23,6 +23,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sf.register(fs)
 	var df dispatchFlags
 	df.register(fs)
+	var cf channelFlags
+	cf.register(fs)
 	addr := fs.String("addr", envOr("DISPATCH_ADDR", ":8080"), "listen address (env DISPATCH_ADDR)")
 	desks := fs.String("desks", envOr("DISPATCH_DESKS", ""), "the specialised desks (headquarters) and the incident types each works, as flood=flood,typhoon;forest_fire=forest_fire; empty means the built-in ones (env DISPATCH_DESKS)")
 	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
@@ -74,24 +76,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	ccfg, err := cf.config()
+	if err != nil {
+		return err
+	}
 	log := newLogger(stderr, slog.LevelInfo)
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err
 	}
+	// Listen first: one-tap links need the address when --public-url is
+	// not given. Nothing is served before the server is built.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	linkBase := ccfg.publicURL
+	if linkBase == "" {
+		linkBase = baseURL(ln.Addr())
+	}
 	srv, err := newServer(ctx, st, log, stdout, serverConfig{
 		demo: *demo, desks: deskMap, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
 		staleEvery: df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
-		web: web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
+		web:      web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
+		channels: ccfg, linkBase: linkBase,
 	})
 	if err != nil {
+		ln.Close()
 		st.Close()
 		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		srv.close()
-		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	if *debugAddr != "" {
 		if err := serveDebug(ctx, *debugAddr, stdout); err != nil {

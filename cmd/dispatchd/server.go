@@ -44,6 +44,10 @@ type serverConfig struct {
 	redisURL      string
 	redisPrefix   string
 	web           web.Config
+	channels      channelsConfig
+	// linkBase is the origin of one-tap links: --public-url, or the
+	// listen address.
+	linkBase string
 }
 
 // server is what dispatchd serve runs: its parts, built by newServer
@@ -62,6 +66,8 @@ type server struct {
 	pipe  *realtime.Pipeline
 	rb    *redisbus.Bus // nil on one node
 	web   *web.Server
+	warns *warning.Service
+	note  *notifier
 }
 
 // newServer builds the server on st: the demo province when asked, the
@@ -125,6 +131,24 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	}
 	persons := warning.NewService(st)
 	persons.SetRegions(regs.Known)
+	persons.SetChannels(cfg.channels.channels()...)
+	persons.SetCodes(st)
+	persons.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
+	persons.SetCover(regs.Cover)
+	persons.SetAnswerWithin(cfg.channels.answerWithin)
+	s.warns = persons
+	s.note, err = newNotifier(st, cfg.channels, cfg.linkBase, persons, s.board, registry, s.pipe.Hub, s.feed, log)
+	if err != nil {
+		if s.rb != nil {
+			s.rb.Close()
+		}
+		return nil, err
+	}
+	if sender := s.note.sender; sender != nil {
+		// A commit here may have queued messages: the sender reads the
+		// outbox at once (on another node's commits, within its poll).
+		st.OnCommit(func() { s.feed.Notify(); sender.Kick() })
+	}
 	s.web = web.New(cfg.web, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
@@ -187,7 +211,34 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 		})
 		return nil
 	})
+	loops.Go(func() error {
+		s.warns.RunEscalator(loopsCtx, s.cfg.channels.escalateEvery, func(n int, err error) {
+			if err != nil {
+				s.log.Warn("escalate unanswered warnings", "error", err)
+				return
+			}
+			s.log.Warn("warnings escalated: no answer in time", "count", n)
+		})
+		return nil
+	})
 	loops.Go(func() error { s.pipe.Hub.Run(loopsCtx, s.feed); return nil })
+	sendCtx, stopSending := stage()
+	defer stopSending()
+	smsCtx, stopSMS := stage()
+	defer stopSMS()
+	var sending, sms errgroup.Group
+	if s.note.sender != nil {
+		// The sender stops before the SMS client it sends through, so that
+		// its sends under way finish on a bound link.
+		sending.Go(func() error { return s.note.sender.Run(sendCtx) })
+		loops.Go(func() error {
+			s.note.tasks.Follow(loopsCtx, s.feed, s.note.tsub, warn("send a task by sms"))
+			return nil
+		})
+		if s.note.sms != nil {
+			sms.Go(func() error { _ = s.note.sms.Run(smsCtx); return nil })
+		}
+	}
 	loops.Go(func() error { pruneIdempotency(loopsCtx, s.st, s.log); return nil })
 
 	hs := s.web.HTTPServer(addr)
@@ -214,6 +265,13 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	stopLoops()
 	_ = loops.Wait()
 	s.log.Info("shutdown: hub, escalation and event feed stopped")
+	stopSending()
+	if serr := sending.Wait(); serr != nil {
+		s.log.Warn("stop the outbox sender", "error", serr)
+	}
+	stopSMS()
+	_ = sms.Wait()
+	s.log.Info("shutdown: outbox sender stopped, sends under way recorded")
 	stopHistory()
 	_ = history.Wait()
 	hst := s.pipe.History.Stats()

@@ -11,6 +11,7 @@ import (
 	"dispatchd/auth"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
+	"dispatchd/notify"
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
@@ -29,6 +30,7 @@ type appStore interface {
 	regions.Store
 	regions.RollupStore
 	warning.Store
+	notify.Store
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader

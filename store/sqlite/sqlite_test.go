@@ -28,7 +28,7 @@ func BenchmarkImportStock100k(b *testing.B) { storetest.BenchImportStock(b, open
 
 func BenchmarkIssue(b *testing.B) { storetest.BenchIssue(b, open) }
 
-func BenchmarkEscalate(b *testing.B) { storetest.BenchEscalate(b, open) }
+func BenchmarkEscalate(b *testing.B)  { storetest.BenchEscalate(b, open) }
 func BenchmarkSender10k(b *testing.B) { storetest.BenchSender(b, open) }
 
 func TestNotReadyBeforeMigrate(t *testing.T) {
