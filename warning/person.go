@@ -131,8 +131,9 @@ type RecipientQuery struct {
 	Limit   int
 }
 
-// Store keeps the responsible persons.
+// Store keeps the responsible persons, and the warnings issued to them.
 type Store interface {
+	WarningStore
 	// CreatePerson inserts a person and appends the event, in one
 	// transaction; conflict when the id is taken.
 	CreatePerson(ctx context.Context, p *Person, ev *dispatchd.Event) error

@@ -28,6 +28,12 @@ type Service struct {
 	store Store
 	known func(ctx context.Context, code string) (bool, error)
 	now   func() time.Time
+	// What warnings need (config.go), set before the service is used.
+	channels     []string
+	codes        Codes
+	regionName   func(code string) string
+	cover        func(ctx context.Context, ring [][2]float64) ([]string, bool, error)
+	answerWithin map[string]time.Duration
 }
 
 // NewService returns a service over store. Regions are checked for form

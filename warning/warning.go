@@ -127,14 +127,20 @@ type Recipient struct {
 	EscalatedAt *time.Time `json:"escalated_at"`
 	Resent      int        `json:"resent"`
 	Error       string     `json:"error"`
+	// AnswerS is the seconds from the call (the warning's issue, or the
+	// notice's) to the answer; 0 until answered.
+	AnswerS float64 `json:"answer_s"`
 }
 
 // WarningFilter selects warnings, newest first. Prefix is the caller's
 // jurisdiction: a warning is listed when any of its regions lies within
-// it. State and Level filter when set; Before is the id to continue
+// it, or when it names one of Above, the regions above the jurisdiction
+// (a county commander sees the province's warning that reached his
+// county). State and Level filter when set; Before is the id to continue
 // before.
 type WarningFilter struct {
 	Prefix string
+	Above  []string
 	State  string
 	Level  string
 	Before string
@@ -142,15 +148,20 @@ type WarningFilter struct {
 }
 
 // RecipientFilter selects a warning's recipients by region then id.
-// Region keeps that region's subtree; State one state; Unanswered those
-// not answered.
+// Prefix is the caller's jurisdiction (dispatchd.RegionPrefix); Region
+// keeps that region's subtree; State one state; Unanswered those not
+// answered. After is the cursor the service returned; the service reads
+// it into AfterRegion and AfterID, which the store continues after.
 type RecipientFilter struct {
-	Warning    string
-	Region     string
-	State      string
-	Unanswered bool
-	After      string
-	Limit      int
+	Warning     string
+	Prefix      string
+	Region      string
+	State       string
+	Unanswered  bool
+	After       string
+	AfterRegion string
+	AfterID     string
+	Limit       int
 }
 
 // Issue is what one transaction writes when a warning is issued: the
@@ -166,9 +177,11 @@ type Issue struct {
 }
 
 // Change is one recipient's step: the recipient as decide left it, the
-// messages to queue and the events to append with it.
+// new recipients to insert with it (the "not answered" notice to its
+// superior), the messages to queue and the events to append.
 type Change struct {
 	Recipient *Recipient
+	Notices   []Recipient
 	Messages  []notify.Message
 	Events    []dispatchd.Event
 }
@@ -194,23 +207,30 @@ type WarningStore interface {
 	// change it (nil Change: nothing to write) and writes the recipient,
 	// the messages and the events in one transaction; not_found.
 	UpdateRecipient(ctx context.Context, id string, decide func(*Recipient, *Warning) (*Change, error)) (*Recipient, error)
+	// UpdateRecipients does what UpdateRecipient does for each of ids, in
+	// one transaction, skipping ids it does not find; it returns the
+	// recipients decide changed.
+	UpdateRecipients(ctx context.Context, ids []string, decide func(*Recipient, *Warning) (*Change, error)) ([]Recipient, error)
 	// MarkRecipients moves the recipients among ids whose state is one of
 	// from to the state to at at (queued → sent when the gateway took
-	// them; sent → delivered or failed on a receipt), appending ev, in one
-	// transaction; it returns how many changed.
-	MarkRecipients(ctx context.Context, ids []string, from []string, to string, at time.Time, ev *dispatchd.Event) (int, error)
+	// them, setting sent_at; sent → delivered, setting delivered_at, or
+	// failed on a receipt), and appends the event that event makes of
+	// those it moved (none when it moved none), in one transaction; it
+	// returns how many changed.
+	MarkRecipients(ctx context.Context, ids []string, from []string, to string, at time.Time, event func(moved []Recipient) *dispatchd.Event) (int, error)
 	// DueRecipients lists at most limit recipients of active warnings,
 	// neither answered nor escalated, whose deadline is not after now.
 	DueRecipients(ctx context.Context, now time.Time, limit int) ([]Recipient, error)
 	// OpenByPhone lists the recipients with the phone that have not
 	// answered, of active warnings, newest warning first.
 	OpenByPhone(ctx context.Context, phone string) ([]Recipient, error)
-	// Tally counts a warning's recipients per region and state.
-	Tally(ctx context.Context, warning string) ([]TallyRow, error)
+	// TallyRecipients counts a warning's recipients per region, kind and state.
+	TallyRecipients(ctx context.Context, warning string) ([]TallyRow, error)
 }
 
-// TallyRow is one region's count of recipients in one state, with the
-// sum of the seconds those answered took.
+// TallyRow is one region's count of recipients of one kind in one state,
+// with the sum of the seconds those answered took (AnswerS) and how many
+// answered.
 type TallyRow struct {
 	Region   string
 	Kind     string

@@ -23,7 +23,8 @@ CREATE INDEX warnings_created_idx ON warnings (created_at, id);
 -- superior (kind notice, about the recipient who did not answer). The
 -- person's name, phone, region and superior are copied when the warning is
 -- issued: the list is what was sent, whatever the registry says later.
--- deadline is when an unanswered recipient is escalated.
+-- deadline is when an unanswered recipient is escalated; answer_s the
+-- seconds from the call to the answer.
 CREATE TABLE warning_recipients (
     id           text PRIMARY KEY,
     warning_id   text NOT NULL REFERENCES warnings (id),
@@ -43,6 +44,7 @@ CREATE TABLE warning_recipients (
     answered_via text NOT NULL,
     escalated_at TIMESTAMP,
     resent       integer NOT NULL,
+    answer_s     REAL NOT NULL,
     error        text NOT NULL
 );
 CREATE INDEX warning_recipients_warning_idx ON warning_recipients (warning_id, region, id);
