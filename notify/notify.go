@@ -38,6 +38,10 @@ const (
 	Failed  = "failed"
 )
 
+// Delivered is what a delivery receipt says of a message that reached the
+// phone; Failed, of one that did not.
+const Delivered = "delivered"
+
 // Kinds of what a message is about, and of the subject of an answer code.
 const (
 	KindWarning = "warning" // a warning to a responsible person
@@ -125,11 +129,12 @@ type Store interface {
 	// Due returns at most limit pending messages of the channel whose
 	// NextAt is not after now, oldest first.
 	Due(ctx context.Context, channel string, now time.Time, limit int) ([]Message, error)
-	// Claim counts an attempt of each message, pushes its NextAt to
-	// retryAt (so that a sender that dies mid-send retries it then) and
+	// Claim counts an attempt of each message still pending and due at
+	// now, pushes its NextAt to retryAt (so that a sender that dies
+	// mid-send retries it then, and no other sender claims it before) and
 	// stores the codes of the links it is about to send, in one
-	// transaction. It returns the ids still pending, which may be sent.
-	Claim(ctx context.Context, ids []string, retryAt time.Time, codes []Code) ([]string, error)
+	// transaction. It returns the ids it claimed, which may be sent.
+	Claim(ctx context.Context, ids []string, now, retryAt time.Time, codes []Code) ([]string, error)
 	// Acked records what the gateways answered: sent with a gateway id,
 	// or, for a refusal not worth retrying, failed; or pending again at a
 	// later NextAt. One transaction for the batch.

@@ -27,16 +27,10 @@
 // built on the same codec, for this package's tests and for benchmarks
 // and end-to-end tests elsewhere.
 //
-// The outbox sender that drains notifications should declare, where it
-// consumes it, an interface this Client satisfies, such as
-//
-//	type Channel interface {
-//		// Send returns the gateway's id for msg. Errors: unavailable
-//		// (retry later), rate_limited (retry later), invalid (do not retry).
-//		Send(ctx context.Context, msg smpp.Message) (gatewayID string, err error)
-//	}
-//
-// and record the gateway id with the row, so that a Receipt, which names
-// only that id, moves the right recipient to delivered or failed. A
-// message whose Send failed part-way is sent whole again on retry.
+// Channel makes a Client the notify.SMS channel of the outbox sender
+// (notify.Sender), and Feed passes its receipts and replies to the
+// sender, which records the gateway id that Send returns with the row, so
+// that a Receipt, which names only that id, moves the right recipient to
+// delivered or failed. A message whose Send failed part-way is sent whole
+// again on retry.
 package smpp
