@@ -19,6 +19,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
+	"dispatchd/notify"
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
@@ -38,6 +39,7 @@ type store interface {
 	regions.Store
 	regions.RollupStore
 	warning.Store
+	warning.Codes
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -185,6 +187,11 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	}
 	persons := warning.NewService(st)
 	persons.SetRegions(regs.Known)
+	// Warnings queue an SMS per recipient, which no sender drains here;
+	// the one-tap codes are the outbox's, as in dispatchd serve.
+	persons.SetChannels(notify.SMS)
+	persons.SetCodes(st)
+	persons.SetCover(regs.Cover)
 	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())

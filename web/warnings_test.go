@@ -86,7 +86,7 @@ func newWarning(regions ...string) map[string]any {
 	return map[string]any{"identifier": fmt.Sprintf("web-test-%d", warningSeq.Add(1)), "status": "Actual", "msg_type": "Alert",
 		"scope": "Public", "level": "orange", "type": "rainstorm", "category": []string{"Met"}, "event": "暴雨",
 		"urgency": "Expected", "severity": "Severe", "certainty": "Likely", "headline": "淳安县气象台发布暴雨橙色预警",
-		"instruction": "切断有危险的室外电源，暂停户外作业。", "regions": regions, "answer_within_s": 600}
+		"instruction": "切断有危险的室外电源，暂停户外作业。", "areas": []any{map[string]any{"regions": regions}}, "answer_within_s": 600}
 }
 
 // issue issues a JSON warning as user and returns it.
