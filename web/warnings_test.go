@@ -240,6 +240,13 @@ func TestWarningsJurisdiction(t *testing.T) {
 		if !listed(l.Items, mine.ID) || listed(l.Items, other.ID) {
 			t.Fatalf("got %+v, want %s listed and not %s", l.Items, mine.ID, other.ID)
 		}
+		// A warning to both counties is the county's too, but only its
+		// own recipients are listed to it.
+		both := e.issue("admin", "330127", "330122")
+		e.mustJSON(e.as("county", "GET", "/api/v1/warnings/"+both.ID+"/recipients", nil), 200, &rs)
+		if len(rs.Items) != 1 || rs.Items[0].Region != "330127" {
+			t.Fatalf("got %+v, want the recipient of 330127 only", rs.Items)
+		}
 	})
 }
 
