@@ -30,6 +30,19 @@ func chromium(t testing.TB) string {
 	return ""
 }
 
+// profileDir is a browser profile's directory, removed after the test as
+// far as it can be: Chromium's helpers may still write to it as they exit,
+// which t.TempDir would report as a failure.
+func profileDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dispatchd-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
 // TestOneTapPageInChromium opens a recipient's link in Chromium as a
 // phone (a 390×844 touch screen; the page has no script, its CSP allows
 // none):
@@ -45,7 +58,7 @@ func TestOneTapPageInChromium(t *testing.T) {
 	code := linkCode(e, rcp.ID)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()))
+		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(alloc)

@@ -54,15 +54,17 @@ type store interface {
 
 // env is a real server over a real store, with a user of every role.
 type env struct {
-	t      *testing.T
-	url    string
-	srv    *web.Server
-	store  store
-	board  *dispatch.Service
-	regs   *regions.Service
-	proj   *plan.Projection
-	hub    *realtime.Hub
-	tokens map[string]string
+	t     *testing.T
+	url   string
+	srv   *web.Server
+	store store
+	board *dispatch.Service
+	regs  *regions.Service
+	proj  *plan.Projection
+	hub   *realtime.Hub
+	// warnings is the warning service, for what no route does (escalate).
+	warnings *warning.Service
+	tokens   map[string]string
 }
 
 // backends runs fn once on SQLite and once on PostgreSQL.
@@ -196,7 +198,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)
