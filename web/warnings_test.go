@@ -562,3 +562,37 @@ func (s *syncBuffer) String() string {
 func slogTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// TestWarningsCancelByReference cancels a warning by its CAP reference
+// ("sender,identifier,sent"): the cancel answers 201 as cancelled and
+// replacing it, the warning reads back cancelled, and a second cancel is
+// refused with 409, the warning being no longer active.
+func TestWarningsCancelByReference(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		warningWorld(e)
+		var w struct {
+			warningOut
+			Sent time.Time `json:"sent"`
+		}
+		e.mustJSON(e.as("commander", "POST", "/api/v1/warnings", newWarning("330127")), 201, &w)
+		cancel := func() map[string]any {
+			return map[string]any{"identifier": fmt.Sprintf("web-cancel-%d", warningSeq.Add(1)), "msg_type": "Cancel",
+				"status": "Actual", "scope": "Public", "headline": "解除暴雨橙色预警",
+				"references": []string{w.Sender + "," + w.Identifier + "," + cap.FormatTime(w.Sent)}}
+		}
+		var c struct {
+			warningOut
+			Replaces string `json:"replaces"`
+		}
+		e.mustJSON(e.as("commander", "POST", "/api/v1/warnings", cancel()), 201, &c)
+		if c.State != "cancelled" || c.Replaces != w.ID {
+			t.Fatalf("got %+v, want a cancel replacing %s", c, w.ID)
+		}
+		var got warningOut
+		e.mustJSON(e.as("viewer", "GET", "/api/v1/warnings/"+w.ID, nil), 200, &got)
+		if got.State != "cancelled" {
+			t.Fatalf("the cancelled warning reads %q", got.State)
+		}
+		e.mustProblem(e.as("commander", "POST", "/api/v1/warnings", cancel()), 409)
+	})
+}
