@@ -81,6 +81,9 @@ func fromAlert(a *cap.Alert) (*Warning, error) {
 	if !in.Expires.IsZero() {
 		w.Expires = &in.Expires
 	}
+	if len(in.Area) == 0 && a.MsgType != "Cancel" {
+		f.Add(path+".area", "is required: name the regions (GB/T 2260 geocodes) or a polygon the warning reaches")
+	}
 	for j := range in.Area {
 		ar := &in.Area[j]
 		regions, err := ar.Regions()

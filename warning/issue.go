@@ -57,10 +57,12 @@ type Answer struct {
 // Errors: invalid (fields), conflict (identifier already issued, or the
 // referenced warning no longer active), not_found (a reference).
 //
-// An identifier left out is generated, a sender left out is the actor's
-// name, a sent time left out is now; times are kept to the second, as CAP
-// writes them. The warning's CAP alert is built from the JSON (toAlert)
-// and checked by cap.Validate, so that it reads back as CAP too.
+// The areas may be given in short as "regions" beside the other fields,
+// for one area of those regions. An identifier left out is generated, a
+// sender left out is the actor's name, a sent time left out is now; times
+// are kept to the second, as CAP writes them. The warning's CAP alert is
+// built from the JSON (toAlert) and checked by cap.Validate, so that it
+// reads back as CAP too.
 func (s *Service) Issue(ctx context.Context, actor dispatchd.Actor, w Warning) (*Warning, error) {
 	if w.Identifier = strings.TrimSpace(w.Identifier); w.Identifier == "" {
 		w.Identifier = dispatchd.NewID()
@@ -77,6 +79,10 @@ func (s *Service) Issue(ctx context.Context, actor dispatchd.Actor, w Warning) (
 			v := (*t).Truncate(time.Second)
 			*t = &v
 		}
+	}
+	if len(w.Areas) == 0 && len(w.Regions) > 0 {
+		// The short form: "regions" beside the fields, one area.
+		w.Areas = []Area{{Regions: w.Regions}}
 	}
 	for i := range w.Areas {
 		ar := &w.Areas[i]
@@ -130,6 +136,13 @@ func (s *Service) issue(ctx context.Context, actor dispatchd.Actor, w *Warning, 
 	if dispatchd.ErrorCode(err) != dispatchd.ENOTFOUND {
 		return nil, err
 	}
+	if w.Expires != nil && !w.Expires.After(now) && w.MsgType != "Cancel" {
+		field := "expires"
+		if p := areaPath(0); strings.HasPrefix(p, "info") {
+			field = p[:strings.Index(p, ".")+1] + field
+		}
+		return nil, fieldError(field, "has passed: the warning would reach nobody in time")
+	}
 	var replaced *Warning
 	if w.MsgType != "Alert" {
 		if replaced, err = s.referenced(ctx, actor, w); err != nil {
@@ -164,7 +177,7 @@ func (s *Service) issue(ctx context.Context, actor dispatchd.Actor, w *Warning, 
 			return nil, err
 		}
 		if len(is.Recipients) == 0 {
-			field, _, _ := strings.Cut(areaPath(0), "[0]")
+			field := strings.TrimSuffix(areaPath(0), "[0]")
 			return nil, fieldError(field, "no responsible person in these regions: the warning would reach nobody")
 		}
 		body = warningBody(w)

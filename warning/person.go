@@ -1,7 +1,26 @@
-// Package warning holds what warnings (预警) and call-and-answer (叫应) need:
-// for now the persons responsible (责任人) for each province, city, county,
-// township, village and hazard point, who receive warnings on their phones
-// and must answer them.
+// Package warning is warnings (预警) and call-and-answer (叫应): the persons
+// responsible (责任人) for each province, city, county, township, village
+// and hazard point, the warnings issued to them (from JSON or a CAP 1.2
+// alert), and each recipient's way from queued through sent and delivered
+// to answered, or to escalated when its deadline passes unanswered.
+//
+// Issuing resolves the recipients (the persons of the warning's regions'
+// subtrees, of its duties) and writes the warning, the recipients, one
+// outbox message per recipient and channel, and one warning.issued event
+// in one transaction; a warning that would reach nobody is refused, so
+// that the officer knows. An Update is issued anew to the persons of its
+// regions, with a fresh deadline, and the warning it replaces becomes
+// updated; a Cancel sends every person the cancelled warning reached a
+// short notice that needs no answer (its recipients are listed, are never
+// escalated, and it is stored cancelled), and the cancelled warning
+// becomes cancelled.
+//
+// Recipients answer by the one-tap link in their message (page), by an SMS
+// reply (sms) or through a commander who took their call (console); a
+// second answer changes nothing. When the deadline passes unanswered, the
+// escalator sends the message again once and gives the person's superior
+// a notice, itself a recipient to answer and escalate in turn, up the
+// chain of superiors.
 package warning
 
 import (

@@ -78,6 +78,9 @@ func (s *Service) WarningRecipients(ctx context.Context, actor dispatchd.Actor, 
 	if f.State != "" && !slices.Contains([]string{Queued, SentState, Delivered, Answered, Failed, Escalated}, f.State) {
 		fe.Add("state", "must be one of queued, sent, delivered, answered, failed, escalated")
 	}
+	if f.Kind != "" && f.Kind != KindWarning && f.Kind != KindNotice {
+		fe.Add("kind", "must be %s or %s", KindWarning, KindNotice)
+	}
 	f.AfterRegion, f.AfterID = "", ""
 	if f.After != "" {
 		var ok bool
@@ -110,7 +113,7 @@ func (s *Service) WarningRecipients(ctx context.Context, actor dispatchd.Actor, 
 // counting its subtree's recipients of the warning (not the notices) by
 // state, and the totals over those rows' recipients. Escalated counts the
 // recipients escalated and not answered since; Notices the notices sent to
-// superiors.
+// superiors within the actor's jurisdiction.
 func (s *Service) Summary(ctx context.Context, actor dispatchd.Actor, id string) (*Summary, error) {
 	w, err := s.Warning(ctx, actor, id)
 	if err != nil {
@@ -137,11 +140,14 @@ func (s *Service) Summary(ctx context.Context, actor dispatchd.Actor, id string)
 	}
 	var totals []TallyRow
 	for _, t := range tally {
-		if !actor.Covers(t.Region) || !slices.ContainsFunc(rows, func(r string) bool { return dispatchd.InRegion(r, t.Region) }) {
+		if !actor.Covers(t.Region) {
 			continue
 		}
 		if t.Kind == KindNotice {
-			sum.Notices += t.Count
+			sum.Notices += t.Count // a superior may sit above the regions
+			continue
+		}
+		if !slices.ContainsFunc(rows, func(r string) bool { return dispatchd.InRegion(r, t.Region) }) {
 			continue
 		}
 		totals = append(totals, t)
@@ -154,11 +160,10 @@ func (s *Service) Summary(ctx context.Context, actor dispatchd.Actor, id string)
 		rs := count(r, totals)
 		rs.Name = s.name(r)
 		un, err := s.store.ListRecipients(ctx, RecipientFilter{Warning: id, Region: r, Prefix: actor.Scope().Prefix,
-			Unanswered: true, Limit: MaxUnanswered})
+			Kind: KindWarning, Unanswered: true, Limit: MaxUnanswered})
 		if err != nil {
 			return nil, err
 		}
-		un = slices.DeleteFunc(un, func(x Recipient) bool { return x.Kind != KindWarning })
 		if un == nil {
 			un = []Recipient{}
 		}

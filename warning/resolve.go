@@ -107,7 +107,7 @@ func (s *Service) resolveRegions(ctx context.Context, actor dispatchd.Actor, w *
 		return nil, err
 	}
 	if len(out) > MaxRecipientRegions {
-		field, _, _ := strings.Cut(areaPath(0), "[0]")
+		field := strings.TrimSuffix(areaPath(0), "[0]")
 		return nil, fieldError(field, "reach %d regions, more than %d", len(out), MaxRecipientRegions)
 	}
 	return out, nil

@@ -150,13 +150,15 @@ type WarningFilter struct {
 // RecipientFilter selects a warning's recipients by region then id.
 // Prefix is the caller's jurisdiction (dispatchd.RegionPrefix); Region
 // keeps that region's subtree; State one state; Unanswered those not
-// answered. After is the cursor the service returned; the service reads
+// answered; Kind one kind (KindWarning, KindNotice). After is the cursor
+// the service returned; the service reads
 // it into AfterRegion and AfterID, which the store continues after.
 type RecipientFilter struct {
 	Warning     string
 	Prefix      string
 	Region      string
 	State       string
+	Kind        string
 	Unanswered  bool
 	After       string
 	AfterRegion string

@@ -254,6 +254,9 @@ func (s *Store) ListRecipients(ctx context.Context, f warning.RecipientFilter) (
 	if f.State != "" {
 		w.add("state = ?", f.State)
 	}
+	if f.Kind != "" {
+		w.add("kind = ?", f.Kind)
+	}
 	if f.Unanswered {
 		w.conds = append(w.conds, "answered_at IS NULL")
 	}
@@ -318,8 +321,19 @@ func (s *Store) UpdateRecipients(ctx context.Context, ids []string, decide func(
 	return out, err
 }
 
-// updateRecipients lets decide change each locked recipient and writes
-// what it decided.
+// forShare locks a row against changes until the transaction ends while
+// letting others read it under the same lock ("" where the whole database
+// has one writer): answers of one warning do not wait for each other, and
+// an update or cancel of the warning waits for them.
+func (s *Store) forShare() string {
+	if s.d.ForUpdate == "" {
+		return ""
+	}
+	return " FOR SHARE"
+}
+
+// updateRecipients lets decide change each locked recipient, its warning
+// locked too, and writes what it decided.
 func (s *Store) updateRecipients(ctx context.Context, q Querier, rs []*warning.Recipient, decide func(*warning.Recipient, *warning.Warning) (*warning.Change, error)) ([]warning.Recipient, error) {
 	warnings := map[string]*warning.Warning{}
 	var out, notices []warning.Recipient
@@ -331,7 +345,7 @@ func (s *Store) updateRecipients(ctx context.Context, q Querier, rs []*warning.R
 			var wh where
 			wh.add("id = ?", r.Warning)
 			var err error
-			if w, err = s.warningWhere(ctx, q, &wh, ""); err != nil {
+			if w, err = s.warningWhere(ctx, q, &wh, s.forShare()); err != nil {
 				return nil, notFound(err, "warning %s not found", r.Warning)
 			}
 			warnings[r.Warning] = w
@@ -344,14 +358,16 @@ func (s *Store) updateRecipients(ctx context.Context, q Querier, rs []*warning.R
 			continue
 		}
 		if ch.Recipient != nil {
-			if err := recipients.write(ctx, q, ch.Recipient); err != nil {
-				return nil, err
-			}
 			out = append(out, *ch.Recipient)
 		}
 		notices = append(notices, ch.Notices...)
 		msgs = append(msgs, ch.Messages...)
 		evs = append(evs, ch.Events...)
+	}
+	// The changed rows in one statement: an upsert of rows that exist.
+	prefix, suffix := recipients.upsertSQL(true)
+	if err := s.insertMany(ctx, q, prefix, len(recipients.cols), len(out), suffix, func(i int) []any { return recipients.values(&out[i]) }); err != nil {
+		return nil, fmt.Errorf("write recipients: %w", err)
 	}
 	if err := s.insertRecipients(ctx, q, notices); err != nil {
 		return nil, conflict(err, "a notice conflicts with another recipient")

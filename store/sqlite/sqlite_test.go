@@ -26,6 +26,10 @@ func TestConformance(t *testing.T) { storetest.Run(t, open) }
 
 func BenchmarkImportStock100k(b *testing.B) { storetest.BenchImportStock(b, open) }
 
+func BenchmarkIssue(b *testing.B) { storetest.BenchIssue(b, open) }
+
+func BenchmarkEscalate(b *testing.B) { storetest.BenchEscalate(b, open) }
+
 func TestNotReadyBeforeMigrate(t *testing.T) {
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, t.TempDir())

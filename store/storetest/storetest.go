@@ -91,6 +91,18 @@ func Run(t *testing.T, open Open) {
 		{"Persons", testPersons},
 		{"PersonsImport", testPersonsImport},
 		{"Recipients", testRecipients},
+		{"WarningCAP", testWarningCAP},
+		{"WarningIssue", testWarningIssue},
+		{"WarningRefused", testWarningRefused},
+		{"WarningUpdateCancel", testWarningUpdateCancel},
+		{"WarningVisibility", testWarningVisibility},
+		{"WarningAnswers", testWarningAnswers},
+		{"WarningEscalation", testWarningEscalation},
+		{"WarningEscalator", testWarningEscalator},
+		{"WarningEscalationOnce", testWarningEscalationOnce},
+		{"WarningAnswerOnce", testWarningAnswerOnce},
+		{"WarningProgress", testWarningProgress},
+		{"WarningSummary", testWarningSummary},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
