@@ -138,7 +138,9 @@ func (s *Server) answerRecipient(c echo.Context) error {
 		return err
 	}
 	if r.Warning != c.Param("id") {
-		// The recipient of another warning is not this warning's.
+		// The service names the recipient alone: one of another warning
+		// (within the caller's jurisdiction) is answered, yet refused here
+		// as not this warning's, until AnswerByConsole takes the warning.
 		return dispatchd.Errorf(dispatchd.ENOTFOUND, "warning %s has no recipient %s", c.Param("id"), c.Param("rid"))
 	}
 	return reply(c, http.StatusOK, r)
