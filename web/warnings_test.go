@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -594,5 +595,57 @@ func TestWarningsCancelByReference(t *testing.T) {
 			t.Fatalf("the cancelled warning reads %q", got.State)
 		}
 		e.mustProblem(e.as("commander", "POST", "/api/v1/warnings", cancel()), 409)
+	})
+}
+
+// TestWarningsWebsocket subscribes the warnings topic as a county's
+// commander and as the whole deployment's: a warning to another county
+// reaches only the whole deployment, one to the county reaches both, and
+// so does the answer recorded for it; a screen subscribed to incidents
+// only gets none of them.
+func TestWarningsWebsocket(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		warningWorld(e)
+		subscribe := func(user string, topics ...string) *wsClient {
+			c := e.ws(user)
+			c.send(map[string]any{"op": "subscribe", "topics": topics})
+			c.until(isType("snapshot"))
+			return c
+		}
+		county := subscribe("county", "warnings")
+		whole := subscribe("commander", "warnings", "incidents")
+		incidents := subscribe("commander", "incidents")
+		other := e.issue("admin", "330122")
+		mine := e.issue("admin", "330127")
+		rcp := e.recipientOf(mine.ID, "330127")
+		e.mustJSON(e.as("commander", "POST", "/api/v1/warnings/"+mine.ID+"/recipients/"+rcp.ID+"/answer", nil), 200, nil)
+		answered := func(m wsMsg) bool { return m.Type == "event" && m.Event == "warning.answered" }
+
+		outside := []string{other.ID, e.recipientOf(other.ID, "330122").ID}
+		_, seen := county.until(answered)
+		for _, m := range seen {
+			if slices.Contains(outside, m.Subject) {
+				t.Errorf("the county got %s of another county's warning", m.Event)
+			}
+		}
+		if !slices.ContainsFunc(seen, func(m wsMsg) bool { return m.Event == "warning.issued" && m.Subject == mine.ID }) {
+			t.Errorf("the county did not get its warning's warning.issued: %+v", seen)
+		}
+		_, seen = whole.until(answered)
+		for _, id := range []string{other.ID, mine.ID} {
+			if !slices.ContainsFunc(seen, func(m wsMsg) bool { return m.Event == "warning.issued" && m.Subject == id }) {
+				t.Errorf("the whole deployment did not get warning.issued of %s: %+v", id, seen)
+			}
+		}
+		// A marker on the incidents topic: no warning event before it.
+		var in struct{ ID string }
+		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents", map[string]any{"type": "flood", "level": 4, "title": "marker",
+			"location": map[string]float64{"lon": 119.04, "lat": 29.61}, "region": "330127"}), 201, &in)
+		_, seen = incidents.until(func(m wsMsg) bool { return m.Type == "event" && m.Subject == in.ID })
+		for _, m := range seen {
+			if strings.HasPrefix(m.Event, "warning") {
+				t.Errorf("a screen without the warnings topic got %s", m.Event)
+			}
+		}
 	})
 }
