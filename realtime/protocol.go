@@ -26,10 +26,14 @@ const (
 	// TopicSupport carries the support_request.* events (跨区域支援) to the
 	// command center; a snapshot holds nothing for it.
 	TopicSupport Topic = "support"
+	// TopicWarnings carries the warning.* events (预警 and their
+	// call-and-answer) to the command center; a snapshot holds nothing for
+	// it: the screen reads the warnings' summaries over HTTP.
+	TopicWarnings Topic = "warnings"
 )
 
 // Topics lists every topic.
-var Topics = []Topic{TopicIncidents, TopicTeams, TopicPositions, TopicTasks, TopicOrders, TopicDepots, TopicSupport}
+var Topics = []Topic{TopicIncidents, TopicTeams, TopicPositions, TopicTasks, TopicOrders, TopicDepots, TopicSupport, TopicWarnings}
 
 // TopicSet is a set of topics as bits.
 type TopicSet uint8

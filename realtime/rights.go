@@ -42,7 +42,12 @@ func classify(ev dispatchd.Event) about {
 	case "support_request":
 		t = TopicSupport
 	default:
-		return about{}
+		// warning.*, and warning_recipient.* should the service name its
+		// recipients' steps so.
+		if !strings.HasPrefix(kind, "warning") {
+			return about{}
+		}
+		t = TopicWarnings
 	}
 	if t != TopicTasks && t != TopicOrders {
 		return about{topic: t}
@@ -117,7 +122,7 @@ func mayReceive(a dispatchd.Actor, t Topic, team, depot string) bool {
 	switch {
 	case a.Is(dispatchd.RoleTracker):
 		return false
-	case t == TopicSupport:
+	case t == TopicSupport, t == TopicWarnings:
 		return a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer)
 	case t == TopicTasks && a.Is(dispatchd.RoleTeamLead):
 		return team != "" && team == a.Team

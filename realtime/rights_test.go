@@ -348,3 +348,33 @@ func TestHubSupportTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestHubWarningsTopic sends warning.* events on the warnings topic to the
+// command center of the warning's regions only: a screen subscribed to it
+// gets them, one subscribed to incidents does not, a team lead that asks
+// for it gets none, and a county's viewer only its county's warnings.
+func TestHubWarningsTopic(t *testing.T) {
+	e := newHub(t, realtime.HubConfig{})
+	lead := dispatchd.Actor{UserID: "u-lead", Username: "lead", Role: dispatchd.RoleTeamLead, Team: "t1"}
+	county := dispatchd.Actor{UserID: "u-cv", Username: "cviewer", Role: dispatchd.RoleViewer, Jurisdiction: "330127"}
+	warnings := e.openAs(t, viewer, realtime.Grant{}, "warnings", "tasks")
+	incidents := e.openAs(t, viewer, realtime.Grant{}, "incidents", "tasks")
+	leadS := e.openAs(t, lead, realtime.Grant{}, "warnings", "tasks")
+	countyS := e.openAs(t, county, realtime.Grant{}, "warnings")
+	issued := event("warning.issued", "w-1", map[string]string{"id": "w-1"})
+	issued.Scoped("", "330127")
+	other := event("warning.issued", "w-2", map[string]string{"id": "w-2"})
+	other.Scoped("", "330122")
+	answered := event("warning.answered", "w-1", map[string]string{"warning": "w-1"})
+	answered.Scoped("", "330127")
+	e.add(issued, other, answered, event("task.created", "task-1", map[string]string{"team": "t1"}))
+	// The snapshot and each event seen; the county sees its two.
+	want := map[string]int{"warnings": 5, "incidents": 2, "lead": 2, "county": 3}
+	last := map[string]int64{"warnings": 4, "incidents": 4, "lead": 4, "county": 3}
+	for name, s := range map[string]session{"warnings": warnings, "incidents": incidents, "lead": leadS, "county": countyS} {
+		fs := s.p.waitFor(t, "the last event", func(fs []frame) bool { return len(fs) > 0 && fs[len(fs)-1].ID == last[name] })
+		if len(fs) != want[name] {
+			t.Errorf("%s: got %d frames %+v, want %d", name, len(fs), fs, want[name])
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
+	"dispatchd/notify"
 	"dispatchd/realtime"
 	"dispatchd/regions"
 	"dispatchd/resources"
@@ -38,6 +39,7 @@ type store interface {
 	regions.Store
 	regions.RollupStore
 	warning.Store
+	warning.Codes
 	OnCommit(fn func())
 	web.EventReader
 	web.AuditReader
@@ -52,15 +54,17 @@ type store interface {
 
 // env is a real server over a real store, with a user of every role.
 type env struct {
-	t      *testing.T
-	url    string
-	srv    *web.Server
-	store  store
-	board  *dispatch.Service
-	regs   *regions.Service
-	proj   *plan.Projection
-	hub    *realtime.Hub
-	tokens map[string]string
+	t     *testing.T
+	url   string
+	srv   *web.Server
+	store store
+	board *dispatch.Service
+	regs  *regions.Service
+	proj  *plan.Projection
+	hub   *realtime.Hub
+	// warnings is the warning service, for what no route does (escalate).
+	warnings *warning.Service
+	tokens   map[string]string
 }
 
 // backends runs fn once on SQLite and once on PostgreSQL.
@@ -185,11 +189,16 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	}
 	persons := warning.NewService(st)
 	persons.SetRegions(regs.Known)
+	// Warnings queue an SMS per recipient, which no sender drains here;
+	// the one-tap codes are the outbox's, as in dispatchd serve.
+	persons.SetChannels(notify.SMS)
+	persons.SetCodes(st)
+	persons.SetCover(regs.Cover)
 	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

@@ -44,6 +44,7 @@ var statusCode = map[int]string{
 	http.StatusRequestEntityTooLarge: dispatchd.ETOOLARGE,
 	http.StatusTooManyRequests:       dispatchd.ERATELIMITED,
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusNotAcceptable:         "not_acceptable",
 	http.StatusUnauthorized:          dispatchd.EUNAUTHORIZED,
 	http.StatusForbidden:             dispatchd.EFORBIDDEN,
 	http.StatusServiceUnavailable:    dispatchd.EUNAVAILABLE,

@@ -64,7 +64,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				return dispatchd.Errorf(dispatchd.ECONFLICT, "the request with this Idempotency-Key was carried out; its answer held a secret, which is shown only once and not kept: %s", secretAnswers[c.Path()])
 			}
 			c.Response().Header().Set("Idempotent-Replayed", "true")
-			return c.Blob(prev.Status, contentType(prev.Status), prev.Body)
+			return c.Blob(prev.Status, contentType(prev.Status, prev.Body), prev.Body)
 		}
 		c.SetRequest(c.Request().WithContext(idempotency.WithClaim(ctx, claim)))
 		tee := &teeWriter{ResponseWriter: c.Response().Writer}
@@ -100,9 +100,14 @@ var secretAnswers = map[string]string{
 	"/api/v1/auth/refresh": "the old token is revoked: log in again",
 }
 
-func contentType(status int) string {
-	if status >= 400 {
+// contentType is the type of a stored answer: a problem, JSON, or the CAP
+// XML a warning's creation may answer (the only XML answer of a POST).
+func contentType(status int, body []byte) string {
+	switch {
+	case status >= 400:
 		return "application/problem+json"
+	case bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")):
+		return mimeCAP
 	}
 	return echo.MIMEApplicationJSON
 }

@@ -174,7 +174,29 @@ func newJWorld(t *testing.T, e *env) *jworld {
 	for i, side := range []place{chunan, chunanM, tonglu, yinzhou, xuanwu} {
 		w.ids[side.of("person")] = w.person(fmt.Sprintf("1390000%04d", i), teamRegion(side))
 	}
+	// Each side has a warning to its team's county, and in it the
+	// recipient that is the side's person.
+	for _, side := range []place{chunan, chunanM, tonglu, yinzhou, xuanwu} {
+		var iw struct{ ID string }
+		e.mustJSON(e.as("admin", "POST", "/api/v1/warnings", newWarningBody(w, side)), 201, &iw)
+		w.ids[side.of("warning")] = iw.ID
+		var rs recipientList
+		e.mustJSON(e.as("admin", "GET", "/api/v1/warnings/"+iw.ID+"/recipients", nil), 200, &rs)
+		for _, r := range rs.Items {
+			if r.Person == w.ids[side.of("person")] {
+				w.ids[side.of("recipient")] = r.ID
+			}
+		}
+		if w.ids[side.of("recipient")] == "" {
+			t.Fatalf("warning %s does not reach person %s", iw.ID, w.ids[side.of("person")])
+		}
+	}
 	return w
+}
+
+// newWarningBody is a warning to the county of a side's team.
+func newWarningBody(w *jworld, p place) any {
+	return newWarning(teamRegion(p))
 }
 
 // person records, as the admin, a county's responsible person.
@@ -401,6 +423,18 @@ var walk = map[string]probe{
 		ok: []int{200}, body: func(w *jworld, p place) any {
 			return "name,phone,region,duty\nwalk," + nextPhone() + "," + teamRegion(p) + ",county_duty\n"
 		}},
+	// Warnings: each to its county; a warning is the caller's when it
+	// reaches its jurisdiction.
+	"GET /api/v1/warnings":             {kind: "list", obj: "warning"},
+	"POST /api/v1/warnings":            {kind: "create", obj: "warning", fields: []string{"areas[0].regions[0]"}, body: newWarningBody},
+	"GET /api/v1/warnings/:id":         {kind: "read", obj: "warning"},
+	"GET /api/v1/warnings/:id/summary": {kind: "read", obj: "warning"},
+	// An outside warning's recipients are 404, as an unknown warning's.
+	"GET /api/v1/warnings/:id/recipients": {kind: "read", obj: "warning"},
+	// A second answer changes nothing: every caller answers the same.
+	"POST /api/v1/warnings/:id/recipients/:rid/answer": {kind: "write", obj: "recipient", body: emptyBody},
+	"GET /a/:code":  {kind: "unscoped", why: "the one-tap page: the code is the credential, for one recipient"},
+	"POST /a/:code": {kind: "unscoped", why: "the one-tap page: the code is the credential, for one recipient"},
 	// Users: an administrator of a jurisdiction manages its users.
 	"GET /api/v1/users": {kind: "list", obj: "user"},
 	"POST /api/v1/users": {kind: "create", obj: "user", fields: []string{"jurisdiction"}, body: func(w *jworld, p place) any {
@@ -527,6 +561,10 @@ func (p place) of(obj string) string {
 		return "user@" + p.incident
 	case "person":
 		return "person@" + p.team
+	case "warning":
+		return "warning@" + p.team
+	case "recipient":
+		return "recipient@" + p.team
 	}
 	return ""
 }
@@ -581,7 +619,11 @@ func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 	// path fills the route for one side: its object's id, its team's
 	// region.
 	path := func(side place, name string) string {
-		return strings.NewReplacer(":id", w.id(name), ":kind", "teams").Replace(r.path) +
+		id, rid := w.id(name), ""
+		if strings.Contains(r.path, ":rid") { // a warning's recipient: :id is its warning
+			id, rid = w.id(side.of("warning")), w.id(name)
+		}
+		return strings.NewReplacer(":id", id, ":rid", rid, ":kind", "teams").Replace(r.path) +
 			strings.ReplaceAll(p.query, ":region", teamRegion(side))
 	}
 	body := func(side place) any {

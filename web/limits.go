@@ -34,6 +34,13 @@ type Limits struct {
 	// refills.
 	KeyFailureRate  float64
 	KeyFailureBurst int
+	// AnswerRate and AnswerBurst bound the one-tap page's requests (GET
+	// and POST /a/{code}) of one address, per second (default 5, burst
+	// 60: a village's phones behind one carrier address answer at once).
+	// Unknown codes are bounded as the tracker proofs are, by
+	// KeyFailureRate and KeyFailureBurst.
+	AnswerRate  float64
+	AnswerBurst int
 	// Imports is how many imports may run at once (default 2); more are
 	// answered 503 with Retry-After. Each holds little memory, but a
 	// transaction and a core.
@@ -61,6 +68,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.KeyFailureBurst <= 0 {
 		l.KeyFailureBurst = 30
+	}
+	if l.AnswerRate <= 0 {
+		l.AnswerRate = 5
+	}
+	if l.AnswerBurst <= 0 {
+		l.AnswerBurst = 60
 	}
 	if l.Imports <= 0 {
 		l.Imports = 2

@@ -56,6 +56,8 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	public := []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/v1/openapi.json", "POST /api/v1/auth/login",
 		"GET /osmand", "POST /osmand",
+		// The one-tap answer page: the code in the link is the credential.
+		"GET /a/:code", "POST /a/:code",
 		// The pages and their files; each page logs in over the API.
 		"GET /", "GET /screen", "GET /lead", "GET /depot", "GET /ui/*", "GET /map/boundaries.geojson", "GET /map/boundaries.pmtiles"}
 	for _, rt := range e.srv.Routes() {
@@ -66,7 +68,7 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 		if rt.Roles == nil {
 			continue
 		}
-		path := strings.NewReplacer(":id", "t1", ":code", "1010101", ":kind", "teams").Replace(rt.Path)
+		path := strings.NewReplacer(":id", "t1", ":rid", "r1", ":code", "1010101", ":kind", "teams").Replace(rt.Path)
 		r := e.call(rt.Method, path, "", nil)
 		if r.status != 401 {
 			t.Errorf("%s without a token: got %d, want 401", key, r.status)

@@ -132,6 +132,19 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"POST", "/api/v1/support-requests/:id/decline", command, s.declineSupport},
 		{"POST", "/api/v1/support-requests/:id/close", command, s.closeSupport},
 
+		// Warnings (预警) and their call-and-answer: handlers_warnings.go.
+		// The service keeps each caller to its jurisdiction.
+		{"GET", "/api/v1/warnings", auditors, s.listWarnings},
+		{"POST", "/api/v1/warnings", command, s.createWarning},
+		{"GET", "/api/v1/warnings/:id", auditors, s.getWarning},
+		{"GET", "/api/v1/warnings/:id/recipients", auditors, s.listRecipients},
+		{"GET", "/api/v1/warnings/:id/summary", auditors, s.getWarningSummary},
+		{"POST", "/api/v1/warnings/:id/recipients/:rid/answer", command, s.answerRecipient},
+		// The one-tap answer page (answer.go): the code in the link is
+		// the credential; limited per address in the handler.
+		{"GET", answerPath, public, s.showAnswer},
+		{"POST", answerPath, public, s.postAnswer},
+
 		{"GET", "/api/v1/tasks", readers, s.listTasks},
 		{"GET", "/api/v1/tasks/:id", readers, s.getTask},
 		{"POST", "/api/v1/tasks/:id/ack", teamMovers, s.ackTask},

@@ -59,6 +59,10 @@ type Deps struct {
 	Events      EventReader
 	Audit       AuditReader
 	Idempotency IdempotencyStore
+	// Answerers show and answer the one-tap links (/a/{code}), each the
+	// codes of its kinds, asked in turn; nil means the warnings' codes
+	// only (WarningAnswers(Persons)).
+	Answerers []Answerer
 	// Ready reports whether the store answers and is migrated.
 	Ready func(ctx context.Context) error
 }
@@ -77,6 +81,9 @@ type Config struct {
 	Limits Limits
 	// MetricsToken, when set, is the bearer token /metrics asks for.
 	MetricsToken string
+	// Zone is the time zone the one-tap page shows times in; nil means
+	// the server's local zone.
+	Zone *time.Location
 }
 
 // Server is the HTTP server.
@@ -92,7 +99,12 @@ type Server struct {
 	writeLimit, ingestLimit *limiter
 	// keyFailures counts the failed tracker proofs of each address.
 	keyFailures *limiter
-	origins     []string // the other origins whose pages may connect
+	// answerLimit bounds the one-tap page's requests of each address,
+	// codeFailures its unknown codes.
+	answerLimit, codeFailures *limiter
+	answerers                 []Answerer
+	zone                      *time.Location
+	origins                   []string // the other origins whose pages may connect
 	// imports holds a token for each import running.
 	imports     chan struct{}
 	importRetry time.Duration
@@ -112,7 +124,15 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{e: e, log: cfg.Logger, d: d, metrics: newMetrics(cfg.Metrics), ui: loadAssets(), mapCfg: cfg.Map,
 		writeLimit: newLimiter(lim.WriteRate, lim.WriteBurst), ingestLimit: newLimiter(lim.IngestRate, lim.IngestBurst),
 		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst), origins: lim.CORSOrigins,
-		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second}
+		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second,
+		answerLimit: newLimiter(lim.AnswerRate, lim.AnswerBurst), codeFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst),
+		answerers: d.Answerers, zone: cfg.Zone}
+	if s.answerers == nil && d.Persons != nil {
+		s.answerers = []Answerer{WarningAnswers(d.Persons)}
+	}
+	if s.zone == nil {
+		s.zone = time.Local
+	}
 	cfg.Metrics.MustRegister(newLiveCollector(d))
 	e.HTTPErrorHandler = s.errorHandler
 	// echo's default trusts X-Forwarded-For from anyone; take the peer's
@@ -185,11 +205,20 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.Log(c.Request().Context(), level, "request",
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-			"method", c.Request().Method, "path", c.Request().URL.Path, "status", status,
+			"method", c.Request().Method, "path", loggedPath(c), "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote_ip", c.RealIP(),
 			"actor", actor(c).Name())
 		return nil
 	}
+}
+
+// loggedPath is the path the request log records: the route for a
+// one-tap link, whose path is a credential, else the path.
+func loggedPath(c echo.Context) string {
+	if c.Path() == answerPath || strings.HasPrefix(c.Request().URL.Path, "/a/") {
+		return answerPath
+	}
+	return c.Request().URL.Path
 }
 
 func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {

@@ -45,6 +45,12 @@ type route struct {
 	item   *openapi3.PathItem
 }
 
+// A CAP 1.2 alert (application/cap+xml) is checked for its media type
+// only, as the document's other XML would be: its schema is a string.
+func init() {
+	openapi3filter.RegisterBodyDecoder("application/cap+xml", openapi3filter.PlainBodyDecoder)
+}
+
 // New loads and validates an OpenAPI 3 document.
 func New(doc []byte) (*Checker, error) {
 	t, err := openapi3.NewLoader().LoadFromData(doc)

@@ -10,6 +10,7 @@ import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, t } from './
 import { setupPlan } from './screen-plan.js';
 import { regionPrefix, setupRegions } from './screen-region.js';
 import { setupSupport } from './screen-support.js';
+import { setupWarnings } from './screen-warnings.js';
 
 const openIncident = (i) => i.status !== 'closed' && i.status !== 'cancelled';
 const openTask = (k) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(k.status);
@@ -42,6 +43,7 @@ const panels = {
   plan: h('section.panel#plan', { hidden: true }),
   regions: h('section.panel#regions'),
   support: h('section.panel#support', { hidden: true }),
+  warnings: h('section.panel#warnings-panel', { hidden: true }),
 };
 const stockPick = h('select#stock-item', {
   onchange: (e) => { state.stockItem = e.target.value; localStorage.setItem('dispatchd.stockItem', state.stockItem); loadStock(); regions.reload(); },
@@ -52,7 +54,7 @@ document.body.append(bar,
     h('aside.left', {}, panels.regions, panels.incidents, panels.acks),
     h('div.mapwrap', {}, mapEl,
       h('div.legend', {}, h('label', {}, h('span', { 'data-t': 'stockOf' }, t('stockOf')), stockPick))),
-    h('aside.right', {}, panels.plan, panels.support, panels.teams, panels.short)));
+    h('aside.right', {}, panels.plan, panels.warnings, panels.support, panels.teams, panels.short)));
 
 // ---- the map ------------------------------------------------------------
 
@@ -151,6 +153,7 @@ const mapReady = new Promise((resolve) => map.once('load', resolve));
 const plan = setupPlan({ state, map, panel: panels.plan, markDirty });
 const regions = setupRegions({ state, panel: panels.regions, heading: bar.querySelector('#jurisdiction'), user: s.user, fitRegion });
 const support = await setupSupport({ state, panel: panels.support });
+const warnings = await setupWarnings({ state, panel: panels.warnings });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
@@ -267,6 +270,7 @@ function onEvent(ev) {
   // The roll-up follows what it counts, at most once every two seconds.
   if (['incident', 'team', 'task', 'support_request'].includes(kind) || (state.stockItem && (kind === 'order' || kind === 'stock'))) regions.refreshSoon();
   if (kind === 'support_request') support.onEvent(ev);
+  if (kind.startsWith('warning')) warnings.onEvent(ev);
   switch (kind) {
     case 'incident':
       if (verb === 'status') {
@@ -311,8 +315,10 @@ function onEvent(ev) {
 }
 
 const live = new Live({
-  // Support requests have a topic of their own where the server has them.
-  topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots', ...(support.available ? ['support'] : [])],
+  // Support requests and warnings have topics of their own where the
+  // server has them.
+  topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots', ...(support.available ? ['support'] : []),
+    ...(warnings.available ? ['warnings'] : [])],
   onSnapshot, onEvent, onPositions,
   onStatus: (st, detail) => { badge.update(st, detail); document.body.dataset.conn = st; },
 });

@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium returns the browser to drive: TEST_CHROMIUM (set by
+// scripts/testenv.sh) or chromium on the PATH. Under CI it must be there.
+func chromium(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("TEST_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium: run the tests with `make test`, which installs it")
+	}
+	t.Skip("no Chromium (install it with apt-get install chromium, or run make test)")
+	return ""
+}
+
+// profileDir is a browser profile's directory, removed after the test as
+// far as it can be: Chromium's helpers may still write to it as they exit,
+// which t.TempDir would report as a failure.
+func profileDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dispatchd-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// TestOneTapPageInChromium opens a recipient's link in Chromium as a
+// phone (a 390×844 touch screen; the page has no script, its CSP allows
+// none):
+// the page shows the warning's headline and deadline and the button,
+// opening it answers nothing; one tap answers, the page says so, and the
+// API shows the recipient answered via the page.
+func TestOneTapPageInChromium(t *testing.T) {
+	exe := chromium(t)
+	e := newEnv(t, "sqlite")
+	warningWorld(e)
+	w := e.issue("commander", "330127")
+	rcp := e.recipientOf(w.ID, "330127")
+	code := linkCode(e, rcp.ID)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	var headline, deadline, answered string
+	var buttonW, viewportW float64
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3), chromedp.EmulateTouch),
+		chromedp.Navigate(e.url+"/a/"+code),
+		chromedp.WaitVisible("#answer", chromedp.ByQuery),
+		chromedp.Text("#headline", &headline, chromedp.ByQuery),
+		chromedp.Text("#deadline", &deadline, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("open the link: %v", err)
+	}
+	if headline != "淳安县气象台发布暴雨橙色预警" || !strings.Contains(deadline, "请于") || !strings.Contains(deadline, "Please answer by") {
+		t.Fatalf("got headline %q, deadline %q", headline, deadline)
+	}
+	if got := e.recipient(w.ID, rcp.ID); got.AnsweredAt != nil {
+		t.Fatalf("opening the link answered: %+v", got)
+	}
+	// The button spans the phone's width, a thumb's target.
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(`document.querySelector('#answer').getBoundingClientRect().width`, &buttonW),
+		chromedp.Evaluate(`window.innerWidth`, &viewportW))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if viewportW != 390 || buttonW < 0.8*viewportW {
+		t.Errorf("got a button %.0f px wide in a viewport of %.0f, want the page laid out for the phone", buttonW, viewportW)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Click("#answer", chromedp.ByQuery),
+		chromedp.WaitVisible("#answered", chromedp.ByQuery),
+		chromedp.Text("#answered", &answered, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("tap the button: %v", err)
+	}
+	if !strings.Contains(answered, "已确认") || !strings.Contains(answered, "Answered") {
+		t.Fatalf("after the tap the page says %q", answered)
+	}
+	got := e.recipient(w.ID, rcp.ID)
+	if got.State != "answered" || got.AnsweredVia != "page" || got.AnsweredAt == nil {
+		t.Fatalf("after the tap: got %+v, want answered via page", got)
+	}
+}
