@@ -9,6 +9,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/dispatch/plan"
+	"dispatchd/notify"
 	"dispatchd/resources"
 )
 
@@ -44,6 +45,8 @@ type Service struct {
 	// regionName names a region code for suggestions; nil when the
 	// deployment has no region names.
 	regionName atomic.Pointer[func(code string) string]
+	// codes looks up the one-tap links of tasks; nil until SetCodes.
+	codes notify.CodeBook
 }
 
 // NewService returns the service over store, deciding from proj.

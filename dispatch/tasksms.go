@@ -160,14 +160,37 @@ func TaskText(t *Task, in *Incident) string {
 	return s + " 请点击确认接收 " + notify.Link
 }
 
-// AckByLink acknowledges a task for the holder of its one-tap link, who
-// acts as the lead of the task's team.
-func (s *Service) AckByLink(ctx context.Context, id string) (*Task, error) {
+// SetCodes sets where the one-tap links of tasks are looked up (the
+// outbox store); until then ShowTaskCode and AckTaskCode answer
+// unavailable.
+func (s *Service) SetCodes(c notify.CodeBook) { s.codes = c }
+
+// ShowTaskCode returns the task a one-tap code names, with its incident,
+// changing nothing; not_found for an unknown or expired code or one that
+// is not a task's.
+func (s *Service) ShowTaskCode(ctx context.Context, code string) (*Task, *Incident, error) {
+	id, err := notify.Subject(ctx, s.codes, code, s.now(), notify.KindTask)
+	if err != nil {
+		return nil, nil, err
+	}
 	t, err := s.store.GetTask(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.Ack(ctx, LinkActor(t.Team), id)
+	in, err := s.store.GetIncident(ctx, t.Incident)
+	return t, in, err
+}
+
+// AckTaskCode acknowledges the task a one-tap code names, for the holder
+// of the link, who acts as the lead of the task's team. Acknowledging
+// again changes nothing; a task no longer active is a conflict.
+func (s *Service) AckTaskCode(ctx context.Context, code string) (*Task, *Incident, error) {
+	t, in, err := s.ShowTaskCode(ctx, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err = s.Ack(ctx, LinkActor(t.Team), t.ID)
+	return t, in, err
 }
 
 // LinkActor is who a one-tap link of a team's task acts as: that team's

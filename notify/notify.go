@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"time"
 
 	"dispatchd"
@@ -159,4 +160,35 @@ type Result struct {
 	Error     string
 	NextAt    time.Time
 	At        time.Time
+}
+
+// CodeBook looks up stored codes by hash; the outbox store is one. Code
+// answers not_found for an unknown hash.
+type CodeBook interface {
+	Code(ctx context.Context, hash []byte) (*Code, error)
+}
+
+// Subject returns the subject of code when book holds it, it is of one of
+// kinds and it has not expired at now; not_found otherwise, the same for
+// every reason, so that a guess learns nothing; unavailable without a
+// book.
+func Subject(ctx context.Context, book CodeBook, code string, now time.Time, kinds ...string) (string, error) {
+	if book == nil {
+		return "", dispatchd.Errorf(dispatchd.EUNAVAILABLE, "answer links are not configured")
+	}
+	gone := dispatchd.Errorf(dispatchd.ENOTFOUND, "this link is unknown or has expired")
+	if !ValidCode(code) {
+		return "", gone
+	}
+	c, err := book.Code(ctx, HashCode(code))
+	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
+		return "", gone
+	}
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(kinds, c.Kind) || !now.Before(c.Expires) {
+		return "", gone
+	}
+	return c.Subject, nil
 }

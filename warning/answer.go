@@ -56,10 +56,11 @@ func (s *Service) answer(ctx context.Context, actor dispatchd.Actor, id, via str
 }
 
 // AnswerByConsole records an answer a commander took by phone, for a
-// recipient within the actor's jurisdiction (not_found otherwise).
-func (s *Service) AnswerByConsole(ctx context.Context, actor dispatchd.Actor, recipient string) (*Recipient, error) {
+// recipient within the actor's jurisdiction and, when warning is not
+// empty, of that warning (not_found otherwise, and nothing recorded).
+func (s *Service) AnswerByConsole(ctx context.Context, actor dispatchd.Actor, warning, recipient string) (*Recipient, error) {
 	r, _, err := s.answer(ctx, actor, recipient, ViaConsole, func(r *Recipient) error {
-		if !actor.Covers(r.Region) {
+		if !actor.Covers(r.Region) || warning != "" && r.Warning != warning {
 			return recipientNotFound(recipient)
 		}
 		return nil
@@ -72,21 +73,7 @@ func (s *Service) code(ctx context.Context, code string) (string, error) {
 	if s.codes == nil {
 		return "", dispatchd.Errorf(dispatchd.EUNAVAILABLE, "answer links are not configured")
 	}
-	gone := dispatchd.Errorf(dispatchd.ENOTFOUND, "this link is unknown or has expired")
-	if !notify.ValidCode(code) {
-		return "", gone
-	}
-	c, err := s.codes.Code(ctx, notify.HashCode(code))
-	if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
-		return "", gone
-	}
-	if err != nil {
-		return "", err
-	}
-	if (c.Kind != KindWarning && c.Kind != KindNotice) || !s.now().Before(c.Expires) {
-		return "", gone
-	}
-	return c.Subject, nil
+	return notify.Subject(ctx, s.codes, code, s.now(), KindWarning, KindNotice)
 }
 
 // ShowCode returns what a one-tap code answers, without answering;

@@ -14,9 +14,7 @@ import (
 
 // Codes looks up a one-tap answer code by its hash (notify.HashCode); the
 // outbox store implements it. Code answers not_found for an unknown hash.
-type Codes interface {
-	Code(ctx context.Context, hash []byte) (*notify.Code, error)
-}
+type Codes = notify.CodeBook
 
 // SetChannels names the channels each recipient is sent a message by
 // (notify.SMS, notify.Webhook), one message per channel. With none, a

@@ -133,15 +133,9 @@ func (s *Server) answerRecipient(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := s.d.Persons.AnswerByConsole(ctx, actor(c), c.Param("rid"))
+	r, err := s.d.Persons.AnswerByConsole(ctx, actor(c), c.Param("id"), c.Param("rid"))
 	if err != nil {
 		return err
-	}
-	if r.Warning != c.Param("id") {
-		// The service names the recipient alone: one of another warning
-		// (within the caller's jurisdiction) is answered, yet refused here
-		// as not this warning's, until AnswerByConsole takes the warning.
-		return dispatchd.Errorf(dispatchd.ENOTFOUND, "warning %s has no recipient %s", c.Param("id"), c.Param("rid"))
 	}
 	return reply(c, http.StatusOK, r)
 }

@@ -236,6 +236,16 @@ func TestWarningsJurisdiction(t *testing.T) {
 		}
 		e.mustProblem(e.as("county", "GET", "/api/v1/warnings/"+other.ID, nil, "Accept", "application/cap+xml"), 404)
 		e.mustProblem(e.as("county", "POST", "/api/v1/warnings/"+other.ID+"/recipients/"+rs.Items[0].ID+"/answer", nil), 404)
+		// A recipient answered under another warning's path is not found,
+		// and nothing is recorded.
+		e.mustProblem(e.as("admin", "POST", "/api/v1/warnings/"+mine.ID+"/recipients/"+rs.Items[0].ID+"/answer", nil), 404)
+		var after recipientList
+		e.mustJSON(e.as("admin", "GET", "/api/v1/warnings/"+other.ID+"/recipients", nil), 200, &after)
+		for _, r := range after.Items {
+			if r.ID == rs.Items[0].ID && r.AnsweredAt != nil {
+				t.Fatalf("recipient %s of %s was answered through %s's path", r.ID, other.ID, mine.ID)
+			}
+		}
 		var l struct{ Items []warningOut }
 		e.mustJSON(e.as("county", "GET", "/api/v1/warnings", nil), 200, &l)
 		if !listed(l.Items, mine.ID) || listed(l.Items, other.ID) {

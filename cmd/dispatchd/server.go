@@ -102,6 +102,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 	s.board.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
+	s.board.SetCodes(st)
 
 	// The hub shows a jurisdiction's sessions its own teams' positions.
 	hcfg := cfg.hub
@@ -152,6 +153,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.web = web.New(cfg.web, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
+		Answerers: []web.Answerer{web.WarningAnswers(persons), web.TaskAnswers(s.board)},
 	})
 	return s, nil
 }

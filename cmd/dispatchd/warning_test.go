@@ -53,11 +53,29 @@ func phoneTab(t *testing.T, b *browser, name, url string) *tab {
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
 	tb := &tab{b: b, name: name, ctx: ctx}
+	// The first Run starts the tab, which lives as long as ctx.
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
 	tb.run(emulation.SetDeviceMetricsOverride(390, 844, 3, true),
 		emulation.SetUserAgentOverride("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"),
 		emulation.SetTouchEmulationEnabled(true),
 		chromedp.Navigate(url))
 	return tb
+}
+
+// tapAnswer checks that the one-tap page shows headline and answers
+// nothing yet, then taps its button and waits for the page to say so.
+func tapAnswer(t *testing.T, tb *tab, headline string) {
+	t.Helper()
+	var shown string
+	tb.run(chromedp.WaitVisible("#answer", chromedp.ByQuery), chromedp.Text("#headline", &shown, chromedp.ByQuery))
+	if !strings.Contains(shown, headline) {
+		t.Fatalf("the one-tap page shows %q, want %q", shown, headline)
+	}
+	tb.shot("shown")
+	tb.run(chromedp.Click("#answer", chromedp.ByQuery), chromedp.WaitVisible("#answered", chromedp.ByQuery))
+	tb.shot("answered")
 }
 
 // TestWarningStory is the story of issue 17 on both stores, against a real
@@ -84,6 +102,11 @@ func TestWarningStory(t *testing.T) {
 				env[1] = "DATABASE_URL=" + pgtest.URL(t)
 			}
 			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("dispatchd's log:\n%s", p.err.String())
+				}
+			})
 			warningStory(t, p, smsc)
 		})
 	}
@@ -143,14 +166,13 @@ func warningStory(t *testing.T, p *proc, smsc *smpptest.Server) {
 	link := linkRE.FindString(box.got[county.Phone][0])
 	b := newBrowser(t, p.url)
 	tb := phoneTab(t, b, "answer-"+t.Name()[len("TestWarningStory/"):], link)
-	tb.wait(`document.body.innerText.includes("暴雨橙色预警")`)
-	tb.shot("shown")
-	tb.click("form button")
-	tb.wait(`document.body.innerText.includes("已确认")`)
-	tb.shot("answered")
+	tapAnswer(t, tb, "暴雨橙色预警")
 	smsc.MO(hazard.Phone, "12379", "收到")
 
-	type recipient struct{ ID, Person, Name, Phone, Region, Kind, State, AnsweredVia string }
+	type recipient struct {
+		ID, Person, Name, Phone, Region, Kind, State string
+		AnsweredVia                                  string `json:"answered_via"`
+	}
 	recipients := func(query string) []recipient {
 		t.Helper()
 		var res struct{ Items []recipient }
@@ -300,9 +322,7 @@ func taskBySMS(t *testing.T, p *proc, box *inbox, b *browser, duty string) {
 		t.Fatalf("the task's SMS %q has no link", msgs[len(msgs)-1])
 	}
 	tb := phoneTab(t, b, "task-"+t.Name()[len("TestWarningStory/"):], link)
-	tb.wait(`document.body.innerText.includes("千岛湖镇内涝")`)
-	tb.click("form button")
-	tb.wait(`document.body.innerText.includes("已确认")`)
+	tapAnswer(t, tb, "千岛湖镇内涝")
 	if s := taskStatus(t, p, duty, task.ID); s != "acknowledged" {
 		t.Fatalf("the task after its link: %s, want acknowledged", s)
 	}

@@ -77,7 +77,7 @@ func testWarningUpdateCancel(t *testing.T, s Store) {
 
 	// Someone answers the update; then it is cancelled: every person it
 	// reached gets a notice that needs no answer.
-	ok(e.svc.AnswerByConsole(c, cityCmd, rs[0].ID)).get(t)
+	ok(e.svc.AnswerByConsole(c, cityCmd, "", rs[0].ID)).get(t)
 	cancel := warning.Warning{MsgType: "Cancel", References: []string{reference(first), reference(second)}}
 	third := ok(e.svc.Issue(c, cityCmd, cancel)).get(t)
 	if third.State != warning.Cancelled || third.Replaces != second.ID || third.Level != "red" || !slices.Equal(third.Regions, second.Regions) {
@@ -250,9 +250,9 @@ func testWarningAnswers(t *testing.T, s Store) {
 		}
 	}
 
-	_, err := e.svc.AnswerByConsole(c, otherCmd, byKey["point"].ID)
+	_, err := e.svc.AnswerByConsole(c, otherCmd, "", byKey["point"].ID)
 	wantCode(t, err, dispatchd.ENOTFOUND)
-	r := ok(e.svc.AnswerByConsole(c, countyCmd, byKey["point"].ID)).get(t)
+	r := ok(e.svc.AnswerByConsole(c, countyCmd, "", byKey["point"].ID)).get(t)
 	if r.AnsweredVia != warning.ViaConsole {
 		t.Fatalf("got %+v, want answered by console", r)
 	}

@@ -25,7 +25,7 @@ func testWarningEscalation(t *testing.T, s Store) {
 	for _, r := range rs {
 		byKey[e.who([]warning.Recipient{r})[0]] = r
 	}
-	ok(e.svc.AnswerByConsole(c, countyCmd, byKey["point"].ID)).get(t)
+	ok(e.svc.AnswerByConsole(c, countyCmd, "", byKey["point"].ID)).get(t)
 
 	if n := ok(e.svc.Escalate(c)).get(t); n != 0 {
 		t.Fatalf("escalated %d before the deadline, want none", n)
@@ -77,7 +77,7 @@ func testWarningEscalation(t *testing.T, s Store) {
 
 	// The town's person answers late: recorded. The county's notice goes
 	// unanswered and climbs to the city.
-	late := ok(e.svc.AnswerByConsole(c, countyCmd, byKey["town"].ID)).get(t)
+	late := ok(e.svc.AnswerByConsole(c, countyCmd, "", byKey["town"].ID)).get(t)
 	if late.State != warning.Answered || late.EscalatedAt == nil {
 		t.Fatalf("got %+v, want a late answer recorded", late)
 	}
@@ -87,7 +87,7 @@ func testWarningEscalation(t *testing.T, s Store) {
 			townNotice = n
 		}
 	}
-	ok(e.svc.AnswerByConsole(c, countyCmd, townNotice.ID)).get(t)
+	ok(e.svc.AnswerByConsole(c, countyCmd, "", townNotice.ID)).get(t)
 	e.clk.add(10 * time.Minute)
 	if n := ok(e.svc.Escalate(c)).get(t); n != 1 {
 		t.Fatalf("escalated %d, want the county's notice", n)
@@ -149,7 +149,7 @@ func testWarningProgress(t *testing.T, s Store) {
 		}
 		return out
 	}
-	ok(e.svc.AnswerByConsole(c, countyCmd, byPerson["point"])).get(t)
+	ok(e.svc.AnswerByConsole(c, countyCmd, "", byPerson["point"])).get(t)
 	task := notify.NewMessage(notify.SMS, "1390", "x", notify.KindTask, byPerson["town"], time.Time{}, warnStart)
 	noErr(t, e.svc.Progress(c, append(of("town", "village", "point"), task), notify.Sent))
 	noErr(t, e.svc.Progress(c, of("town"), "delivered"))
@@ -183,9 +183,9 @@ func testWarningSummary(t *testing.T, s Store) {
 		byKey[e.who([]warning.Recipient{r})[0]] = r.ID
 	}
 	e.clk.add(30 * time.Second)
-	ok(e.svc.AnswerByConsole(c, cityCmd, byKey["town"])).get(t)
+	ok(e.svc.AnswerByConsole(c, cityCmd, "", byKey["town"])).get(t)
 	e.clk.add(60 * time.Second)
-	ok(e.svc.AnswerByConsole(c, cityCmd, byKey["county2"])).get(t)
+	ok(e.svc.AnswerByConsole(c, cityCmd, "", byKey["county2"])).get(t)
 	e.clk.add(10 * time.Minute)
 	ok(e.svc.Escalate(c)).get(t) // county, village, point; notices to city, county, town
 
