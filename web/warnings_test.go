@@ -135,6 +135,16 @@ func TestWarningsIssueAndRead(t *testing.T) {
 		}
 		e.mustProblem(e.as("commander", "POST", "/api/v1/warnings", body), 409)
 
+		// The short form: regions beside the fields make one area.
+		short := newWarning()
+		delete(short, "areas")
+		short["regions"] = []string{"330122"}
+		var sw warningOut
+		e.mustJSON(e.as("commander", "POST", "/api/v1/warnings", short), 201, &sw)
+		if !contains(sw.Regions, "330122") || contains(sw.Regions, "330127") {
+			t.Fatalf("got %+v from regions beside the fields, want 330122 only", sw)
+		}
+
 		// CAP in, JSON out (no Accept), and CAP in, CAP out.
 		r := e.as("commander", "POST", "/api/v1/warnings", capSample(t), "Content-Type", "application/cap+xml")
 		var cw warningOut
