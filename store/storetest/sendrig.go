@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -238,6 +239,11 @@ func (l *lockedBuffer) String() string {
 // one recorded; then it checks that every delivery receipt reached its
 // hook.
 func BenchSender(b *testing.B, open Open) {
+	b.Run("outbox", func(b *testing.B) { benchOutbox(b, open) })
+	b.Run("bare", benchBareSMPP)
+}
+
+func benchOutbox(b *testing.B, open Open) {
 	const n = 10000
 	b.StopTimer()
 	for range b.N {
@@ -257,5 +263,48 @@ func BenchSender(b *testing.B, open Open) {
 		if got := srv.Submits(); got != n {
 			b.Fatalf("submits: got %d, want %d", got, n)
 		}
+	}
+}
+
+// benchBareSMPP is the baseline of BenchSender, measured in the same run:
+// the same 10,000 messages sent straight through the SMPP client to the
+// same gateway, with as many in flight as the sender keeps, and no
+// outbox, links or receipts.
+func benchBareSMPP(b *testing.B) {
+	const n, inFlight = 10000, 64
+	b.StopTimer()
+	for range b.N {
+		srv := newSMSC(b, 1)
+		cfg, err := smpp.ParseURL("smpp://dispatchd:secret@" + srv.Addr() + "?source=12345&rate=100000&timeout=10s")
+		if err != nil {
+			b.Fatal(err)
+		}
+		client := smpp.New(cfg, smpp.Handlers{}, slog.New(slog.DiscardHandler))
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- client.Run(ctx) }()
+		b.StartTimer()
+		start := time.Now()
+		var wg sync.WaitGroup
+		next := make(chan int, n)
+		for i := range n {
+			next <- i
+		}
+		close(next)
+		for range inFlight {
+			wg.Go(func() {
+				for i := range next {
+					if _, err := client.Send(ctx, smpp.Message{To: "13800000000", Text: fmt.Sprintf("bench %d", i)}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		b.ReportMetric(n/time.Since(start).Seconds(), "msgs/s")
+		b.StopTimer()
+		stop()
+		<-done
 	}
 }
