@@ -33,12 +33,17 @@ func TestScreenWarnings(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 300*time.Second)
 	defer cancel()
+	// The first poll waits for the screen to load, which on a machine
+	// busy with other browsers (the rest of make test) may take long.
+	wait := 150 * time.Second
 	poll := func(what, expr string) {
 		t.Helper()
-		if err := chromedp.Run(ctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(100*time.Millisecond),
-			chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		err := chromedp.Run(ctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(100*time.Millisecond),
+			chromedp.WithPollingTimeout(wait)))
+		wait = 60 * time.Second
+		if err != nil {
 			var panel string
 			_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('#warnings-panel')?.innerText || ''`, &panel))
 			t.Fatalf("%s: %v\nthe panel:\n%s", what, err, panel)

@@ -28,7 +28,40 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if demoSeed.dir != "" {
+		os.RemoveAll(demoSeed.dir)
+	}
+	os.Exit(code)
+}
+
+// demoSeed is the demo province seeded once into SQLite by `dispatchd
+// seed --demo`, for the tests that only read it.
+var demoSeed struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// seededDemo returns the directory of the seeded demo store; tests must
+// not change it.
+func seededDemo(t *testing.T) string {
+	t.Helper()
+	demoSeed.once.Do(func() {
+		if demoSeed.dir, demoSeed.err = os.MkdirTemp("", "dispatchd-demo-"); demoSeed.err != nil {
+			return
+		}
+		t.Setenv("DISPATCH_DATA_DIR", demoSeed.dir)
+		t.Setenv("DATABASE_URL", "")
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), []string{"seed", "--demo"}, nil, &out, &errb); err != nil {
+			demoSeed.err = fmt.Errorf("seed: %w %s", err, errb.String())
+		}
+	})
+	if demoSeed.err != nil {
+		t.Fatal(demoSeed.err)
+	}
+	return demoSeed.dir
 }
 
 type proc struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"testing"
 
@@ -15,14 +14,8 @@ import (
 // county's; and the recipients of a warning to 淳安县 are its county's
 // person and its hazard points'.
 func TestSeedLoadsPersons(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("DISPATCH_DATA_DIR", dir)
-	t.Setenv("DATABASE_URL", "")
+	dir := seededDemo(t)
 	ctx := context.Background()
-	var out, errb bytes.Buffer
-	if err := run(ctx, []string{"seed", "--demo"}, nil, &out, &errb); err != nil {
-		t.Fatalf("seed: %v %s", err, errb.String())
-	}
 	st, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)

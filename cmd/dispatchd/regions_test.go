@@ -65,14 +65,8 @@ func TestImportRegionsCommand(t *testing.T) {
 // their counties into the region tree, with an outline for each county
 // that locates the county's seat.
 func TestSeedLoadsRegions(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("DISPATCH_DATA_DIR", dir)
-	t.Setenv("DATABASE_URL", "")
+	dir := seededDemo(t)
 	ctx := context.Background()
-	var out, errb bytes.Buffer
-	if err := run(ctx, []string{"seed", "--demo"}, nil, &out, &errb); err != nil {
-		t.Fatalf("seed: %v %s", err, errb.String())
-	}
 	st, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)

@@ -90,6 +90,7 @@ func tapAnswer(t *testing.T, tb *tab, headline string) {
 func TestWarningStory(t *testing.T) {
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
+			t.Parallel()
 			smsc, err := smpptest.New("pw123456", 1000)
 			if err != nil {
 				t.Fatal(err)
