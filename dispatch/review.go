@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"dispatchd"
+	"dispatchd/resources"
 )
 
 // Review measures an incident's response against the standard questions
@@ -231,7 +231,7 @@ func (r *Review) WriteCSV(w io.Writer) error {
 	// type is typed by someone too.
 	for _, row := range rows {
 		for i := range row {
-			row[i] = cell(row[i])
+			row[i] = resources.CSVCell(row[i])
 		}
 	}
 	if err := cw.WriteAll(rows); err != nil {
@@ -239,17 +239,5 @@ func (r *Review) WriteCSV(w io.Writer) error {
 	}
 	return cw.Error()
 }
-
-// cell keeps a cell from being read as a formula by a spreadsheet (OWASP
-// CSV injection): one that starts with = + - @ tab or carriage return gets a
-// leading quote, unless it is a plain number.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !plainNumber.MatchString(s) {
-		return "'" + s
-	}
-	return s
-}
-
-var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 func itoa64(v int64) string { return strconv.FormatInt(v, 10) }

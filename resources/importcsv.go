@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -221,3 +222,16 @@ func (b *Batch) addCSVRow(r *csvRow) {
 	}
 	b.Lines = append(b.Lines, r.line)
 }
+
+// CSVCell keeps a cell of a CSV that dispatchd writes from being read as a
+// formula by a spreadsheet (OWASP CSV injection): one that starts with = +
+// - @ tab or carriage return gets a leading quote, unless it is a plain
+// number.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !plainNumber.MatchString(s) {
+		return "'" + s
+	}
+	return s
+}
+
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)

@@ -3,31 +3,19 @@ package web_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"dispatchd/web/browsertest"
 )
 
-// chromium returns the browser to drive: TEST_CHROMIUM (set by
-// scripts/testenv.sh) or chromium on the PATH. Under CI it must be there.
+// chromium returns the browser the page tests drive.
 func chromium(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("TEST_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium: run the tests with `make test`, which installs it")
-	}
-	t.Skip("no Chromium (install it with apt-get install chromium, or run make test)")
-	return ""
+	return browsertest.Chromium(t)
 }
 
 // profileDir is a browser profile's directory, removed after the test as

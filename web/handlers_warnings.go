@@ -108,8 +108,26 @@ func (s *Server) listRecipients(c echo.Context) error {
 	return reply(c, http.StatusOK, newList(rs, next))
 }
 
-// getWarningSummary handles GET /api/v1/warnings/:id/summary.
+// getWarningSummary handles GET /api/v1/warnings/:id/summary; with
+// format=csv, the after-action record as a spreadsheet table (the summary
+// and every recipient).
 func (s *Server) getWarningSummary(c echo.Context) error {
+	q := newQuery(c)
+	format := enum(q, "format", []string{"json", "csv"})
+	if err := q.err(); err != nil {
+		return err
+	}
+	if format == "csv" {
+		sum, rs, err := s.d.Persons.Review(c.Request().Context(), actor(c), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		h.Set(echo.HeaderContentDisposition, `attachment; filename="warning-`+sum.Warning+`.csv"`)
+		c.Response().WriteHeader(http.StatusOK)
+		return warning.WriteReviewCSV(c.Response(), sum, rs)
+	}
 	sum, err := s.d.Persons.Summary(c.Request().Context(), actor(c), c.Param("id"))
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -344,6 +345,36 @@ func TestWarningRecipientsAndConsoleAnswer(t *testing.T) {
 				t.Errorf("region %s: got %+v, want %d answered", r.Region, r, want)
 			}
 		}
+
+		// The after-action record as a spreadsheet table: the warning,
+		// its regions, and each recipient with the time of each step.
+		r := e.as("viewer", "GET", "/api/v1/warnings/"+w.ID+"/summary?format=csv", nil)
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("format=csv: got %d %s", r.status, r.header.Get("Content-Type"))
+		}
+		rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+		if err != nil {
+			t.Fatalf("format=csv: %v\n%s", err, r.body)
+		}
+		col := map[string]int{}
+		for i, name := range rows[0] {
+			col[name] = i
+		}
+		sections := map[string]int{}
+		for _, row := range rows[1:] {
+			sections[row[col["section"]]]++
+			switch {
+			case row[col["section"]] == "warning" && (row[col["recipients"]] != "2" || row[col["answered"]] != "1" || row[col["answer_rate"]] != "0.500"):
+				t.Errorf("the warning's row: %v", row)
+			case row[col["section"]] == "recipient" && row[col["region"]] == "330127" &&
+				(row[col["state"]] != "answered" || row[col["answered_via"]] != "console" || row[col["answered_at"]] == ""):
+				t.Errorf("淳安县's recipient: %v", row)
+			}
+		}
+		if sections["warning"] != 1 || sections["region"] != 2 || sections["recipient"] != 2 {
+			t.Fatalf("format=csv sections %v:\n%s", sections, r.body)
+		}
+		e.mustProblem(e.as("viewer", "GET", "/api/v1/warnings/"+w.ID+"/summary?format=xls", nil), 400, "format")
 	})
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -22,25 +21,14 @@ import (
 	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"dispatchd/web/browsertest"
 )
 
-// chromium returns the browser the page tests drive: TEST_CHROMIUM (set by
-// scripts/testenv.sh) or chromium on the PATH. Under CI it must be there.
+// chromium returns the browser the page tests drive.
 func chromium(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("TEST_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium: run the tests with `make test`, which installs it")
-	}
-	t.Skip("no Chromium (install it with apt-get install chromium, or run make test)")
-	return ""
+	return browsertest.Chromium(t)
 }
 
 // artifacts is where the page tests leave their screenshots.
