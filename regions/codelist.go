@@ -1,7 +1,6 @@
 package regions
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -45,22 +44,11 @@ type CodeRow struct {
 // the form of each row; every bad row is reported with its line, and then
 // nothing is returned.
 func ParseCodes(data []byte) ([]CodeRow, error) {
-	data, err := resources.UTF8Text(data)
+	r, header, err := resources.OpenCSV(data)
 	if err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
 	var errs dispatchd.FileErrors
-	header, err := r.Read()
-	if err != nil {
-		if err == io.EOF {
-			return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
-		}
-		errs.Add(1, "", "cannot read the header row: %v", resources.CSVError(err))
-		return nil, errs.Err()
-	}
 	index := map[string]int{}
 	for i, h := range header {
 		h = clean(h)

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -235,3 +236,28 @@ func CSVCell(s string) string {
 }
 
 var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// OpenCSV reads the header row of a whole CSV file given as bytes (in
+// UTF-8, with or without a byte-order mark, or GB18030: UTF8Text) and
+// returns a reader of the rows after it, lenient about their length and
+// leading spaces as spreadsheets write them. A file without rows is
+// invalid; a header that cannot be read is reported on line 1.
+func OpenCSV(data []byte) (*csv.Reader, []string, error) {
+	data, err := UTF8Text(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
+	}
+	if err != nil {
+		var errs dispatchd.FileErrors
+		errs.Add(1, "", "cannot read the header row: %v", CSVError(err))
+		return nil, nil, errs.Err()
+	}
+	return r, header, nil
+}

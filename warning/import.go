@@ -1,7 +1,6 @@
 package warning
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -60,22 +59,11 @@ type ImportEvent struct {
 // GB18030. It checks only the file's form; every bad row is reported with
 // its line, and then nothing is returned.
 func ParsePersons(data []byte) ([]PersonRow, error) {
-	data, err := resources.UTF8Text(data)
+	r, header, err := resources.OpenCSV(data)
 	if err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
 	var errs dispatchd.FileErrors
-	header, err := r.Read()
-	if err == io.EOF {
-		return nil, dispatchd.Errorf(dispatchd.EINVALID, "the file has no rows to import")
-	}
-	if err != nil {
-		errs.Add(1, "", "cannot read the header row: %v", resources.CSVError(err))
-		return nil, errs.Err()
-	}
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)

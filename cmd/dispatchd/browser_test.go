@@ -104,6 +104,20 @@ func (b *browser) open(name, path, user string, w, h int64) *tab {
 // login opens path in a new tab of the given size and submits the login.
 func (b *browser) login(name, path, user string, w, h int64) *tab {
 	b.t.Helper()
+	tb := b.newTab(name)
+	tb.run(network.Enable(), chromedp.EmulateViewport(w, h),
+		chromedp.Navigate(b.base+path),
+		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
+		chromedp.SendKeys("#login-user", user, chromedp.ByQuery),
+		chromedp.SendKeys("#login-pass", "demo", chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery))
+	return tb
+}
+
+// newTab starts a Chromium of its own with one blank tab, whose errors and
+// console lines it keeps and whose traffic it counts under name.
+func (b *browser) newTab(name string) *tab {
+	b.t.Helper()
 	// Each user has a Chromium of their own: their own storage, as on
 	// their own device, and a window in front, which is never throttled.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -146,12 +160,6 @@ func (b *browser) login(name, path, user string, w, h int64) *tab {
 			b.mu.Unlock()
 		}
 	})
-	tb.run(network.Enable(), chromedp.EmulateViewport(w, h),
-		chromedp.Navigate(b.base+path),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", user, chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "demo", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery))
 	return tb
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"regexp"
@@ -45,18 +44,7 @@ func (in *inbox) await(what string, ok func() bool) {
 // no login.
 func phoneTab(t *testing.T, b *browser, name, url string) *tab {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(b.exec), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()))
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	tb := &tab{b: b, name: name, ctx: ctx}
-	// The first Run starts the tab, which lives as long as ctx.
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
+	tb := b.newTab(name)
 	tb.run(emulation.SetDeviceMetricsOverride(390, 844, 3, true),
 		emulation.SetUserAgentOverride("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"),
 		emulation.SetTouchEmulationEnabled(true),
