@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -131,4 +132,28 @@ func nullable(v *float64) any {
 		return nil
 	}
 	return *v
+}
+
+// LastPositions returns, for each of teams that has one, its last fix
+// with a device time at or before at and after at less within, in the
+// order of teams. It reads one index range a team, so its cost grows with
+// the teams asked for, not with the history.
+func (s *Store) LastPositions(ctx context.Context, teams []string, at time.Time, within time.Duration) ([]realtime.Position, error) {
+	out := []realtime.Position{}
+	at = at.UTC()
+	for _, team := range teams {
+		p := realtime.Position{Team: team}
+		err := s.db.QueryRow(ctx, `SELECT ts, lon, lat, speed, heading, accuracy, altitude, battery FROM positions
+			WHERE team_id = $1 AND ts <= $2 AND ts > $3 ORDER BY ts DESC LIMIT 1`, team, at, at.Add(-within)).
+			Scan(&p.TS, &p.Lon, &p.Lat, &p.Speed, &p.Heading, &p.Accuracy, &p.Altitude, &p.Battery)
+		if errors.Is(err, ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the last position of team %s at %s: %w", team, at.Format(time.RFC3339), err)
+		}
+		p.TS = p.TS.UTC()
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -38,6 +38,7 @@ type Store interface {
 	AppendPositions(ctx context.Context, ps []realtime.Position) error
 	Track(ctx context.Context, team string, from, to time.Time, limit int) ([]realtime.Position, error)
 	DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error)
+	LastPositions(ctx context.Context, teams []string, at time.Time, within time.Duration) ([]realtime.Position, error)
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -82,6 +83,7 @@ func Run(t *testing.T, open Open) {
 		{"IncidentFilters", testIncidentFilters},
 		{"Positions", testPositions},
 		{"PositionDays", testPositionDays},
+		{"LastPositions", testLastPositions},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
