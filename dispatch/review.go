@@ -3,7 +3,6 @@ package dispatch
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
@@ -180,7 +179,6 @@ func reviewNeeds(in *Incident, tasks []Task, orders []Order) NeedsReview {
 // WriteCSV writes the review as one table: a row per task, order and need,
 // with the times that matter, for a spreadsheet.
 func (r *Review) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -227,17 +225,9 @@ func (r *Review) WriteCSV(w io.Writer) error {
 		rows = append(rows, []string{"item_need", "", "", n.Item + " " + n.Name, "", "", "", "", "", "",
 			itoa64(n.Asked), itoa64(n.Ordered), itoa64(n.Delivered), itoa64(n.Short), n.Unit})
 	}
-	// Every cell, not only the free text: an item's unit or an incident's
-	// type is typed by someone too.
-	for _, row := range rows {
-		for i := range row {
-			row[i] = resources.CSVCell(row[i])
-		}
-	}
-	if err := cw.WriteAll(rows); err != nil {
-		return err
-	}
-	return cw.Error()
+	// Every cell is guarded, not only the free text: an item's unit or an
+	// incident's type is typed by someone too.
+	return resources.WriteCSV(w, rows)
 }
 
 func itoa64(v int64) string { return strconv.FormatInt(v, 10) }

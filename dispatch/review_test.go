@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dispatchd/dispatch"
+	"dispatchd/resources"
 )
 
 // TestReviewCSVNeutralisesFormulas writes a review whose every typed field
@@ -27,7 +28,11 @@ func TestReviewCSVNeutralisesFormulas(t *testing.T) {
 	if err := r.WriteCSV(&buf); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := csv.NewReader(&buf).ReadAll()
+	body, ok := bytes.CutPrefix(buf.Bytes(), []byte(resources.CSVByteOrderMark))
+	if !ok || !bytes.HasSuffix(body, []byte("\r\n")) {
+		t.Fatalf("got %q, want a byte-order mark and CRLF line ends", buf.Bytes())
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

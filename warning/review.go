@@ -2,7 +2,6 @@ package warning
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
 	"time"
@@ -71,14 +70,5 @@ func WriteReviewCSV(w io.Writer, sum *Summary, rs []Recipient) error {
 			"", "", "", "", "", "", ts(&r.Deadline), ts(r.SentAt), ts(r.DeliveredAt), ts(r.AnsweredAt), answerS,
 			r.AnsweredVia, ts(r.EscalatedAt), itoa(r.Resent)})
 	}
-	for _, row := range rows {
-		for i := range row {
-			row[i] = resources.CSVCell(row[i])
-		}
-	}
-	cw := csv.NewWriter(w)
-	if err := cw.WriteAll(rows); err != nil {
-		return err
-	}
-	return cw.Error()
+	return resources.WriteCSV(w, rows)
 }

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"strings"
@@ -207,9 +206,8 @@ func TestDispatchStory(t *testing.T) {
 		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("got %d %s", r.status, r.header.Get("Content-Type"))
 		}
-		rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
-		if err != nil || len(rows) < 5 || rows[0][0] != "section" {
-			t.Fatalf("got csv %q (%v)", r.body, err)
+		if rows := readCSV(t, r.body); len(rows) < 5 || rows[0][0] != "section" {
+			t.Fatalf("got csv %q", r.body)
 		}
 
 		var tl struct{ Items []struct{ Type string } }

@@ -352,10 +352,7 @@ func TestWarningRecipientsAndConsoleAnswer(t *testing.T) {
 		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("format=csv: got %d %s", r.status, r.header.Get("Content-Type"))
 		}
-		rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
-		if err != nil {
-			t.Fatalf("format=csv: %v\n%s", err, r.body)
-		}
+		rows := readCSV(t, r.body)
 		col := map[string]int{}
 		for i, name := range rows[0] {
 			col[name] = i
