@@ -93,8 +93,11 @@ type OrderFilter struct {
 	// when set, to those of incidents that team has or had a task on.
 	Scope    dispatchd.Scope
 	WorkedBy string
-	After    string
-	Limit    int
+	// ReportedFrom and ReportedTo, when set, limit the list to the orders
+	// of incidents reported in [ReportedFrom, ReportedTo).
+	ReportedFrom, ReportedTo time.Time
+	After                    string
+	Limit                    int
 }
 
 // StockKey names the stock of one item at one depot.

@@ -18,6 +18,17 @@ type Regions interface {
 	Index(ctx context.Context) (*regions.Index, error)
 }
 
+// RegionTree is the region tree as scores need it, to name a region and
+// list its children. *regions.Service is one; scores of a deployment
+// whose Config.Regions is not one have no children.
+type RegionTree interface {
+	// Get returns a region: EINVALID for a malformed code, ENOTFOUND.
+	Get(ctx context.Context, code string) (*regions.Region, error)
+	// Children lists up to limit regions directly under parent ("" for
+	// the top level) after the code after, in code order.
+	Children(ctx context.Context, parent, after string, limit int) ([]regions.Region, string, error)
+}
+
 // Where an incident's region came from.
 const (
 	RegionGiven        = "given"        // the reporter named it

@@ -100,4 +100,10 @@ type Store interface {
 	// team does not exist; it reports whether it changed the team. When
 	// several callers make the same change at once, one of them writes it.
 	SetPositionStale(ctx context.Context, team string, stale bool, ev *dispatchd.Event) (bool, error)
+	// ReviewTargets returns the targets of the review standard, sorted by
+	// metric, type and level.
+	ReviewTargets(ctx context.Context) ([]Target, error)
+	// SetReviewTargets replaces every target with ts and appends ev, in
+	// one transaction.
+	SetReviewTargets(ctx context.Context, ts []Target, ev *dispatchd.Event) error
 }

@@ -104,8 +104,11 @@ type TaskFilter struct {
 	Status   []TaskStatus
 	// Scope limits the list to the tasks of incidents in it.
 	Scope dispatchd.Scope
-	After string
-	Limit int
+	// ReportedFrom and ReportedTo, when set, limit the list to the tasks
+	// of incidents reported in [ReportedFrom, ReportedTo).
+	ReportedFrom, ReportedTo time.Time
+	After                    string
+	Limit                    int
 }
 
 // setStatus moves the task forward to s at now, stamping the time of every

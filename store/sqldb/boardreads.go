@@ -73,6 +73,22 @@ func (s *Store) incidentScope(col string, sc dispatchd.Scope) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
+// reportedIn keeps the rows of incidents reported in [from, to), when
+// either is set.
+func reportedIn(w *where, from, to time.Time) {
+	var conds []string
+	var args []any
+	if !from.IsZero() {
+		conds, args = append(conds, "reported_at >= ?"), append(args, from)
+	}
+	if !to.IsZero() {
+		conds, args = append(conds, "reported_at < ?"), append(args, to)
+	}
+	if len(conds) > 0 {
+		w.add("incident_id IN (SELECT id FROM incidents WHERE "+strings.Join(conds, " AND ")+")", args...)
+	}
+}
+
 // GetTask implements dispatch.Store.
 func (s *Store) GetTask(ctx context.Context, id string) (*dispatch.Task, error) {
 	return taskDocs.get(ctx, s.db, id, "")
@@ -93,6 +109,7 @@ func (s *Store) ListTasks(ctx context.Context, f dispatch.TaskFilter) ([]dispatc
 	if cond, args := s.incidentScope("", f.Scope); cond != "" {
 		w.add("incident_id IN (SELECT id FROM incidents WHERE "+cond+")", args...)
 	}
+	reportedIn(&w, f.ReportedFrom, f.ReportedTo)
 	if f.After != "" {
 		w.add("id < ?", f.After)
 	}
@@ -122,6 +139,7 @@ func (s *Store) ListOrders(ctx context.Context, f dispatch.OrderFilter) ([]dispa
 	if f.WorkedBy != "" {
 		w.add("incident_id IN (SELECT incident_id FROM tasks WHERE team_id = ?)", f.WorkedBy)
 	}
+	reportedIn(&w, f.ReportedFrom, f.ReportedTo)
 	if f.After != "" {
 		w.add("id < ?", f.After)
 	}
