@@ -26,6 +26,8 @@ type Review struct {
 	Tasks        []TaskReview  `json:"tasks"`
 	Orders       []OrderReview `json:"orders"`
 	Needs        NeedsReview   `json:"needs"`
+	// Score holds the response to the standard table (score.go).
+	Score Score `json:"score"`
 }
 
 // TaskReview is the record of one task. Times are measured from when the
@@ -135,6 +137,11 @@ func (s *Service) Review(ctx context.Context, actor dispatchd.Actor, id string) 
 			ToDeliverS: since(o.CreatedAt, o.DeliveredAt), Lines: o.Lines, Reason: o.Reason})
 	}
 	r.Needs = reviewNeeds(in, tasks, orders)
+	tt, err := s.store.ReviewTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.Score = scoreIncident(in, tasks, orders, newTargetTable(tt))
 	return r, nil
 }
 

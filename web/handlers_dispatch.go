@@ -209,27 +209,6 @@ func (s *Server) orders(c echo.Context, incident string) error {
 	return reply(c, http.StatusOK, newList(items, next))
 }
 
-// getReview handles GET /api/v1/incidents/:id/review (and ?format=csv).
-func (s *Server) getReview(c echo.Context) error {
-	q := newQuery(c)
-	format := enum(q, "format", []string{"json", "csv"})
-	if err := q.err(); err != nil {
-		return err
-	}
-	r, err := s.d.Dispatch.Review(c.Request().Context(), actor(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if format != "csv" {
-		return reply(c, http.StatusOK, r)
-	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="review-`+r.Incident.ID+`.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	return r.WriteCSV(c.Response())
-}
-
 // getTask handles GET /api/v1/tasks/:id.
 func (s *Server) getTask(c echo.Context) error {
 	return s.replyTask(c, func(a dispatchd.Actor, id string) (*dispatch.Task, error) {

@@ -124,6 +124,9 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"GET", "/api/v1/incidents/:id/orders", readers, s.listIncidentOrders},
 		{"POST", "/api/v1/incidents/:id/orders", command, s.createOrder},
 		{"GET", "/api/v1/incidents/:id/review", auditors, s.getReview},
+		{"GET", "/api/v1/reviews/scores", auditors, s.getScores},
+		{"GET", "/api/v1/review-targets", auditors, s.getReviewTargets},
+		{"PUT", "/api/v1/review-targets", admins, s.putReviewTargets},
 
 		// Support requests (跨区域支援): handlers_support.go.
 		{"GET", "/api/v1/support-requests", auditors, s.listSupport},

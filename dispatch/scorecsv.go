@@ -1,0 +1,42 @@
+package dispatch
+
+import (
+	"io"
+	"strconv"
+
+	"dispatchd/resources"
+)
+
+// ScoresHeader is the header of the scores table: per region, the
+// incidents, then each metric's measured, met and share, then the sums.
+func ScoresHeader() []string {
+	h := []string{"section", "region", "name", "incidents"}
+	for _, m := range Metrics {
+		h = append(h, m+"_measured", m+"_met", m+"_share")
+	}
+	return append(h, "measured", "met", "share")
+}
+
+// WriteCSV writes the scores as one table: a row per child region, then
+// the total.
+func (sc *Scores) WriteCSV(w io.Writer) error {
+	ratio := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', 3, 64)
+	}
+	row := func(section string, rs RegionScore) []string {
+		out := []string{section, rs.Region.Code, rs.Region.Name, strconv.Itoa(rs.Incidents)}
+		for _, m := range rs.Metrics {
+			out = append(out, strconv.Itoa(m.Measured), strconv.Itoa(m.Met), ratio(m.Share))
+		}
+		return append(out, strconv.Itoa(rs.Measured), strconv.Itoa(rs.Met), ratio(rs.Share))
+	}
+	rows := [][]string{ScoresHeader()}
+	for _, c := range sc.Children {
+		rows = append(rows, row("region", c))
+	}
+	rows = append(rows, row("total", sc.Total))
+	return resources.WriteCSV(w, rows)
+}
