@@ -45,9 +45,11 @@ type trackProperties struct {
 	Truncated bool `json:"truncated"`
 }
 
-// getTrack handles GET /api/v1/teams/:id/track.
+// getTrack handles GET /api/v1/teams/:id/track: GeoJSON, or GPX 1.1 with
+// format=gpx or by Accept.
 func (s *Server) getTrack(c echo.Context) error {
 	q := newQuery(c)
+	format := enum(q, "format", []string{"geojson", "gpx"})
 	to := queryTime(q, "to", time.Now().UTC())
 	from := queryTime(q, "from", to.Add(-defaultTrackSpan))
 	limit := int(q.int("limit", 1, maxTrackLimit))
@@ -64,19 +66,37 @@ func (s *Server) getTrack(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
+	if format == "" {
+		as, err := negotiate(c, mimeGeoJSON, mimeJSON, mimeGPX)
+		if err != nil {
+			return err
+		}
+		if format = "geojson"; as == mimeGPX {
+			format = "gpx"
+		}
+	}
 	if s.d.Track == nil {
 		return dispatchd.Errorf(dispatchd.EUNAVAILABLE, "this server keeps no position history")
 	}
 	ctx, team := c.Request().Context(), c.Param("id")
-	if _, err := s.d.Registry.TrackTeam(ctx, actor(c), team); err != nil {
+	t, err := s.d.Registry.TrackTeam(ctx, actor(c), team)
+	if err != nil {
 		return err
 	}
 	ps, err := s.d.Track.Track(ctx, team, from, to, limit+1)
 	if err != nil {
 		return err
 	}
+	if format == "gpx" {
+		truncated := len(ps) > limit
+		attachment(c, mimeGPX, "track-"+team+".gpx", "轨迹-"+fileName(t.Name)+"-"+team+".gpx")
+		return writeGPX(c.Response(), team, t.Name, ps[:min(len(ps), limit)], truncated, time.Now())
+	}
 	return replyTrack(c, team, ps, limit)
 }
+
+// mimeGeoJSON is RFC 7946's media type.
+const mimeGeoJSON = "application/geo+json"
 
 func replyTrack(c echo.Context, team string, ps []realtime.Position, limit int) error {
 	truncated := len(ps) > limit
@@ -97,7 +117,7 @@ func replyTrack(c echo.Context, team string, ps []realtime.Position, limit int) 
 	default:
 		out.Geometry = line
 	}
-	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
+	c.Response().Header().Set(echo.HeaderContentType, mimeGeoJSON)
 	c.Response().WriteHeader(http.StatusOK)
 	return encodeJSON(c.Response(), out)
 }
