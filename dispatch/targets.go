@@ -138,12 +138,13 @@ func (s *Service) ReviewTargets(ctx context.Context) (*ReviewTargets, error) {
 }
 
 // SetReviewTargets replaces the overrides of the standard table with ts
-// and writes a review.targets_updated event with them. Only an
-// administrator may: EFORBIDDEN otherwise; EINVALID for an unknown metric
+// and writes a review.targets_updated event with them. The table is the
+// whole deployment's: only an administrator of the whole deployment may
+// change it, EFORBIDDEN otherwise; EINVALID for an unknown metric
 // or type, a level out of 0 to 4, seconds not positive, or a repeat.
 func (s *Service) SetReviewTargets(ctx context.Context, actor dispatchd.Actor, ts []Target) (*ReviewTargets, error) {
-	if !actor.Is(dispatchd.RoleAdmin) {
-		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only an administrator sets the review targets")
+	if !actor.Is(dispatchd.RoleAdmin) || !actor.Scope().Everything() {
+		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only an administrator of the whole deployment sets the review targets")
 	}
 	if ts == nil {
 		ts = []Target{}

@@ -382,6 +382,12 @@ var walk = map[string]probe{
 
 	// The roll-up of a region.
 	"GET /api/v1/summary": {kind: "read", query: "?region=:region"},
+	// A jurisdiction's scores against the review targets.
+	"GET /api/v1/reviews/scores": {kind: "read", query: "?region=:region"},
+	"GET /api/v1/review-targets": {kind: "unscoped", why: "the review targets are the whole deployment's standard"},
+	"PUT /api/v1/review-targets": {kind: "deployment", body: func(*jworld, place) any {
+		return map[string]any{"targets": []map[string]any{{"metric": "ack", "type": "", "level": 0, "seconds": 90}}}
+	}},
 
 	// The registry.
 	"GET /api/v1/teams":                   {kind: "list", obj: "team"},

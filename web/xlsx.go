@@ -206,4 +206,3 @@ func fileName(s string) string {
 	}
 	return s
 }
-
