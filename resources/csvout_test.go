@@ -22,8 +22,9 @@ func TestWriteCSV(t *testing.T) {
 	if !ok {
 		t.Fatalf("got %q, want a leading byte-order mark", buf.String()[:6])
 	}
-	if !strings.HasSuffix(body, "\r\n") || strings.Count(body, "\r\n") != 3 {
-		t.Errorf("got %q, want three lines each ended by CRLF", body)
+	// Three rows, one of them holding a line feed that CRLF ends too.
+	if !strings.HasSuffix(body, "\r\n") || strings.Count(body, "\r\n") != 4 || strings.Count(body, "\n") != 4 {
+		t.Errorf("got %q, want every line ended by CRLF", body)
 	}
 	got, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil {
