@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
+	"dispatchd/regions"
 )
 
 // testReviewScores stores the review targets (replaced whole, with their
@@ -97,5 +99,48 @@ func testReviewScores(t *testing.T, s Store) {
 	wantCode(t, err, dispatchd.EINVALID)
 	_, err = b.svc.Scores(c, dispatchd.Actor{Role: dispatchd.RoleViewer, Jurisdiction: "330100"},
 		dispatch.ScoresQuery{Region: new("320000"), From: now.Add(-time.Hour), To: now})
+	wantCode(t, err, dispatchd.ENOTFOUND)
+}
+
+// testReviewScoresByRegion scores a jurisdiction per child region, named
+// from the tree: the default region is the deployment's only province,
+// whose total leaves out the incident with no region; a desk counts its
+// hazard's types only; a region outside the caller's or unknown is 404.
+func testReviewScoresByRegion(t *testing.T, s Store) {
+	c := ctx(t)
+	b, _ := rollupBoard(t, s)
+	svc := dispatch.NewService(s, b.proj, dispatch.Config{Regions: regions.NewService(s)})
+	now := time.Now().UTC()
+	q := dispatch.ScoresQuery{From: now.Add(-time.Hour), To: now.Add(time.Minute)}
+	got := func(sc *dispatch.Scores) string {
+		out := fmt.Sprintf("%s %s %d:", sc.Region.Code, sc.Region.Name, sc.Total.Incidents)
+		for _, ch := range sc.Children {
+			out += fmt.Sprintf(" %s%s=%d", ch.Region.Code, ch.Region.Name, ch.Incidents)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name   string
+		actor  dispatchd.Actor
+		region *string
+		want   string
+	}{
+		{"the province by default", actor, nil, "330000 浙江省 4: 330100杭州市=3 330200宁波市=1"},
+		{"a city", actor, new("330100"), "330100 杭州市 3: 330106西湖区=0 330108滨江区=0 330109萧山区=2 330110余杭区=0 330111富阳区=1"},
+		{"a flood desk of the city", dispatchd.Actor{Role: dispatchd.RoleViewer, Jurisdiction: "330100", Types: []string{"flood", "typhoon"}}, nil,
+			"330100 杭州市 2: 330106西湖区=0 330108滨江区=0 330109萧山区=2 330110余杭区=0 330111富阳区=0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q.Region = tt.region
+			if g := got(ok(svc.Scores(c, tt.actor, q)).get(t)); g != tt.want {
+				t.Errorf("got %s, want %s", g, tt.want)
+			}
+		})
+	}
+	q.Region = new("330200")
+	_, err := svc.Scores(c, dispatchd.Actor{Role: dispatchd.RoleCommander, Jurisdiction: "330100"}, q)
+	wantCode(t, err, dispatchd.ENOTFOUND)
+	q.Region = new("339900")
+	_, err = svc.Scores(c, actor, q)
 	wantCode(t, err, dispatchd.ENOTFOUND)
 }

@@ -85,6 +85,7 @@ func Run(t *testing.T, open Open) {
 		{"PositionDays", testPositionDays},
 		{"LastPositions", testLastPositions},
 		{"ReviewScores", testReviewScores},
+		{"ReviewScoresByRegion", testReviewScoresByRegion},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
