@@ -232,6 +232,7 @@ func (r *Review) WriteCSV(w io.Writer) error {
 		rows = append(rows, []string{"item_need", "", "", n.Item + " " + n.Name, "", "", "", "", "", "",
 			itoa64(n.Asked), itoa64(n.Ordered), itoa64(n.Delivered), itoa64(n.Short), n.Unit})
 	}
+	rows = append(rows, r.Score.csvRows()...)
 	// Every cell is guarded, not only the free text: an item's unit or an
 	// incident's type is typed by someone too.
 	return resources.WriteCSV(w, rows)

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 
@@ -39,4 +40,25 @@ func (sc *Scores) WriteCSV(w io.Writer) error {
 	}
 	rows = append(rows, row("total", sc.Total))
 	return resources.WriteCSV(w, rows)
+}
+
+// csvRows lays the score out in the review's table: a row per metric and
+// one overall, the slowest step in answer_s, the target and counts in
+// the note.
+func (sc Score) csvRows() [][]string {
+	num := func(v *float64, prec int) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', prec, 64)
+	}
+	row := func(id, worst, note string) []string {
+		return []string{"score", id, "", "", "", "", "", worst, "", "", "", "", "", "", note}
+	}
+	var rows [][]string
+	for _, m := range sc.Metrics {
+		rows = append(rows, row(m.Metric, num(m.WorstS, 0), fmt.Sprintf("target_s=%d measured=%d met=%d share=%s",
+			m.TargetS, m.Measured, m.Met, num(m.Share, 3))))
+	}
+	return append(rows, row("overall", "", fmt.Sprintf("measured=%d met=%d share=%s", sc.Measured, sc.Met, num(sc.Share, 3))))
 }

@@ -137,8 +137,10 @@ func TestReviewWorkbook(t *testing.T) {
 		}
 	}
 	r := e.as("viewer", "GET", "/api/v1/incidents/"+id+"/review", nil, "Accept", "text/csv")
-	if rows := readCSV(t, r.body); rows[0][0] != "section" {
-		t.Fatalf("got CSV by Accept %q", rows)
+	rows := readCSV(t, r.body)
+	if last := rows[len(rows)-1]; rows[0][0] != "section" || last[0] != "score" || last[1] != "overall" ||
+		!strings.HasPrefix(last[len(last)-1], "measured=1 met=") {
+		t.Fatalf("got CSV by Accept %q, want the score last", rows)
 	}
 	e.mustProblem(e.as("viewer", "GET", "/api/v1/incidents/"+id+"/review", nil, "Accept", "application/pdf"), 406)
 }
