@@ -27,6 +27,8 @@ type Review struct {
 	Tasks        []TaskReview  `json:"tasks"`
 	Orders       []OrderReview `json:"orders"`
 	Needs        NeedsReview   `json:"needs"`
+	// Proposals sets each dispatch against the suggestion it named.
+	Proposals []ProposalReview `json:"proposals"`
 }
 
 // TaskReview is the record of one task. Times are measured from when the
@@ -136,6 +138,9 @@ func (s *Service) Review(ctx context.Context, actor dispatchd.Actor, id string) 
 			ToDeliverS: since(o.CreatedAt, o.DeliveredAt), Lines: o.Lines, Reason: o.Reason})
 	}
 	r.Needs = reviewNeeds(in, tasks, orders)
+	if r.Proposals, err = s.reviewProposals(ctx, id, tasks, orders); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -178,7 +183,8 @@ func reviewNeeds(in *Incident, tasks []Task, orders []Order) NeedsReview {
 }
 
 // WriteCSV writes the review as one table: a row per task, order and need,
-// with the times that matter, for a spreadsheet.
+// with the times that matter, then the proposals section (proposalRows),
+// for a spreadsheet.
 func (r *Review) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	ts := func(t *time.Time) string {
@@ -227,6 +233,7 @@ func (r *Review) WriteCSV(w io.Writer) error {
 		rows = append(rows, []string{"item_need", "", "", n.Item + " " + n.Name, "", "", "", "", "", "",
 			itoa64(n.Asked), itoa64(n.Ordered), itoa64(n.Delivered), itoa64(n.Short), n.Unit})
 	}
+	rows = append(rows, proposalRows(r.Proposals, ts)...)
 	// Every cell, not only the free text: an item's unit or an incident's
 	// type is typed by someone too.
 	for _, row := range rows {
