@@ -133,6 +133,7 @@ const (
 	// so that a dispatch can name a suggestion not yet written.
 	DefaultProposalsKept = 8192
 	proposalBatch        = 200
+	proposalWriteTimeout = 5 * time.Second
 )
 
 // proposalLog is the records served and not yet known to be stored: a
@@ -190,11 +191,14 @@ func (s *Service) ProposalsDropped() int64 { return s.proposals.dropped.Load() }
 func (s *Service) RunProposalLog(ctx context.Context, report func(error)) {
 	l := s.proposals
 	batch := make([]*Proposal, 0, proposalBatch)
-	flush := func(ctx context.Context) {
+	// A batch taken is written even when ctx ends meanwhile.
+	flush := func() {
 		if len(batch) == 0 {
 			return
 		}
-		if err := s.store.SaveProposals(ctx, batch); err != nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proposalWriteTimeout)
+		defer cancel()
+		if err := s.store.SaveProposals(fctx, batch); err != nil {
 			l.dropped.Add(int64(len(batch)))
 			report(err)
 		}
@@ -213,19 +217,17 @@ func (s *Service) RunProposalLog(ctx context.Context, report func(error)) {
 	for {
 		select {
 		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
 			for {
 				fill()
 				if len(batch) == 0 {
 					return
 				}
-				flush(fctx)
+				flush()
 			}
 		case p := <-l.queue:
 			batch = append(batch, p)
 			fill()
-			flush(ctx)
+			flush()
 		}
 	}
 }

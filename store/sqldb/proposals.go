@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"dispatchd/dispatch"
 )
@@ -29,6 +30,13 @@ func (s *Store) SaveProposals(ctx context.Context, ps []*dispatch.Proposal) erro
 }
 
 func (s *Store) putProposals(ctx context.Context, q Querier, ps []*dispatch.Proposal) error {
+	// One row per id: a batch may hold a record twice.
+	seen := make(map[string]bool, len(ps))
+	ps = slices.DeleteFunc(slices.Clone(ps), func(p *dispatch.Proposal) bool {
+		dup := seen[p.ID]
+		seen[p.ID] = true
+		return dup
+	})
 	err := s.insertMany(ctx, q, insertProposals, 5, len(ps), `ON CONFLICT (id) DO NOTHING`, func(i int) []any {
 		p := ps[i]
 		return []any{p.ID, p.Incident, p.EventID, p.AskedAt, jsonText(p)}
