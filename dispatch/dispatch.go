@@ -22,13 +22,13 @@ type DispatchRequest struct {
 }
 
 // PlanRequest is the dispatch that carries out the suggestion as it
-// stands: a task for each own pick, for the need it was picked for, and an
+// stands, naming it: a task for each own pick, for the need it was picked for, and an
 // order to each own depot of the item plans, with that depot's lines in
 // plan order. What needs support is left to the support request
 // (PlanSupport). It is built for the answer, not with the plan: a plan is
 // computed far more often than it is read.
 func PlanRequest(s *plan.Suggestion) DispatchRequest {
-	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}}
+	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}, Suggestion: s.ID}
 	for _, tp := range s.Teams {
 		for _, pk := range tp.Picks {
 			if !pk.NeedsSupport {

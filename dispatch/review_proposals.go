@@ -78,14 +78,14 @@ func (s *Service) reviewProposals(ctx context.Context, incident string, tasks []
 	out := []ProposalReview{}
 	props := map[string]*Proposal{}
 	for _, ch := range choices {
-		p, ok := props[ch.Suggestion]
-		if !ok {
+		p, again := props[ch.Suggestion]
+		if !again {
 			if p, err = s.store.GetProposal(ctx, ch.Suggestion); err != nil {
 				return nil, err
 			}
 			props[ch.Suggestion] = p
 		}
-		out = append(out, reviewChoice(p, ch, taskBy, orderBy))
+		out = append(out, reviewChoice(p, ch, taskBy, orderBy, again))
 	}
 	type key struct {
 		at time.Time
@@ -118,17 +118,22 @@ func (s *Service) reviewProposals(ctx context.Context, incident string, tasks []
 	return out, nil
 }
 
-// reviewChoice sets one choice against its proposal.
-func reviewChoice(p *Proposal, ch Choice, taskBy map[string]*Task, orderBy map[string]*Order) ProposalReview {
+// reviewChoice sets one choice against its proposal: the first choice of
+// a proposal against all of it, a later one (a single task or order named
+// after the dispatch) against the needs and items it sent or skipped.
+func reviewChoice(p *Proposal, ch Choice, taskBy map[string]*Task, orderBy map[string]*Order, again bool) ProposalReview {
 	ev, at := p.EventID, p.AskedAt
 	r := ProposalReview{Suggestion: p.ID, EventID: &ev, ProposedAt: &at, DispatchedAt: ch.At, DispatchedBy: ch.By,
 		Tasks: ch.Tasks, Orders: ch.Orders, Teams: []PickReview{}, Items: []LineReview{}}
 	reason := map[string]string{}
+	touched := map[string]bool{} // "t" need, "i" item
 	for _, sk := range ch.Skipped {
 		if sk.Team != "" {
 			reason["t\x00"+sk.Need+"\x00"+sk.Team] = sk.Reason
+			touched["t"+sk.Need] = true
 		} else {
 			reason["i\x00"+sk.Item+"\x00"+sk.Depot] = sk.Reason
+			touched["i"+sk.Item] = true
 		}
 	}
 	// The teams sent, by need, in the order of the dispatch.
@@ -143,6 +148,9 @@ func reviewChoice(p *Proposal, ch Choice, taskBy map[string]*Task, orderBy map[s
 		}
 	}
 	for _, tp := range p.Teams {
+		if again && len(sent[tp.Need]) == 0 && !touched["t"+tp.Need] {
+			continue
+		}
 		proposed := map[string]bool{}
 		for _, pk := range tp.Picks {
 			proposed[pk.Team] = true
@@ -188,10 +196,14 @@ func reviewChoice(p *Proposal, ch Choice, taskBy map[string]*Task, orderBy map[s
 					order = append(order, k)
 				}
 				ordered[k] += l.Qty
+				touched["i"+l.Item] = true
 			}
 		}
 	}
 	for _, it := range p.Items {
+		if again && !touched["i"+it.Item] {
+			continue
+		}
 		for _, l := range it.Lines {
 			k := line{it.Item, l.Depot}
 			r.Items = append(r.Items, LineReview{Item: it.Item, Depot: l.Depot, Proposed: l.Qty, Ordered: ordered[k], Support: l.Support,
