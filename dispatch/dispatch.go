@@ -15,16 +15,20 @@ import (
 type DispatchRequest struct {
 	Tasks  []TaskRequest  `json:"tasks"`
 	Orders []OrderRequest `json:"orders"`
+	// Suggestion names the suggestion the dispatch carries out, if any,
+	// and Skipped says why some of its picks or lines were passed over.
+	Suggestion string `json:"suggestion,omitempty"`
+	Skipped    []Skip `json:"skipped,omitempty"`
 }
 
 // PlanRequest is the dispatch that carries out the suggestion as it
-// stands: a task for each own pick, for the need it was picked for, and an
+// stands, naming it: a task for each own pick, for the need it was picked for, and an
 // order to each own depot of the item plans, with that depot's lines in
 // plan order. What needs support is left to the support request
 // (PlanSupport). It is built for the answer, not with the plan: a plan is
 // computed far more often than it is read.
 func PlanRequest(s *plan.Suggestion) DispatchRequest {
-	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}}
+	r := DispatchRequest{Tasks: []TaskRequest{}, Orders: []OrderRequest{}, Suggestion: s.ID}
 	for _, tp := range s.Teams {
 		for _, pk := range tp.Picks {
 			if !pk.NeedsSupport {
@@ -119,12 +123,22 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 	if err := s.validateDispatch(&r); err != nil {
 		return nil, err
 	}
+	prop, err := s.proposalFor(ctx, incident, &r)
+	if err != nil {
+		return nil, err
+	}
 	lock := Lock{Incident: incident}
-	for _, t := range r.Tasks {
+	for i, t := range r.Tasks {
+		if prop != nil {
+			r.Tasks[i].suggestion = prop.ID
+		}
 		lock.Teams = append(lock.Teams, t.Team)
 		lock.Support = appendNonEmpty(lock.Support, t.SupportRequest)
 	}
-	for _, o := range r.Orders {
+	for i, o := range r.Orders {
+		if prop != nil {
+			r.Orders[i].suggestion = prop.ID
+		}
 		lock.Support = appendNonEmpty(lock.Support, o.SupportRequest)
 		lock.Depots = append(lock.Depots, o.Depot)
 		for _, l := range o.Lines {
@@ -132,7 +146,7 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 		}
 	}
 	var out *DispatchResult
-	err := s.apply(ctx, lock, func(snap *Snapshot) (*Change, error) {
+	err = s.apply(ctx, lock, func(snap *Snapshot) (*Change, error) {
 		in := snap.Incident
 		if err := s.check(ctx, actor, in); err != nil {
 			return nil, err
@@ -186,6 +200,9 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 			return nil, e
 		}
 		sup.record(res)
+		if prop != nil {
+			c.choose(prop, r.Skipped, res)
+		}
 		out = res
 		return ch, nil
 	})
@@ -230,7 +247,7 @@ func (c *changer) newTask(in *Incident, tr TaskRequest, replaces string) (*Task,
 	t := &Task{ID: dispatchd.NewID(), Incident: in.ID, Team: team.ID, TeamName: team.Name, Need: tr.Need,
 		Instructions: tr.Instructions, Status: Assigned, AckWithinS: tr.AckWithinS, SupportRequest: tr.SupportRequest,
 		AckBy: c.now.Add(time.Duration(tr.AckWithinS) * time.Second), Exercise: in.Exercise, Replaces: replaces,
-		CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
+		Suggestion: tr.suggestion, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
 	c.snap.Busy[team.ID] = t.ID
 	c.putTask(t, "task.created", nil)
 	return t, nil
@@ -247,7 +264,7 @@ func (c *changer) newOrder(in *Incident, or OrderRequest, field string, short *d
 		return nil, dispatchd.Errorf(dispatchd.EINVALID, "%s", outside(c.actor, "depot", d.Name, d.Region))
 	}
 	o := &Order{ID: dispatchd.NewID(), Incident: in.ID, Depot: d.ID, DepotName: d.Name, Status: Requested, SupportRequest: or.SupportRequest,
-		Exercise: in.Exercise, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
+		Suggestion: or.suggestion, Exercise: in.Exercise, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
 	ds := make([]delta, len(or.Lines))
 	ok = true
 	for i, l := range or.Lines {

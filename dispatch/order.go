@@ -58,13 +58,15 @@ type Order struct {
 	// Exercise orders belong to a drill and never touch real stock.
 	Exercise bool `json:"exercise"`
 	// SupportRequest is the support request the order answers, if any.
-	SupportRequest string     `json:"support_request,omitempty"`
-	CreatedBy      string     `json:"created_by"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
-	ShippedAt      *time.Time `json:"shipped_at,omitempty"`
-	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
+	SupportRequest string `json:"support_request,omitempty"`
+	// Suggestion is the suggestion the order was dispatched from, if any.
+	Suggestion  string     `json:"suggestion,omitempty"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	ShippedAt   *time.Time `json:"shipped_at,omitempty"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// EndedAt is when it was rejected or cancelled.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 }
@@ -75,6 +77,8 @@ type OrderRequest struct {
 	Lines []resources.ItemQty `json:"lines"`
 	// SupportRequest names the support request the order answers.
 	SupportRequest string `json:"support_request,omitempty"`
+	// suggestion is the dispatch's, set by Dispatch.
+	suggestion string
 }
 
 // ConfirmLine commits less than asked on one line of an order.

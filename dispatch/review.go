@@ -28,6 +28,8 @@ type Review struct {
 	Needs        NeedsReview   `json:"needs"`
 	// Score holds the response to the standard table (score.go).
 	Score Score `json:"score"`
+	// Proposals sets each dispatch against the suggestion it named.
+	Proposals []ProposalReview `json:"proposals"`
 }
 
 // TaskReview is the record of one task. Times are measured from when the
@@ -142,6 +144,9 @@ func (s *Service) Review(ctx context.Context, actor dispatchd.Actor, id string) 
 		return nil, err
 	}
 	r.Score = scoreIncident(in, tasks, orders, newTargetTable(tt))
+	if r.Proposals, err = s.reviewProposals(ctx, id, tasks, orders); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -184,7 +189,8 @@ func reviewNeeds(in *Incident, tasks []Task, orders []Order) NeedsReview {
 }
 
 // WriteCSV writes the review as one table: a row per task, order and need,
-// with the times that matter, for a spreadsheet.
+// with the times that matter, then the proposals section (proposalRows),
+// for a spreadsheet.
 func (r *Review) WriteCSV(w io.Writer) error {
 	ts := func(t *time.Time) string {
 		if t == nil {
@@ -233,6 +239,7 @@ func (r *Review) WriteCSV(w io.Writer) error {
 			itoa64(n.Asked), itoa64(n.Ordered), itoa64(n.Delivered), itoa64(n.Short), n.Unit})
 	}
 	rows = append(rows, r.Score.csvRows()...)
+	rows = append(rows, proposalRows(r.Proposals, ts)...)
 	// Every cell is guarded, not only the free text: an item's unit or an
 	// incident's type is typed by someone too.
 	return resources.WriteCSV(w, rows)

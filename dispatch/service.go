@@ -47,6 +47,8 @@ type Service struct {
 	regionName atomic.Pointer[func(code string) string]
 	// codes looks up the one-tap links of tasks; nil until SetCodes.
 	codes notify.CodeBook
+	// proposals holds the suggestions served (proposal.go).
+	proposals *proposalLog
 }
 
 // NewService returns the service over store, deciding from proj.
@@ -58,7 +60,8 @@ func NewService(store Store, proj *plan.Projection, cfg Config) *Service {
 		cfg.ProjectionWait = 5 * time.Second
 	}
 	cfg.Plan = cfg.Plan.WithDefaults()
-	return &Service{store: store, proj: proj, cfg: cfg, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: store, proj: proj, cfg: cfg, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		proposals: newProposalLog(DefaultProposalQueue, DefaultProposalsKept)}
 }
 
 // SetClock replaces the service's clock, for tests of deadlines.

@@ -63,6 +63,10 @@ type Change struct {
 	// Support are support requests to insert or replace, before the tasks
 	// and orders.
 	Support []*SupportRequest
+	// Proposal is the record of the suggestion a dispatch names, written
+	// unless it is stored already; Choice what the dispatch chose of it.
+	Proposal *Proposal
+	Choice   *Choice
 }
 
 // Store keeps incidents, tasks and orders.
@@ -106,4 +110,12 @@ type Store interface {
 	// SetReviewTargets replaces every target with ts and appends ev, in
 	// one transaction.
 	SetReviewTargets(ctx context.Context, ts []Target, ev *dispatchd.Event) error
+	// SaveProposals stores the records not stored yet; a record whose id
+	// is stored already is left as it is.
+	SaveProposals(ctx context.Context, ps []*Proposal) error
+	// GetProposal returns the record of a suggestion served, or ENOTFOUND.
+	GetProposal(ctx context.Context, id string) (*Proposal, error)
+	// IncidentChoices returns the choices made of the incident's
+	// suggestions, in id order.
+	IncidentChoices(ctx context.Context, incident string) ([]Choice, error)
 }

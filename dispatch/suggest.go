@@ -10,7 +10,8 @@ import (
 
 // Suggest returns the ranked plan for what the incident still needs, made
 // for the actor's jurisdiction: its own teams and depots first, then the
-// outside ones that need support (plan.Request.Jurisdiction).
+// outside ones that need support (plan.Request.Jurisdiction). Its record
+// (Proposal) is queued for the writer loop (RunProposalLog).
 func (s *Service) Suggest(ctx context.Context, actor dispatchd.Actor, id string) (*plan.Suggestion, error) {
 	in, err := s.visibleIncident(ctx, actor, id)
 	if err != nil {
@@ -29,6 +30,11 @@ func (s *Service) Suggest(ctx context.Context, actor dispatchd.Actor, id string)
 	req.Jurisdiction = actor.Jurisdiction
 	out := s.proj.Suggest(req, open, s.cfg.Plan, s.now())
 	s.nameOwners(out)
+	// The record is queued, never written here: a GET of suggestions does
+	// not wait on the store.
+	p := NewProposal(out, actor.Name(), out.At)
+	out.ID = p.ID
+	s.proposals.served(p)
 	return out, nil
 }
 

@@ -74,15 +74,17 @@ type Task struct {
 	Replaces   string `json:"replaces,omitempty"`
 	ReplacedBy string `json:"replaced_by,omitempty"`
 	// SupportRequest is the support request the task answers, if any.
-	SupportRequest string     `json:"support_request,omitempty"`
-	CreatedBy      string     `json:"created_by"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	EscalatedAt    *time.Time `json:"escalated_at,omitempty"`
-	AckedAt        *time.Time `json:"acked_at,omitempty"`
-	EnRouteAt      *time.Time `json:"en_route_at,omitempty"`
-	OnSceneAt      *time.Time `json:"on_scene_at,omitempty"`
-	CompletedAt    *time.Time `json:"completed_at,omitempty"`
+	SupportRequest string `json:"support_request,omitempty"`
+	// Suggestion is the suggestion the task was dispatched from, if any.
+	Suggestion  string     `json:"suggestion,omitempty"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
+	AckedAt     *time.Time `json:"acked_at,omitempty"`
+	EnRouteAt   *time.Time `json:"en_route_at,omitempty"`
+	OnSceneAt   *time.Time `json:"on_scene_at,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// EndedAt is when it was declined or cancelled.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 }
@@ -95,6 +97,8 @@ type TaskRequest struct {
 	AckWithinS   int    `json:"ack_within_s,omitempty"`
 	// SupportRequest names the support request the task answers.
 	SupportRequest string `json:"support_request,omitempty"`
+	// suggestion is the dispatch's, set by Dispatch.
+	suggestion string
 }
 
 // TaskFilter selects tasks, newest first.

@@ -103,6 +103,13 @@ type suggestionAnswer struct {
 	Support  *dispatch.SupportDraft   `json:"support,omitempty"`
 }
 
+// fromSuggestion names the suggestion a single task or order carries out,
+// as a dispatch does.
+type fromSuggestion struct {
+	Suggestion string          `json:"suggestion,omitempty"`
+	Skipped    []dispatch.Skip `json:"skipped,omitempty"`
+}
+
 // getSuggestions handles GET /api/v1/incidents/:id/suggestions.
 func (s *Server) getSuggestions(c echo.Context) error {
 	a := actor(c)
@@ -132,11 +139,15 @@ func (s *Server) dispatchPlan(c echo.Context) error {
 
 // createTask handles POST /api/v1/incidents/:id/tasks.
 func (s *Server) createTask(c echo.Context) error {
-	var r dispatch.TaskRequest
+	var r struct {
+		dispatch.TaskRequest
+		fromSuggestion
+	}
 	if err := bind(c, &r); err != nil {
 		return err
 	}
-	out, err := s.d.Dispatch.Dispatch(c.Request().Context(), actor(c), c.Param("id"), dispatch.DispatchRequest{Tasks: []dispatch.TaskRequest{r}})
+	out, err := s.d.Dispatch.Dispatch(c.Request().Context(), actor(c), c.Param("id"), dispatch.DispatchRequest{
+		Tasks: []dispatch.TaskRequest{r.TaskRequest}, Suggestion: r.Suggestion, Skipped: r.Skipped})
 	if err != nil {
 		return err
 	}
@@ -145,11 +156,15 @@ func (s *Server) createTask(c echo.Context) error {
 
 // createOrder handles POST /api/v1/incidents/:id/orders.
 func (s *Server) createOrder(c echo.Context) error {
-	var r dispatch.OrderRequest
+	var r struct {
+		dispatch.OrderRequest
+		fromSuggestion
+	}
 	if err := bind(c, &r); err != nil {
 		return err
 	}
-	out, err := s.d.Dispatch.Dispatch(c.Request().Context(), actor(c), c.Param("id"), dispatch.DispatchRequest{Orders: []dispatch.OrderRequest{r}})
+	out, err := s.d.Dispatch.Dispatch(c.Request().Context(), actor(c), c.Param("id"), dispatch.DispatchRequest{
+		Orders: []dispatch.OrderRequest{r.OrderRequest}, Suggestion: r.Suggestion, Skipped: r.Skipped})
 	if err != nil {
 		return err
 	}

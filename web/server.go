@@ -127,6 +127,12 @@ func New(cfg Config, d Deps) *Server {
 		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second,
 		answerLimit: newLimiter(lim.AnswerRate, lim.AnswerBurst), codeFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst),
 		answerers: d.Answerers, zone: cfg.Zone}
+	if d.Dispatch != nil {
+		cfg.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "dispatchd_suggestion_records_dropped_total",
+			Help: "Records of suggestions served that were dropped: the writer's queue full or the store failing.",
+		}, func() float64 { return float64(d.Dispatch.ProposalsDropped()) }))
+	}
 	if s.answerers == nil && d.Persons != nil {
 		s.answerers = []Answerer{WarningAnswers(d.Persons)}
 	}

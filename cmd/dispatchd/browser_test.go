@@ -282,6 +282,10 @@ func TestPages(t *testing.T) {
 	}
 	screen.click(fmt.Sprintf(`#plan label.pick[data-team="%s"]:not(.alt) input`, planned.Pick))
 	screen.wait(`dispatchdState.plan.off.size === 1`)
+	// Unticked, the pick asks why: the reason goes with the dispatch.
+	reasonInput := fmt.Sprintf(`#plan input.skip-reason[data-skip="t:water_rescue:%s"]`, planned.Pick)
+	screen.visible(reasonInput)
+	screen.run(chromedp.SendKeys(reasonInput, "队伍正在休整", chromedp.ByQuery))
 	screen.click(`#plan details summary`)
 	screen.wait(`document.querySelector('#plan details').open`)
 	screen.click(fmt.Sprintf(`#plan label.pick.alt[data-team="%s"] input`, planned.Alt))
@@ -296,10 +300,28 @@ func TestPages(t *testing.T) {
 	lead.visible(`p.none`)
 	screen.click(`#dispatch`)
 	screen.visible(`#dispatch-result`)
-	var task struct{ ID, Team string }
+	var task struct{ ID, Team, Suggestion string }
 	screen.eval(`[...dispatchdState.tasks.values()].find(k => k.incident === '`+inc.ID+`')`, &task)
-	if task.Team != planned.Alt {
-		t.Fatalf("dispatched team %q, the commander chose %q", task.Team, planned.Alt)
+	if task.Team != planned.Alt || task.Suggestion == "" {
+		t.Fatalf("dispatched team %q from suggestion %q, the commander chose %q from the plan shown", task.Team, task.Suggestion, planned.Alt)
+	}
+	// The review sets the pick against the alternate chosen, with the
+	// reason typed.
+	var review struct {
+		Proposals []struct {
+			Suggestion string
+			Teams      []struct {
+				Team, Instead, Reason string
+				Chosen                bool
+			}
+		}
+	}
+	if code := p.call("GET", "/api/v1/incidents/"+inc.ID+"/review", token, nil, &review); code != 200 || len(review.Proposals) != 1 ||
+		review.Proposals[0].Suggestion != task.Suggestion || len(review.Proposals[0].Teams) != 1 {
+		t.Fatalf("review: got %d %+v, want the dispatch from suggestion %s", code, review.Proposals, task.Suggestion)
+	}
+	if pk := review.Proposals[0].Teams[0]; pk.Team != planned.Pick || pk.Chosen || pk.Instead != planned.Alt || pk.Reason != "队伍正在休整" {
+		t.Fatalf("review: got pick %+v, want %s passed over for %s with the reason typed", pk, planned.Pick, planned.Alt)
 	}
 	var orders []struct {
 		ID, Depot string

@@ -184,6 +184,9 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 		bus.Go(func() error { s.rb.Run(busCtx, warn("position bus")); return nil })
 	}
 	history.Go(func() error { s.pipe.History.Run(histCtx, warn("position history")); return nil })
+	// The records of suggestions served: written after HTTP stops, with
+	// the position history, so none served is lost to a clean shutdown.
+	history.Go(func() error { s.board.RunProposalLog(histCtx, warn("suggestion records")); return nil })
 	if l, ok := s.st.(interface {
 		Listen(ctx context.Context, wake func(), report func(error))
 	}); ok {
@@ -277,7 +280,8 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	stopHistory()
 	_ = history.Wait()
 	hst := s.pipe.History.Stats()
-	s.log.Info("shutdown: position history flushed", "written", hst.Written, "pending", hst.Pending, "failed", hst.Failed, "dropped", hst.Dropped)
+	s.log.Info("shutdown: position history flushed", "written", hst.Written, "pending", hst.Pending, "failed", hst.Failed, "dropped", hst.Dropped,
+		"suggestion_records_dropped", s.board.ProposalsDropped())
 	stopBus()
 	_ = bus.Wait()
 	if s.rb != nil {

@@ -154,6 +154,9 @@ type ItemPlan struct {
 
 // Suggestion is a ranked plan for an incident's open needs.
 type Suggestion struct {
+	// ID names the suggestion as served (dispatch.Proposal): the same for
+	// an unchanged suggestion served again. The projection leaves it empty.
+	ID       string    `json:"id"`
 	Incident string    `json:"incident"`
 	Exercise bool      `json:"exercise"`
 	Deadline time.Time `json:"deadline"`

@@ -313,6 +313,9 @@ func (s *Store) writeChange(ctx context.Context, q Querier, ch *dispatch.Change)
 	if err := orderDocs.put(ctx, s, q, ch.Orders); err != nil {
 		return err
 	}
+	if err := s.writeChoice(ctx, q, ch); err != nil {
+		return err
+	}
 	for _, id := range slices.Sorted(maps.Keys(ch.TeamStatus)) {
 		if _, err := q.Exec(ctx, `UPDATE teams SET status = $2 WHERE id = $1`, id, string(ch.TeamStatus[id])); err != nil {
 			return fmt.Errorf("set status of team %s: %w", id, err)

@@ -91,6 +91,8 @@ func Run(t *testing.T, open Open) {
 		{"Regions", testRegions},
 		{"EventScope", testEventScope},
 		{"SupportRequests", testSupportRequests},
+		{"SuggestionRecords", testSuggestionRecords},
+		{"DispatchNamesSuggestion", testDispatchNamesSuggestion},
 		{"SupportEscalationOnce", testSupportEscalation},
 		{"Rollup", testRollup},
 		{"BoardScope", testBoardScope},

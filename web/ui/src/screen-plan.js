@@ -35,23 +35,27 @@ export function setupPlan({ state, map, panel, markDirty }) {
       const sug = await api('GET', `/api/v1/incidents/${id}/suggestions`);
       if (state.selected !== id) return;
       const prev = state.plan?.incident === id ? state.plan : null;
-      state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, error: '', fitted: prev?.fitted, result: prev?.result, showAlt: prev?.showAlt };
+      state.plan = { incident: id, sug, off: prev?.off || new Set(), on: prev?.on || new Set(), qty: prev?.qty || {}, why: prev?.why || {}, error: '', fitted: prev?.fitted, result: prev?.result, showAlt: prev?.showAlt };
       state.short = { ...state.short, [id]: sug.items.filter((x) => x.shortfall > 0) };
     } catch (e) {
-      state.plan = { incident: id, sug: null, error: e.message, off: new Set(), on: new Set(), qty: {} };
+      state.plan = { incident: id, sug: null, error: e.message, off: new Set(), on: new Set(), qty: {}, why: {} };
     }
     markDirty('plan', 'panels');
   }
   let planTimer = null;
   function refreshPlanSoon() { clearTimeout(planTimer); planTimer = setTimeout(loadPlan, 500); }
 
+  // planChoices returns the tasks and orders ticked, and why proposed picks
+  // and lines were unticked, where the commander said.
   function planChoices() {
     const p = state.plan, sug = p.sug;
-    const tasks = [], orders = new Map();
+    const tasks = [], orders = new Map(), skipped = [];
+    const why = (key) => (p.why?.[key] || '').trim();
     for (const need of sug.teams) {
       for (const pick of [...need.picks, ...need.alternates]) {
         const key = `t:${need.need}:${pick.team.id}`;
         const isPick = need.picks.includes(pick);
+        if (isPick && p.off.has(key) && why(key)) skipped.push({ need: need.need, team: pick.team.id, reason: why(key) });
         if (isPick ? p.off.has(key) : !p.on.has(key)) continue;
         tasks.push({ team: pick.team.id, need: need.need, pick });
       }
@@ -59,6 +63,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
     for (const it of sug.items) {
       for (const line of it.plan) {
         const key = `o:${it.item}:${line.depot.id}`;
+        if (p.off.has(key) && why(key)) skipped.push({ item: it.item, depot: line.depot.id, reason: why(key) });
         if (p.off.has(key)) continue;
         const qty = p.qty[key] ?? line.qty;
         if (!(qty > 0)) continue;
@@ -66,7 +71,17 @@ export function setupPlan({ state, map, panel, markDirty }) {
         orders.get(line.depot.id).lines.push({ item: it.item, qty });
       }
     }
-    return { tasks, orders: [...orders.values()] };
+    return { tasks, orders: [...orders.values()], skipped };
+  }
+
+  // skipReason is the small input under an unticked proposed pick or line:
+  // why the commander passed it over, sent with the dispatch. Typing does
+  // not redraw; a redraw shows what was typed.
+  function skipReason(key) {
+    const p = state.plan;
+    if (!p.off.has(key)) return [];
+    return [h('input.skip-reason', { type: 'text', maxlength: 500, placeholder: t('skipReason'), value: p.why[key] || '',
+      dataset: { skip: key }, oninput: (e) => { p.why[key] = e.target.value; } })];
   }
 
   // renderPlan redraws the plan only when what it shows has changed, so
@@ -101,7 +116,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
             h('span.eta', {}, `${(pick.distance_m / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(pick.eta_s / 60)} ${t('min')}`),
             pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')));
         };
-        for (const pick of need.picks) rows.push(pickRow(pick, true));
+        for (const pick of need.picks) rows.push(pickRow(pick, true), ...skipReason(`t:${need.need}:${pick.team.id}`));
         if (need.shortfall > 0) rows.push(h('p.warn', {}, `${t('shortfall')}: ${need.shortfall}`));
         if (need.alternates.length) {
           // Open alternates stay open across redraws.
@@ -126,7 +141,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
             h('input.qty', { type: 'number', min: 1, max: line.available, value: p.qty[key] ?? line.qty,
               onchange: (e) => { p.qty[key] = Math.max(0, Math.min(line.available, Math.floor(+e.target.value || 0))); } }),
             h('span.eta', {}, `${t('eta')} ${Math.round(line.eta_s / 60)} ${t('min')}`),
-            line.meets_deadline ? null : h('span.warn', {}, t('missesDeadline'))));
+            line.meets_deadline ? null : h('span.warn', {}, t('missesDeadline'))), ...skipReason(key));
         }
         if (it.shortfall > 0) rows.push(h('p.warn.shortfall', {}, `${t('shortfall')}: ${it.shortfall} ${it.unit || ''}`));
       }
@@ -151,7 +166,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
 
   async function dispatchPlan() {
     const p = state.plan;
-    const { tasks, orders } = planChoices();
+    const { tasks, orders, skipped } = planChoices();
     if (!tasks.length && !orders.length) return;
     p.sending = true;
     p.error = '';
@@ -161,12 +176,16 @@ export function setupPlan({ state, map, panel, markDirty }) {
       const r = await api('POST', `/api/v1/incidents/${p.incident}/dispatch`, {
         tasks: tasks.map((x) => ({ team: x.team, need: x.need })),
         orders: orders.map((o) => ({ depot: o.depot, lines: o.lines })),
+        // The suggestion it carries out, for the review's proposed against
+        // chosen.
+        suggestion: p.sug.id,
+        skipped: skipped.length ? skipped : undefined,
       }, { key: p.key });
       for (const k of r.tasks) state.tasks.set(k.id, k);
       for (const o of r.orders) state.orders.set(o.id, o);
       p.result = `${t('dispatched')}: ${r.tasks.length} + ${r.orders.length}`;
       p.key = null;
-      p.off = new Set(); p.on = new Set(); p.qty = {};
+      p.off = new Set(); p.on = new Set(); p.qty = {}; p.why = {};
       await loadPlan();
       state.plan.result = p.result;
     } catch (e) {
