@@ -189,8 +189,8 @@ func reviewNeeds(in *Incident, tasks []Task, orders []Order) NeedsReview {
 }
 
 // WriteCSV writes the review as one table: a row per task, order and need,
-// with the times that matter, then the proposals section (proposalRows),
-// for a spreadsheet.
+// with the times that matter, then the proposals section (proposalRows)
+// and the score against the targets, for a spreadsheet.
 func (r *Review) WriteCSV(w io.Writer) error {
 	ts := func(t *time.Time) string {
 		if t == nil {
@@ -238,8 +238,8 @@ func (r *Review) WriteCSV(w io.Writer) error {
 		rows = append(rows, []string{"item_need", "", "", n.Item + " " + n.Name, "", "", "", "", "", "",
 			itoa64(n.Asked), itoa64(n.Ordered), itoa64(n.Delivered), itoa64(n.Short), n.Unit})
 	}
-	rows = append(rows, r.Score.csvRows()...)
 	rows = append(rows, proposalRows(r.Proposals, ts)...)
+	rows = append(rows, r.Score.csvRows()...)
 	// Every cell is guarded, not only the free text: an item's unit or an
 	// incident's type is typed by someone too.
 	return resources.WriteCSV(w, rows)

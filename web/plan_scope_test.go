@@ -54,6 +54,7 @@ func TestSuggestionOwnFirst(t *testing.T) {
 			Qty          int64
 		}
 		var county struct {
+			ID    string `json:"id"`
 			Teams []struct {
 				Picks []struct {
 					Team         struct{ ID string } `json:"team"`
@@ -98,7 +99,7 @@ func TestSuggestionOwnFirst(t *testing.T) {
 		if tp, ip := county.Teams[0], county.Items[0]; tp.SupportCount != 1 || tp.Shortfall != 0 || ip.SupportQty != 150 || ip.Shortfall != 0 {
 			t.Errorf("got support_count %d shortfall %d, support_qty %d shortfall %d; want 1 0 150 0", tp.SupportCount, tp.Shortfall, ip.SupportQty, ip.Shortfall)
 		}
-		wantDispatch := `{"tasks":[{"team":"own","need":"water_rescue"}],"orders":[{"depot":"dc","lines":[{"item":"1010101","qty":100}]}]}`
+		wantDispatch := `{"tasks":[{"team":"own","need":"water_rescue"}],"orders":[{"depot":"dc","lines":[{"item":"1010101","qty":100}]}],"suggestion":"` + county.ID + `"}`
 		if !jsonEqual(t, county.Dispatch, wantDispatch) {
 			t.Errorf("got dispatch %s, want only the county's own: %s", county.Dispatch, wantDispatch)
 		}
@@ -109,6 +110,7 @@ func TestSuggestionOwnFirst(t *testing.T) {
 
 		// The whole deployment owns both counties: nearest first, nothing to ask.
 		var all struct {
+			ID    string `json:"id"`
 			Teams []struct {
 				Picks []struct {
 					Team         struct{ ID string } `json:"team"`
@@ -125,7 +127,7 @@ func TestSuggestionOwnFirst(t *testing.T) {
 		if all.Support != nil {
 			t.Errorf("got support %s for the whole deployment, want none", all.Support)
 		}
-		wantAll := `{"tasks":[{"team":"next","need":"water_rescue"},{"team":"own","need":"water_rescue"}],"orders":[{"depot":"dn","lines":[{"item":"1010101","qty":250}]}]}`
+		wantAll := `{"tasks":[{"team":"next","need":"water_rescue"},{"team":"own","need":"water_rescue"}],"orders":[{"depot":"dn","lines":[{"item":"1010101","qty":250}]}],"suggestion":"` + all.ID + `"}`
 		if !jsonEqual(t, all.Dispatch, wantAll) {
 			t.Errorf("got dispatch %s, want %s", all.Dispatch, wantAll)
 		}
