@@ -143,7 +143,7 @@ func (s *Service) Review(ctx context.Context, actor dispatchd.Actor, id string) 
 	if err != nil {
 		return nil, err
 	}
-	r.Score = scoreIncident(in, tasks, orders, newTargetTable(tt))
+	r.Score = scoreIncident(in, tasks, orders, newTargetTable(tt), s.now())
 	if r.Proposals, err = s.reviewProposals(ctx, id, tasks, orders); err != nil {
 		return nil, err
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // Scores against the standard table: of each metric, how many steps were
-// measured (happened) and how many within their target. A step that has
-// not happened yet (a task never acknowledged) is not measured.
+// measured and how many within their target. A step that has not happened
+// yet (a task not acknowledged) is measured, and missed, once its target
+// has passed: a task nobody ever answered is the worst miss, not none.
 
 // Score is one incident's review against the standard table.
 type Score struct {
@@ -26,12 +27,15 @@ type Score struct {
 // MetricScore is one metric of an incident: the target that applied, the
 // steps measured and met, the slowest and the share met.
 type MetricScore struct {
-	Metric   string   `json:"metric"`
-	TargetS  int      `json:"target_s"`
-	Measured int      `json:"measured"`
-	Met      int      `json:"met"`
-	WorstS   *float64 `json:"worst_s"`
-	Share    *float64 `json:"share"`
+	Metric   string `json:"metric"`
+	TargetS  int    `json:"target_s"`
+	Measured int    `json:"measured"`
+	Met      int    `json:"met"`
+	// Overdue counts the measured steps that have not happened: still
+	// due past their target when the review was read.
+	Overdue int      `json:"overdue"`
+	WorstS  *float64 `json:"worst_s"`
+	Share   *float64 `json:"share"`
 }
 
 func share(met, measured int) *float64 {
@@ -42,42 +46,63 @@ func share(met, measured int) *float64 {
 	return &v
 }
 
-// durations returns the measured seconds of each metric of an incident.
-func durations(in *Incident, tasks []Task, orders []Order) map[string][]float64 {
-	d := map[string][]float64{}
+// step is one step of a metric: how long it took, or, when it is still
+// due, how long it has been waited for.
+type step struct {
+	seconds float64
+	due     bool
+}
+
+// steps returns the steps of each metric of an incident at now: those
+// that happened, and those still due (a task still waiting for its
+// acknowledgement, a team not yet on scene, an order not yet delivered,
+// an open incident with no task). A step that can no longer happen (a
+// declined task, a cancelled order) is not a step.
+func steps(in *Incident, tasks []Task, orders []Order, now time.Time) map[string][]step {
+	d := map[string][]step{}
+	add := func(m string, from time.Time, to *time.Time, due bool) {
+		switch {
+		case to != nil:
+			d[m] = append(d[m], step{seconds: to.Sub(from).Seconds()})
+		case due:
+			d[m] = append(d[m], step{seconds: now.Sub(from).Seconds(), due: true})
+		}
+	}
 	var first *time.Time
 	for i, t := range tasks {
 		if first == nil || t.CreatedAt.Before(*first) {
 			first = &tasks[i].CreatedAt
 		}
-		if t.AckedAt != nil {
-			d[MetricAck] = append(d[MetricAck], t.AckedAt.Sub(t.CreatedAt).Seconds())
-		}
-		if t.OnSceneAt != nil {
-			d[MetricOnScene] = append(d[MetricOnScene], t.OnSceneAt.Sub(t.CreatedAt).Seconds())
-		}
+		add(MetricAck, t.CreatedAt, t.AckedAt, t.Status == Assigned)
+		add(MetricOnScene, t.CreatedAt, t.OnSceneAt, t.Status == Assigned || t.Status == Acknowledged || t.Status == EnRoute)
 	}
-	if first != nil {
-		d[MetricFirstTask] = []float64{first.Sub(in.ReportedAt).Seconds()}
-	}
+	add(MetricFirstTask, in.ReportedAt, first, in.Status != Closed && in.Status != Cancelled)
 	for _, o := range orders {
-		if o.DeliveredAt != nil {
-			d[MetricDelivered] = append(d[MetricDelivered], o.DeliveredAt.Sub(o.CreatedAt).Seconds())
-		}
+		add(MetricDelivered, o.CreatedAt, o.DeliveredAt, o.Status == Requested || o.Status == OrderConfirmed || o.Status == Shipped)
 	}
 	return d
 }
 
-// scoreIncident scores an incident's tasks and orders against the targets
-// for its type and level.
-func scoreIncident(in *Incident, tasks []Task, orders []Order, tt targetTable) Score {
-	d := durations(in, tasks, orders)
+// scoreIncident scores an incident's tasks and orders at now against the
+// targets for its type and level. A step still due counts once its target
+// has passed: measured, missed and overdue; before that it is not
+// measured.
+func scoreIncident(in *Incident, tasks []Task, orders []Order, tt targetTable, now time.Time) Score {
+	d := steps(in, tasks, orders, now)
 	sc := Score{Metrics: make([]MetricScore, 0, len(Metrics))}
 	for _, m := range Metrics {
 		ms := MetricScore{Metric: m, TargetS: tt.seconds(m, in.Type, in.Level)}
-		for _, v := range d[m] {
+		for _, st := range d[m] {
+			v := st.seconds
+			late := v > float64(ms.TargetS)
+			if st.due && !late {
+				continue
+			}
 			ms.Measured++
-			if v <= float64(ms.TargetS) {
+			if st.due {
+				ms.Overdue++
+			}
+			if !late {
 				ms.Met++
 			}
 			if ms.WorstS == nil || v > *ms.WorstS {
@@ -214,7 +239,7 @@ func (s *Service) Scores(ctx context.Context, actor dispatchd.Actor, q ScoresQue
 	table := newTargetTable(tt)
 	for i := range ins {
 		in := &ins[i]
-		sc := scoreIncident(in, byTask[in.ID], byOrder[in.ID], table)
+		sc := scoreIncident(in, byTask[in.ID], byOrder[in.ID], table, s.now())
 		out.Total.add(sc)
 		for j, p := range prefixes {
 			if in.Region != "" && strings.HasPrefix(in.Region, p) {

@@ -57,8 +57,8 @@ func (sc Score) csvRows() [][]string {
 	}
 	var rows [][]string
 	for _, m := range sc.Metrics {
-		rows = append(rows, row(m.Metric, num(m.WorstS, 0), fmt.Sprintf("target_s=%d measured=%d met=%d share=%s",
-			m.TargetS, m.Measured, m.Met, num(m.Share, 3))))
+		rows = append(rows, row(m.Metric, num(m.WorstS, 0), fmt.Sprintf("target_s=%d measured=%d met=%d overdue=%d share=%s",
+			m.TargetS, m.Measured, m.Met, m.Overdue, num(m.Share, 3))))
 	}
 	return append(rows, row("overall", "", fmt.Sprintf("measured=%d met=%d share=%s", sc.Measured, sc.Met, num(sc.Share, 3))))
 }

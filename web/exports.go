@@ -43,9 +43,9 @@ func reviewSheets(r *dispatch.Review) []sheet {
 	for _, n := range r.Needs.Items {
 		items.rows = append(items.rows, []any{n.Item, n.Name, n.Unit, n.Asked, n.Ordered, n.Delivered, n.Short})
 	}
-	score := sheet{name: "score", header: []string{"metric", "target_s", "measured", "met", "worst_s", "share"}}
+	score := sheet{name: "score", header: []string{"metric", "target_s", "measured", "met", "overdue", "worst_s", "share"}}
 	for _, m := range r.Score.Metrics {
-		score.rows = append(score.rows, []any{m.Metric, m.TargetS, m.Measured, m.Met, m.WorstS, m.Share})
+		score.rows = append(score.rows, []any{m.Metric, m.TargetS, m.Measured, m.Met, m.Overdue, m.WorstS, m.Share})
 	}
 	score.rows = append(score.rows, []any{"overall", nil, r.Score.Measured, r.Score.Met, nil, r.Score.Share})
 	return append(out, tasks, orders, teams, items, score)
