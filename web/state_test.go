@@ -172,13 +172,17 @@ func canon(t *testing.T, raw json.RawMessage) any {
 		t.Fatalf("decode %s: %v", raw, err)
 	}
 	if list, ok := v.([]any); ok {
-		sort.Slice(list, func(i, j int) bool { return fmt.Sprint(list[i].(map[string]any)["id"]) < fmt.Sprint(list[j].(map[string]any)["id"]) })
+		sort.Slice(list, func(i, j int) bool {
+			return fmt.Sprint(list[i].(map[string]any)["id"]) < fmt.Sprint(list[j].(map[string]any)["id"])
+		})
 	}
 	return v
 }
 
 func samePositions(a, b []wsPos) bool {
-	key := func(p wsPos) string { return fmt.Sprintf("%s %v %v %s", p.Team, p.Lon, p.Lat, p.TS.UTC().Format(time.RFC3339Nano)) }
+	key := func(p wsPos) string {
+		return fmt.Sprintf("%s %v %v %s", p.Team, p.Lon, p.Lat, p.TS.UTC().Format(time.RFC3339Nano))
+	}
 	ka, kb := make([]string, len(a)), make([]string, len(b))
 	for i := range a {
 		ka[i] = key(a[i])
