@@ -63,11 +63,14 @@ func (e *env) look(user string) moment {
 func (e *env) move(team string, lon, lat float64) {
 	e.t.Helper()
 	ts := time.Now().UTC().Truncate(time.Millisecond)
-	var res struct{ Accepted int }
+	var res struct {
+		Accepted int
+		Rejected []struct{ Reason string }
+	}
 	e.mustJSON(e.as("commander", "POST", "/api/v1/positions", map[string]any{"positions": []map[string]any{
 		{"team": team, "lon": lon, "lat": lat, "ts": ts}}}), 200, &res)
 	if res.Accepted != 1 {
-		e.t.Fatalf("the position of %s was not accepted", team)
+		e.t.Fatalf("the position of %s was not accepted: %+v", team, res.Rejected)
 	}
 	if err := e.store.AppendPositions(context.Background(), []realtime.Position{{Team: team, Lon: lon, Lat: lat, TS: ts}}); err != nil {
 		e.t.Fatal(err)
@@ -103,14 +106,14 @@ func TestStateAtMoment(t *testing.T) {
 		id2 := newIncident(e, "s-2", map[string]any{"title": "西湖区内涝"})
 		e.mustJSON(e.as("manager", "POST", "/api/v1/depots/d1/stock/adjustments", map[string]any{"reason": "调拨入库",
 			"lines": []map[string]any{{"item": "2020101", "delta": 4}}}), 200, nil)
-		e.move("t2", 120.2102, 30.2202)
+		e.move("t2", 120.21011, 30.22011)
 		e.move("t1", 120.1301, 30.2601)
 		moments = append(moments, e.look("commander")) // a delta and the events after it
 
 		e.checkpoint()
 		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id1+"/status", map[string]string{"status": "cancelled"}), 200, nil)
 		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id2+"/status", map[string]string{"status": "confirmed"}), 200, nil)
-		e.move("t2", 120.2103, 30.2203)
+		e.move("t2", 120.21012, 30.22012)
 		moments = append(moments, e.look("commander")) // the cancelled incident's task and order gone
 		e.checkpoint()
 		moments = append(moments, e.look("commander")) // right at a checkpoint
