@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -93,10 +94,43 @@ func (s *Service) At(ctx context.Context, actor dispatchd.Actor, t time.Time) (*
 	for i, tm := range st.Teams {
 		teams[i] = tm.ID
 	}
-	if st.Positions, err = s.store.LastPositions(ctx, teams, t, PositionWindow); err != nil {
+	if st.Positions, err = s.positions(ctx, teams, t); err != nil {
 		return nil, fmt.Errorf("read the positions at %s: %w", t.Format(time.RFC3339), err)
 	}
 	return st, nil
+}
+
+// positionReaders is how many reads of last positions run at once: the
+// store reads one index range a team, and a province has hundreds.
+const positionReaders = 4
+
+// positions reads the teams' last positions at t in a few parts at once,
+// in the order of teams.
+func (s *Service) positions(ctx context.Context, teams []string, t time.Time) ([]realtime.Position, error) {
+	size := (len(teams) + positionReaders - 1) / positionReaders
+	if size < 50 {
+		return s.store.LastPositions(ctx, teams, t, PositionWindow)
+	}
+	parts := make([][]realtime.Position, positionReaders)
+	errs := make([]error, positionReaders)
+	var wg sync.WaitGroup
+	for i := range positionReaders {
+		part := teams[min(i*size, len(teams)):min((i+1)*size, len(teams))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = s.store.LastPositions(ctx, part, t, PositionWindow)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make([]realtime.Position, 0, len(teams))
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
 }
 
 // load decodes a checkpoint, with its base for a delta.
