@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -88,5 +89,27 @@ func testCheckpoints(t *testing.T, s Store) {
 	third := ok(cp1.Take(c)).get(t)
 	if third == nil || !third.IsBase() {
 		t.Fatalf("got %+v, want a base after a stock import", third)
+	}
+
+	// The loop takes a checkpoint at once and, stopped, gives up the lease:
+	// another node takes the next one.
+	ok(svc.AdjustStock(c, actor, "d1", resources.AdjustRequest{Reason: "领用", Lines: []resources.Adjustment{{Item: "1010101", Delta: -1}}})).get(t)
+	want := ok(s.LastEventID(c)).get(t)
+	rctx, stop := context.WithCancel(c)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cp1.Run(rctx, func(err error) { t.Errorf("checkpoint: %v", err) })
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ok(s.LastCheckpoint(c)).get(t).EventID != want; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the loop took no checkpoint at event %d", want)
+		}
+	}
+	stop()
+	<-done
+	ok(svc.AdjustStock(c, actor, "d1", resources.AdjustRequest{Reason: "领用", Lines: []resources.Adjustment{{Item: "1010101", Delta: -1}}})).get(t)
+	if got := ok(recorder.NewCheckpointer(rec, s, "node-2", time.Minute).Take(c)).get(t); got == nil || got.Base != third.EventID {
+		t.Fatalf("got %+v, want node-2's delta on base %d once node-1 stopped", got, third.EventID)
 	}
 }
