@@ -191,6 +191,8 @@ func newJWorld(t *testing.T, e *env) *jworld {
 			t.Fatalf("warning %s does not reach person %s", iw.ID, w.ids[side.of("person")])
 		}
 	}
+	// The state at a moment reads from checkpoints: one of this world.
+	e.checkpoint()
 	return w
 }
 
@@ -359,6 +361,8 @@ var walk = map[string]probe{
 
 	"GET /api/v1/events": {kind: "list", obj: "event", query: "?since=0&limit=1000"},
 	"GET /api/v1/audit":  {kind: "list", obj: "event", query: "?limit=1000"},
+	// The state at a moment: a checkpoint is taken when the world is built.
+	"GET /api/v1/state": {kind: "list", obj: "incident", query: "?at=:now"},
 
 	// Support requests: seen by either side; the side asked declines
 	// (the asking side is refused with 403, having seen it), either
@@ -630,7 +634,7 @@ func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 			id, rid = w.id(side.of("warning")), w.id(name)
 		}
 		return strings.NewReplacer(":id", id, ":rid", rid, ":kind", "teams").Replace(r.path) +
-			strings.ReplaceAll(p.query, ":region", teamRegion(side))
+			strings.NewReplacer(":region", teamRegion(side), ":now", time.Now().UTC().Format(time.RFC3339Nano)).Replace(p.query)
 	}
 	body := func(side place) any {
 		if p.body != nil {
@@ -752,8 +756,12 @@ func (w *jworld) listed(body []byte, obj string) []string {
 	var l struct {
 		Items     []map[string]any
 		Available map[string]int64
+		Incidents []map[string]any // GET /api/v1/state
 	}
 	_ = json.Unmarshal(body, &l)
+	if l.Incidents != nil && obj == "incident" {
+		l.Items = l.Incidents
+	}
 	if l.Available != nil { // GET /api/v1/stock: depot -> quantity
 		var out []string
 		for d := range l.Available {
