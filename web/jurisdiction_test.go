@@ -358,6 +358,7 @@ var walk = map[string]probe{
 	}},
 
 	"GET /api/v1/events": {kind: "list", obj: "event", query: "?since=0&limit=1000"},
+	"GET /api/v1/replay": {kind: "list", obj: "event", query: "?from=:from&to=:to"},
 	"GET /api/v1/audit":  {kind: "list", obj: "event", query: "?limit=1000"},
 
 	// Support requests: seen by either side; the side asked declines
@@ -612,6 +613,7 @@ type dispatchdRoute struct {
 // check runs one probe for one caller, reporting failures to fail.
 func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 	e, p := w.e, r.p
+	now := time.Now().UTC() // the replay's window: the last hour
 	inName, outName := c.in.of(p.obj), c.outOf(p.obj)
 	if p.fresh != nil {
 		inName, outName = p.fresh(w, c)
@@ -624,7 +626,8 @@ func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 			id, rid = w.id(side.of("warning")), w.id(name)
 		}
 		return strings.NewReplacer(":id", id, ":rid", rid, ":kind", "teams").Replace(r.path) +
-			strings.ReplaceAll(p.query, ":region", teamRegion(side))
+			strings.NewReplacer(":region", teamRegion(side), ":from", now.Add(-59*time.Minute).Format(time.RFC3339),
+				":to", now.Add(time.Minute).Format(time.RFC3339)).Replace(p.query)
 	}
 	body := func(side place) any {
 		if p.body != nil {
@@ -746,6 +749,7 @@ func (w *jworld) listed(body []byte, obj string) []string {
 	var l struct {
 		Items     []map[string]any
 		Available map[string]int64
+		Events    []map[string]any // GET /api/v1/replay
 	}
 	_ = json.Unmarshal(body, &l)
 	if l.Available != nil { // GET /api/v1/stock: depot -> quantity
@@ -760,7 +764,7 @@ func (w *jworld) listed(body []byte, obj string) []string {
 		key = "subject"
 	}
 	var out []string
-	for _, it := range l.Items {
+	for _, it := range append(l.Items, l.Events...) {
 		if v, ok := it[key].(string); ok {
 			out = append(out, v)
 		}
