@@ -21,6 +21,7 @@ import (
 	"dispatchd/geo"
 	"dispatchd/notify"
 	"dispatchd/realtime"
+	"dispatchd/recorder"
 	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
@@ -46,6 +47,8 @@ type store interface {
 	web.IdempotencyStore
 	web.TrackReader
 	realtime.StateSource
+	recorder.Store
+	recorder.Leaser
 	AppendPositions(ctx context.Context, ps []realtime.Position) error
 	Migrate(ctx context.Context) (int, error)
 	Ready(ctx context.Context) error
@@ -64,7 +67,18 @@ type env struct {
 	hub   *realtime.Hub
 	// warnings is the warning service, for what no route does (escalate).
 	warnings *warning.Service
-	tokens   map[string]string
+	// rec answers the state at a moment; checkpoint takes a checkpoint.
+	rec    *recorder.Service
+	tokens map[string]string
+}
+
+// checkpoint takes a checkpoint of the state now, as the checkpoint loop
+// of dispatchd serve does.
+func (e *env) checkpoint() {
+	e.t.Helper()
+	if _, err := recorder.NewCheckpointer(e.rec, e.store, "test", time.Minute).Take(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // backends runs fn once on SQLite and once on PostgreSQL.
@@ -194,11 +208,12 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	persons.SetChannels(notify.SMS)
 	persons.SetCodes(st)
 	persons.SetCover(regs.Cover)
-	srv := web.New(cfg, web.Deps{Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
+	rec := recorder.NewService(st)
+	srv := web.New(cfg, web.Deps{Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

@@ -83,6 +83,7 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"PATCH", "/api/v1/teams/:id", command, s.updateTeam},
 		{"DELETE", "/api/v1/teams/:id", admins, s.deleteTeam},
 		{"GET", "/api/v1/teams/:id/track", readers, s.getTrack},
+		{"GET", "/api/v1/state", auditors, s.getState},
 
 		{"GET", "/api/v1/depots", readers, s.listDepots},
 		{"POST", "/api/v1/depots", command, s.createDepot},

@@ -20,6 +20,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
 	"dispatchd/realtime"
+	"dispatchd/recorder"
 	"dispatchd/regions"
 	"dispatchd/replay"
 	"dispatchd/resources"
@@ -60,6 +61,8 @@ type Deps struct {
 	Events      EventReader
 	Audit       AuditReader
 	Idempotency IdempotencyStore
+	// Recorder answers the state at a past moment (GET /api/v1/state).
+	Recorder *recorder.Service
 	// Answerers show and answer the one-tap links (/a/{code}), each the
 	// codes of its kinds, asked in turn; nil means the warnings' codes
 	// only (WarningAnswers(Persons)).

@@ -10,6 +10,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
+	"dispatchd/recorder"
 )
 
 // dispatchFlags configure the incident board: deadlines, staleness and the
@@ -20,8 +21,10 @@ type dispatchFlags struct {
 	agreementLead time.Duration
 	escalateEvery time.Duration
 	staleEvery    time.Duration
-	detour        float64
-	speeds        string
+	// checkpointEvery is how often the recorder takes a checkpoint.
+	checkpointEvery time.Duration
+	detour          float64
+	speeds          string
 }
 
 func (f *dispatchFlags) register(fs *flag.FlagSet) {
@@ -35,6 +38,8 @@ func (f *dispatchFlags) register(fs *flag.FlagSet) {
 		"how often unanswered tasks are checked for escalation (env DISPATCH_ESCALATE_EVERY)")
 	fs.DurationVar(&f.staleEvery, "stale-check-every", durationEnv("DISPATCH_STALE_CHECK_EVERY", 0),
 		"how often teams are checked for stale positions; 0 means a tenth of stale-after, from 1s to 30s (env DISPATCH_STALE_CHECK_EVERY)")
+	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", durationEnv("DISPATCH_CHECKPOINT_EVERY", recorder.DefaultEvery),
+		"how often the flight recorder checkpoints the state when events happened, for the state at a past moment (env DISPATCH_CHECKPOINT_EVERY)")
 	fs.Float64Var(&f.detour, "detour", floatEnv("DISPATCH_DETOUR", 1.3),
 		"road distance over great-circle distance, for ETAs (env DISPATCH_DETOUR)")
 	fs.StringVar(&f.speeds, "speeds", envOr("DISPATCH_SPEEDS", ""),

@@ -98,7 +98,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := newServer(ctx, st, log, stdout, serverConfig{
 		demo: *demo, desks: deskMap, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
-		staleEvery: df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
+		checkpointEvery: df.checkpointEvery,
+		staleEvery:      df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
 		web:      web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
 		channels: ccfg, linkBase: linkBase,
 	})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -19,6 +20,7 @@ import (
 	"dispatchd/geo"
 	"dispatchd/realtime"
 	"dispatchd/realtime/redisbus"
+	"dispatchd/recorder"
 	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/warning"
@@ -39,12 +41,14 @@ type serverConfig struct {
 	projection    plan.ProjectionConfig
 	escalateEvery time.Duration
 	staleEvery    time.Duration
-	hub           realtime.HubConfig
-	retention     time.Duration
-	redisURL      string
-	redisPrefix   string
-	web           web.Config
-	channels      channelsConfig
+	// checkpointEvery is how often the recorder checkpoints the state.
+	checkpointEvery time.Duration
+	hub             realtime.HubConfig
+	retention       time.Duration
+	redisURL        string
+	redisPrefix     string
+	web             web.Config
+	channels        channelsConfig
 	// linkBase is the origin of one-tap links: --public-url, or the
 	// listen address.
 	linkBase string
@@ -68,6 +72,7 @@ type server struct {
 	web   *web.Server
 	warns *warning.Service
 	note  *notifier
+	rec   *recorder.Service
 }
 
 // newServer builds the server on st: the demo province when asked, the
@@ -150,9 +155,10 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		// outbox at once (on another node's commits, within its poll).
 		st.OnCommit(func() { s.feed.Notify(); sender.Kick() })
 	}
+	s.rec = recorder.NewService(st)
 	s.web = web.New(cfg.web, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
-		Events: st, Audit: st, Idempotency: st, Ready: st.Ready,
+		Events: st, Audit: st, Idempotency: st, Ready: st.Ready, Recorder: s.rec,
 		Answerers: []web.Answerer{web.WarningAnswers(persons), web.TaskAnswers(s.board)},
 	})
 	return s, nil
@@ -242,6 +248,11 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 		}
 	}
 	loops.Go(func() error { pruneIdempotency(loopsCtx, s.st, s.log); return nil })
+	loops.Go(func() error {
+		holder, _ := os.Hostname()
+		recorder.NewCheckpointer(s.rec, s.st, holder+"-"+shortID(), s.cfg.checkpointEvery).Run(loopsCtx, warn("checkpoint the state"))
+		return nil
+	})
 
 	hs := s.web.HTTPServer(addr)
 	served := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 	"dispatchd/dispatch/plan"
 	"dispatchd/notify"
 	"dispatchd/realtime"
+	"dispatchd/recorder"
 	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/store/postgres"
@@ -38,6 +39,7 @@ type appStore interface {
 	realtime.StateSource
 	realtime.HistoryStore
 	web.TrackReader
+	recorder.Store
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
 	Migrate(ctx context.Context) (int, error)
 	// Analyze refreshes the planner's statistics after a bulk load.

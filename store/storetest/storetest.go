@@ -13,6 +13,7 @@ import (
 	"dispatchd/idempotency"
 	"dispatchd/notify"
 	"dispatchd/realtime"
+	"dispatchd/recorder"
 	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/warning"
@@ -39,6 +40,7 @@ type Store interface {
 	Track(ctx context.Context, team string, from, to time.Time, limit int) ([]realtime.Position, error)
 	DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error)
 	LastPositions(ctx context.Context, teams []string, at time.Time, within time.Duration) ([]realtime.Position, error)
+	recorder.Store
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -84,6 +86,7 @@ func Run(t *testing.T, open Open) {
 		{"Positions", testPositions},
 		{"PositionDays", testPositionDays},
 		{"LastPositions", testLastPositions},
+		{"Checkpoints", testCheckpoints},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
