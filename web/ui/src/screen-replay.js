@@ -13,6 +13,10 @@ const chunk = 10 * 60e3; // the events and tracks loaded at once
 const ahead = 3 * 60e3; // the next chunk is asked for this long before it is needed
 const trailSpan = 5 * 60e3; // the trail behind a moving unit
 const tickMs = 100;
+// settle: an event's time is taken a little before its commit, so a window
+// is read only up to this long before the present; a replay that catches
+// up follows the present this far behind.
+const settle = 5e3;
 
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 // localInput writes a time as a datetime-local input reads it.
@@ -33,7 +37,7 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
   // an old one is dropped.
   const r = {
     on: false, playing: false, speed: 1, at: 0, queue: [], next: 0, tracks: new Map(), shown: new Map(),
-    loadedTo: 0, since: 0, loading: null, seq: 0, applied: 0, error: '',
+    loadedTo: 0, since: 0, loading: null, lastLoad: 0, seq: 0, applied: 0, error: '',
   };
   state.replay = r;
 
@@ -80,7 +84,8 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
   async function enter(ms) {
     const seq = ++r.seq;
     r.on = true;
-    r.playing = false;
+    r.ready = false; // the moment shown, its first chunk loaded
+    pause();
     r.error = '';
     r.at = ms;
     render();
@@ -101,17 +106,21 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
         state.stock = Object.fromEntries((st.stock || []).filter((s) => s.item === state.stockItem).map((s) => [s.depot, s.available]));
       }
       r.loadedTo = ms - trailSpan;
-      await load(seq, ms + chunk);
+      await load(seq);
       if (seq !== r.seq) return;
       step(true);
+      r.ready = true;
     } catch (e) {
       if (seq === r.seq) { r.error = e.message; render(); }
     }
   }
 
-  // load asks for the events and tracks up to `to` after what is loaded.
-  function load(seq, to) {
-    const from = r.loadedTo;
+  // load asks for the next chunk of events and tracks after what is
+  // loaded, up to the settled past.
+  function load(seq) {
+    const from = r.loadedTo, to = Math.min(from + chunk, Date.now() - settle);
+    r.lastLoad = performance.now();
+    if (to <= from) return Promise.resolve();
     r.loading = (async () => {
       let tracks = true;
       for (;;) {
@@ -159,11 +168,9 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
     wall = now;
     if (!r.on || !r.playing) return;
     // The clock waits for the events it would pass: none is skipped.
-    let next = Math.min(r.at + dt * r.speed, r.loadedTo);
-    if (next >= Date.now()) { next = Date.now(); pause(); }
-    r.at = Math.max(r.at, next);
-    if (!r.loading && r.loadedTo < Date.now() && r.at > r.loadedTo - ahead) {
-      load(r.seq, Math.min(r.loadedTo + chunk, Date.now() + 60e3)).catch((e) => { r.error = e.message; });
+    r.at = Math.max(r.at, Math.min(r.at + dt * r.speed, r.loadedTo));
+    if (!r.loading && r.at > r.loadedTo - ahead && now - r.lastLoad > 1000) {
+      load(r.seq).catch((e) => { r.error = e.message; });
     }
     step();
   }
@@ -213,7 +220,7 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
   }
 
   // For the tests and for operators at the console.
-  window.dispatchdReplay = { enter, play: (s) => { if (s) r.speed = s; resume(); }, pause, leave };
+  window.dispatchdReplay = { enter, play: (s) => { if (s) r.speed = s; resume(); }, pause, leave, localInput };
   return r;
 }
 
