@@ -59,12 +59,15 @@ type Service struct {
 	events EventStore
 	tracks TrackStore
 	teams  TeamLister
+	// maxEvents and maxScanned bound an answer (MaxEvents, maxScanned;
+	// smaller in the tests).
+	maxEvents, maxScanned int
 }
 
 // NewService returns a Service; tracks may be nil on a server that keeps
 // no position history, and its windows then hold no tracks.
 func NewService(events EventStore, tracks TrackStore, teams TeamLister) *Service {
-	return &Service{events: events, tracks: tracks, teams: teams}
+	return &Service{events: events, tracks: tracks, teams: teams, maxEvents: MaxEvents, maxScanned: maxScanned}
 }
 
 // Query asks for a window.
@@ -179,7 +182,7 @@ func (s *Service) readEvents(ctx context.Context, sc dispatchd.Scope, w *Window,
 			if !ev.TS.Before(w.To) {
 				return nil
 			}
-			if len(w.Events) == MaxEvents || scanned == maxScanned {
+			if len(w.Events) == s.maxEvents || scanned == s.maxScanned {
 				w.More = true
 				return nil
 			}

@@ -93,7 +93,9 @@ func TestScreenReplay(t *testing.T) {
 		chromedp.Click("#login-submit", chromedp.ByQuery))
 	const s = `window.dispatchdState`
 	has := func(id string) string { return fmt.Sprintf(`%s.incidents.has('%s')`, s, id) }
-	listed := func(id string) string { return fmt.Sprintf(`!!document.querySelector('#incidents li.incident[data-id="%s"]')`, id) }
+	listed := func(id string) string {
+		return fmt.Sprintf(`!!document.querySelector('#incidents li.incident[data-id="%s"]')`, id)
+	}
 	onMap := func(id string) string {
 		return fmt.Sprintf(`dispatchdMap.getSource('incidents').serialize().data.features.some((f) => f.id === '%s')`, id)
 	}
