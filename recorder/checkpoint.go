@@ -266,6 +266,11 @@ func readStock(r *bufio.Reader, m *Model, delta bool) error {
 	if lines > maxLines {
 		return errors.New("too many stock lines")
 	}
+	if !delta {
+		// A base's lines come sorted, into an empty model.
+		m.Stock = make(map[StockKey]Level, lines)
+		m.keys = make([]StockKey, 0, lines)
+	}
 	for range lines {
 		di, ii := v.uint(), v.uint()
 		l := Level{OnHand: int64(v.uint()) - 1, Reserved: int64(v.uint())}
@@ -276,13 +281,20 @@ func readStock(r *bufio.Reader, m *Model, delta bool) error {
 			return errors.New("a stock line names no depot or item")
 		}
 		k := StockKey{names[di], names[ii]}
+		if delta {
+			m.stock[k] = true
+			if l.OnHand == removedLevel {
+				m.removed = true
+			} else if _, ok := m.Stock[k]; !ok {
+				m.added = append(m.added, k)
+			}
+		} else {
+			m.keys = append(m.keys, k)
+		}
 		if l.OnHand == removedLevel {
 			delete(m.Stock, k)
 		} else {
 			m.Stock[k] = l
-		}
-		if delta {
-			m.stock[k] = true
 		}
 	}
 	return nil

@@ -146,6 +146,7 @@ func (m *Model) apply(ctx context.Context, src LedgerSource, ev dispatchd.Event)
 			if k.Depot == ev.Subject {
 				delete(m.Stock, k)
 				m.stock[k] = true
+				m.removed = true
 			}
 		}
 	case typ == "stock.adjusted":
@@ -182,6 +183,9 @@ func (m *Model) putIncident(in dispatch.Incident) {
 }
 
 func (m *Model) setStock(k StockKey, l Level) {
+	if _, ok := m.Stock[k]; !ok {
+		m.added = append(m.added, k)
+	}
 	m.Stock[k] = l
 	m.stock[k] = true
 }

@@ -5,6 +5,9 @@
 package recorder
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"dispatchd/dispatch"
@@ -56,6 +59,69 @@ type Model struct {
 	depots map[string]bool
 	stock  map[StockKey]bool
 	rebase bool
+	// keys are Stock's keys by depot and item, but for the lines added
+	// since (added) and those removed (removed), so that View sorts only
+	// what changed.
+	keys    []StockKey
+	added   []StockKey
+	removed bool
+}
+
+// stockKeys returns Stock's keys by depot and item.
+func (m *Model) stockKeys() []StockKey {
+	if len(m.added) == 0 && !m.removed && len(m.keys) == len(m.Stock) {
+		return m.keys
+	}
+	keys := make([]StockKey, 0, len(m.Stock))
+	for _, k := range m.keys {
+		if _, ok := m.Stock[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	added := make([]StockKey, 0, len(m.added))
+	for _, k := range m.added {
+		if _, ok := m.Stock[k]; ok {
+			added = append(added, k)
+		}
+	}
+	slices.SortFunc(added, compareKeys)
+	merged := make([]StockKey, 0, len(m.Stock))
+	i, j := 0, 0
+	for i < len(keys) || j < len(added) {
+		var k StockKey
+		switch {
+		case j == len(added) || (i < len(keys) && compareKeys(keys[i], added[j]) <= 0):
+			k, i = keys[i], i+1
+		default:
+			k, j = added[j], j+1
+		}
+		if n := len(merged); n == 0 || merged[n-1] != k {
+			merged = append(merged, k)
+		}
+	}
+	if len(merged) != len(m.Stock) {
+		// Lines set without the fold (a model built by hand): sort all.
+		merged = slices.SortedFunc(maps.Keys(m.Stock), compareKeys)
+	}
+	m.keys, m.added, m.removed = merged, nil, false
+	return m.keys
+}
+
+func compareKeys(a, b StockKey) int {
+	if c := strings.Compare(a.Depot, b.Depot); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Item, b.Item)
+}
+
+// Clone returns a copy of the model that shares nothing it may change.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.Incidents, c.Tasks, c.Orders = maps.Clone(m.Incidents), maps.Clone(m.Tasks), maps.Clone(m.Orders)
+	c.Refs, c.Teams, c.Depots, c.Stock = maps.Clone(m.Refs), maps.Clone(m.Teams), maps.Clone(m.Depots), maps.Clone(m.Stock)
+	c.teams, c.depots, c.stock = maps.Clone(m.teams), maps.Clone(m.depots), maps.Clone(m.stock)
+	c.keys, c.added = slices.Clone(m.keys), slices.Clone(m.added)
+	return &c
 }
 
 // NewModel returns an empty model.

@@ -3,6 +3,7 @@ package recorder
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"dispatchd"
@@ -40,16 +41,26 @@ const PositionWindow = 24 * time.Hour
 // eventPage is how many events one read folds.
 const eventPage = 1000
 
+// baseCache is how many decoded bases the service keeps: a replay asks for
+// moments of one day, whose checkpoints share a base.
+const baseCache = 2
+
 // Service answers the state at a moment.
 type Service struct {
 	store Store
 	now   func() time.Time
+	mu    sync.Mutex
+	bases []*Model // newest use first
 }
 
 // NewService returns a service over store.
 func NewService(store Store) *Service {
 	return &Service{store: store, now: func() time.Time { return time.Now().UTC() }}
 }
+
+// SetClock replaces the service's clock (the checkpoints' lease, the
+// future At refuses), for benchmarks that replay a month of history.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // At returns what actor saw at t, as admins, commanders and viewers see
 // it (scoped by jurisdiction and desk). It fails with invalid for a t in
@@ -91,17 +102,43 @@ func (s *Service) At(ctx context.Context, actor dispatchd.Actor, t time.Time) (*
 // load decodes a checkpoint, with its base for a delta.
 func (s *Service) load(ctx context.Context, cp *Checkpoint) (*Model, error) {
 	if cp.IsBase() {
-		return Decode(cp, nil)
+		return s.base(ctx, cp.EventID, cp)
 	}
-	bc, err := s.store.GetCheckpoint(ctx, cp.Base)
+	base, err := s.base(ctx, cp.Base, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read the base of checkpoint %d: %w", cp.EventID, err)
 	}
-	base, err := Decode(bc, nil)
+	return Decode(cp, base)
+}
+
+// base returns a copy of the base checkpoint at event id, decoded once
+// for the next few calls; cp is that checkpoint when the caller has read
+// it.
+func (s *Service) base(ctx context.Context, id int64, cp *Checkpoint) (*Model, error) {
+	s.mu.Lock()
+	for i, m := range s.bases {
+		if m.EventID == id {
+			copy(s.bases[1:i+1], s.bases[:i])
+			s.bases[0] = m
+			s.mu.Unlock()
+			return m.Clone(), nil
+		}
+	}
+	s.mu.Unlock()
+	if cp == nil {
+		var err error
+		if cp, err = s.store.GetCheckpoint(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	m, err := Decode(cp, nil)
 	if err != nil {
 		return nil, err
 	}
-	return Decode(cp, base)
+	s.mu.Lock()
+	s.bases = append([]*Model{m}, s.bases[:min(len(s.bases), baseCache-1)]...)
+	s.mu.Unlock()
+	return m.Clone(), nil
 }
 
 // fold applies the events after the model up to t (every event when t is

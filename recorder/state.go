@@ -1,7 +1,8 @@
 package recorder
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"dispatchd"
@@ -71,22 +72,18 @@ func (m *Model) View(sc dispatchd.Scope) *State {
 			st.Depots = append(st.Depots, d)
 		}
 	}
-	for k, l := range m.Stock {
+	st.Stock = make([]StockLine, 0, len(m.Stock))
+	for _, k := range m.stockKeys() {
+		l := m.Stock[k]
 		if d, ok := m.Depots[k.Depot]; ok && sc.Covers(d.Region) {
 			st.Stock = append(st.Stock, StockLine{Depot: k.Depot, Item: k.Item, OnHand: l.OnHand, Reserved: l.Reserved, Available: l.OnHand - l.Reserved})
 		}
 	}
-	sort.Slice(st.Incidents, func(i, j int) bool { return st.Incidents[i].ID > st.Incidents[j].ID })
-	sort.Slice(st.Tasks, func(i, j int) bool { return st.Tasks[i].ID > st.Tasks[j].ID })
-	sort.Slice(st.Orders, func(i, j int) bool { return st.Orders[i].ID > st.Orders[j].ID })
-	sort.Slice(st.Teams, func(i, j int) bool { return st.Teams[i].ID < st.Teams[j].ID })
-	sort.Slice(st.Depots, func(i, j int) bool { return st.Depots[i].ID < st.Depots[j].ID })
-	sort.Slice(st.Stock, func(i, j int) bool {
-		a, b := st.Stock[i], st.Stock[j]
-		if a.Depot != b.Depot {
-			return a.Depot < b.Depot
-		}
-		return a.Item < b.Item
-	})
+	byIDDesc := func(a, b string) int { return strings.Compare(b, a) }
+	slices.SortFunc(st.Incidents, func(a, b dispatch.Incident) int { return byIDDesc(a.ID, b.ID) })
+	slices.SortFunc(st.Tasks, func(a, b dispatch.Task) int { return byIDDesc(a.ID, b.ID) })
+	slices.SortFunc(st.Orders, func(a, b dispatch.Order) int { return byIDDesc(a.ID, b.ID) })
+	slices.SortFunc(st.Teams, func(a, b resources.Team) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(st.Depots, func(a, b resources.Depot) int { return strings.Compare(a.ID, b.ID) })
 	return st
 }

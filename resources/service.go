@@ -29,6 +29,10 @@ func NewService(store Store) *Service {
 	return &Service{store: store, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
+// SetClock replaces the service's clock, for benchmarks that replay a
+// month of history.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // ClampLimit returns limit within [1, max], or def when limit is 0.
 func ClampLimit(limit, def, max int) int {
 	switch {

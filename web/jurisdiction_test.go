@@ -191,6 +191,8 @@ func newJWorld(t *testing.T, e *env) *jworld {
 			t.Fatalf("warning %s does not reach person %s", iw.ID, w.ids[side.of("person")])
 		}
 	}
+	// The state at a moment reads from checkpoints: one of this world.
+	e.checkpoint()
 	return w
 }
 
@@ -360,6 +362,8 @@ var walk = map[string]probe{
 	"GET /api/v1/events": {kind: "list", obj: "event", query: "?since=0&limit=1000"},
 	"GET /api/v1/replay": {kind: "list", obj: "event", query: "?from=:from&to=:to"},
 	"GET /api/v1/audit":  {kind: "list", obj: "event", query: "?limit=1000"},
+	// The state at a moment: a checkpoint is taken when the world is built.
+	"GET /api/v1/state": {kind: "list", obj: "incident", query: "?at=:now"},
 
 	// Support requests: seen by either side; the side asked declines
 	// (the asking side is refused with 403, having seen it), either
@@ -613,7 +617,7 @@ type dispatchdRoute struct {
 // check runs one probe for one caller, reporting failures to fail.
 func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 	e, p := w.e, r.p
-	now := time.Now().UTC() // the replay's window: the last hour
+	now := time.Now().UTC() // the state's moment; the replay's window, the hour before
 	inName, outName := c.in.of(p.obj), c.outOf(p.obj)
 	if p.fresh != nil {
 		inName, outName = p.fresh(w, c)
@@ -626,8 +630,8 @@ func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 			id, rid = w.id(side.of("warning")), w.id(name)
 		}
 		return strings.NewReplacer(":id", id, ":rid", rid, ":kind", "teams").Replace(r.path) +
-			strings.NewReplacer(":region", teamRegion(side), ":from", now.Add(-59*time.Minute).Format(time.RFC3339),
-				":to", now.Add(time.Minute).Format(time.RFC3339)).Replace(p.query)
+			strings.NewReplacer(":region", teamRegion(side), ":now", now.Format(time.RFC3339Nano),
+				":from", now.Add(-59*time.Minute).Format(time.RFC3339), ":to", now.Add(time.Minute).Format(time.RFC3339)).Replace(p.query)
 	}
 	body := func(side place) any {
 		if p.body != nil {
@@ -750,8 +754,12 @@ func (w *jworld) listed(body []byte, obj string) []string {
 		Items     []map[string]any
 		Available map[string]int64
 		Events    []map[string]any // GET /api/v1/replay
+		Incidents []map[string]any // GET /api/v1/state
 	}
 	_ = json.Unmarshal(body, &l)
+	if l.Incidents != nil && obj == "incident" {
+		l.Items = l.Incidents
+	}
 	if l.Available != nil { // GET /api/v1/stock: depot -> quantity
 		var out []string
 		for d := range l.Available {

@@ -99,6 +99,7 @@ var matrix = map[string]string{
 	"GET /api/v1/events":                               "ACV",
 	"GET /api/v1/replay":                               "ACV",
 	"GET /api/v1/summary":                              "ACV",
+	"GET /api/v1/state":                                "ACV",
 	"GET /api/v1/ws":                                   "ACVLMT",
 	"GET /api/v1/regions":                              "ACVLM",
 	"GET /api/v1/regions/:code":                        "ACVLM",

@@ -63,8 +63,15 @@ func (e *env) look(user string) moment {
 func (e *env) move(team string, lon, lat float64) {
 	e.t.Helper()
 	ts := time.Now().UTC().Truncate(time.Millisecond)
+	var res struct {
+		Accepted int
+		Rejected []struct{ Reason string }
+	}
 	e.mustJSON(e.as("commander", "POST", "/api/v1/positions", map[string]any{"positions": []map[string]any{
-		{"team": team, "lon": lon, "lat": lat, "ts": ts}}}), 200, nil)
+		{"team": team, "lon": lon, "lat": lat, "ts": ts}}}), 200, &res)
+	if res.Accepted != 1 {
+		e.t.Fatalf("the position of %s was not accepted: %+v", team, res.Rejected)
+	}
 	if err := e.store.AppendPositions(context.Background(), []realtime.Position{{Team: team, Lon: lon, Lat: lat, TS: ts}}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -99,14 +106,14 @@ func TestStateAtMoment(t *testing.T) {
 		id2 := newIncident(e, "s-2", map[string]any{"title": "西湖区内涝"})
 		e.mustJSON(e.as("manager", "POST", "/api/v1/depots/d1/stock/adjustments", map[string]any{"reason": "调拨入库",
 			"lines": []map[string]any{{"item": "2020101", "delta": 4}}}), 200, nil)
-		e.move("t2", 120.2301, 30.2301)
+		e.move("t2", 120.21011, 30.22011)
 		e.move("t1", 120.1301, 30.2601)
 		moments = append(moments, e.look("commander")) // a delta and the events after it
 
 		e.checkpoint()
 		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id1+"/status", map[string]string{"status": "cancelled"}), 200, nil)
 		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id2+"/status", map[string]string{"status": "confirmed"}), 200, nil)
-		e.move("t2", 120.2401, 30.2401)
+		e.move("t2", 120.21012, 30.22012)
 		moments = append(moments, e.look("commander")) // the cancelled incident's task and order gone
 		e.checkpoint()
 		moments = append(moments, e.look("commander")) // right at a checkpoint
@@ -168,13 +175,17 @@ func canon(t *testing.T, raw json.RawMessage) any {
 		t.Fatalf("decode %s: %v", raw, err)
 	}
 	if list, ok := v.([]any); ok {
-		sort.Slice(list, func(i, j int) bool { return fmt.Sprint(list[i].(map[string]any)["id"]) < fmt.Sprint(list[j].(map[string]any)["id"]) })
+		sort.Slice(list, func(i, j int) bool {
+			return fmt.Sprint(list[i].(map[string]any)["id"]) < fmt.Sprint(list[j].(map[string]any)["id"])
+		})
 	}
 	return v
 }
 
 func samePositions(a, b []wsPos) bool {
-	key := func(p wsPos) string { return fmt.Sprintf("%s %v %v %s", p.Team, p.Lon, p.Lat, p.TS.UTC().Format(time.RFC3339Nano)) }
+	key := func(p wsPos) string {
+		return fmt.Sprintf("%s %v %v %s", p.Team, p.Lon, p.Lat, p.TS.UTC().Format(time.RFC3339Nano))
+	}
 	ka, kb := make([]string, len(a)), make([]string, len(b))
 	for i := range a {
 		ka[i] = key(a[i])

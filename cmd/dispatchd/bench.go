@@ -28,12 +28,14 @@ func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return bench.Soak(ctx, benchEnv(), args, stdout, stderr)
 	case "prune":
 		return bench.Prune(ctx, benchEnv(), args, stdout, stderr)
+	case "state":
+		return bench.State(ctx, benchEnv(), args, stdout, stderr)
 	case "live-screens": // started by bench live and bench soak
 		return bench.Screens(ctx, args, stdin, stdout, stderr)
 	case "live-baseline": // started by bench live
 		return bench.Baseline(ctx, stdout)
 	}
-	fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune [flags]")
+	fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune|state [flags]")
 	return errUsage
 }
 
