@@ -38,8 +38,9 @@ type EventStore interface {
 	// ListEvents returns up to limit events with ids above since, in id
 	// order.
 	ListEvents(ctx context.Context, since int64, limit int) ([]dispatchd.Event, error)
-	// ListAudit lists events, newest first.
-	ListAudit(ctx context.Context, f dispatchd.EventFilter) ([]dispatchd.Event, error)
+	// LastEventID returns the id of the newest event, 0 when there is
+	// none.
+	LastEventID(ctx context.Context) (int64, error)
 }
 
 // TrackStore reads the position history.
@@ -154,17 +155,29 @@ func (s *Service) Window(ctx context.Context, actor dispatchd.Actor, q Query) (*
 	return w, nil
 }
 
-// before returns the id of the newest event with a time before t, 0 when
-// there is none.
+// before returns the id of the last event with a time before t, 0 when
+// there is none. Times follow ids (but for the moment between an event's
+// time and its commit), so it bisects the ids, a read by primary key at
+// each step, rather than scan a month of events for a time.
 func (s *Service) before(ctx context.Context, t time.Time) (int64, error) {
-	evs, err := s.events.ListAudit(ctx, dispatchd.EventFilter{To: t, Limit: 1})
+	hi, err := s.events.LastEventID(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("find the event before %s: %w", t.Format(time.RFC3339), err)
 	}
-	if len(evs) == 0 {
-		return 0, nil
+	var lo int64 // every event up to lo is before t; none after hi is
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		evs, err := s.events.ListEvents(ctx, mid-1, 1) // the first at or after mid
+		if err != nil {
+			return 0, fmt.Errorf("find the event before %s: %w", t.Format(time.RFC3339), err)
+		}
+		if len(evs) == 0 || !evs[0].TS.Before(t) {
+			hi = mid - 1
+		} else {
+			lo = min(evs[0].ID, hi)
+		}
 	}
-	return evs[0].ID, nil
+	return lo, nil
 }
 
 // readEvents reads the events after since in id order until one at or

@@ -91,6 +91,17 @@ func TestWindowPages(t *testing.T) {
 			}
 		})
 	}
+	// From the time of an event in the middle: that event first.
+	for _, k := range []int{1, len(all) / 2, len(all) - 1} {
+		w, err := NewService(st, st, reg).Window(ctx, dispatchd.System, Query{From: all[k].TS, To: end})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := all[slices.IndexFunc(all, func(ev dispatchd.Event) bool { return !ev.TS.Before(all[k].TS) })]
+		if len(w.Events) == 0 || w.Events[0].ID != first.ID {
+			t.Fatalf("from the time of event %d: got events %v", all[k].ID, ids(w.Events))
+		}
+	}
 	// After the events: none, and since past them all.
 	w, err := NewService(st, st, reg).Window(ctx, dispatchd.System, Query{From: end, To: end.Add(time.Minute)})
 	if err != nil {

@@ -10,23 +10,17 @@ import (
 	"dispatchd/replay"
 )
 
-// replayEvents reads the event log and its audit for the replay.
-type replayEvents struct {
-	EventReader
-	AuditReader
-}
-
 // newReplay builds the replay's reader from the deps, nil when they lack
 // the event log or the registry.
 func newReplay(d Deps) *replay.Service {
-	if d.Events == nil || d.Audit == nil || d.Registry == nil {
+	if d.Events == nil || d.Registry == nil {
 		return nil
 	}
 	var tracks replay.TrackStore
 	if d.Track != nil {
 		tracks = d.Track
 	}
-	return replay.NewService(replayEvents{d.Events, d.Audit}, tracks, d.Registry)
+	return replay.NewService(d.Events, tracks, d.Registry)
 }
 
 // replayWindow is the answer of GET /api/v1/replay.
