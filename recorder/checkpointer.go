@@ -74,7 +74,7 @@ func (c *Checkpointer) Run(ctx context.Context, report func(error)) {
 // consistent read. It returns the checkpoint written, nil for none.
 func (c *Checkpointer) Take(ctx context.Context) (*Checkpoint, error) {
 	now := c.svc.now()
-	ok, err := c.lease.Lease(ctx, leaseName, c.holder, now, now.Add(2*c.every+time.Minute))
+	ok, err := c.lease.Lease(ctx, leaseName, c.holder, now, now.Add(c.every+time.Minute))
 	if err != nil || !ok {
 		return nil, err
 	}

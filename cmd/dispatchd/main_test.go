@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -385,6 +387,9 @@ func TestDispatchSurvivesRestart(t *testing.T) {
 			if code := p.call("POST", "/api/v1/incidents/"+in.ID+"/dispatch", token, req, &res); code != 201 {
 				t.Fatalf("dispatch: got %d", code)
 			}
+			// The checkpoint loop takes its first checkpoint as the server
+			// starts: from then on the state at a moment answers.
+			waitState(t, p, token)
 			_ = p.signal(syscall.SIGKILL)
 
 			p = start(t, env, "serve", "--addr", "127.0.0.1:0", "--escalate-every", "200ms")
@@ -418,6 +423,15 @@ func TestDispatchSurvivesRestart(t *testing.T) {
 					}
 				}
 			}
+			// The flight recorder: the state now, from the checkpoint the
+			// first server took as it started and the events after it,
+			// holds the dispatched task.
+			var state struct{ Tasks []struct{ ID string } }
+			at := url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano))
+			if code := p.call("GET", "/api/v1/state?at="+at, token, nil, &state); code != 200 ||
+				!slices.ContainsFunc(state.Tasks, func(k struct{ ID string }) bool { return k.ID == res.Tasks[0].ID }) {
+				t.Fatalf("state now: got %d %+v, want the dispatched task %s", code, state, res.Tasks[0].ID)
+			}
 			deadline := time.Now().Add(60 * time.Second)
 			for {
 				var task struct{ Escalated bool }
@@ -433,6 +447,21 @@ func TestDispatchSurvivesRestart(t *testing.T) {
 				t.Fatalf("graceful shutdown: %v", err)
 			}
 		})
+	}
+}
+
+// waitState waits until GET /api/v1/state answers the state now.
+func waitState(t *testing.T, p *proc, token string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		at := url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano))
+		code, err := p.try("GET", "/api/v1/state?at="+at, token, nil, nil)
+		if err == nil && code == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the state now: got %d (%v), want 200 once the first checkpoint is taken", code, err)
+		}
 	}
 }
 
