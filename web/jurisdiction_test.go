@@ -360,6 +360,7 @@ var walk = map[string]probe{
 	}},
 
 	"GET /api/v1/events": {kind: "list", obj: "event", query: "?since=0&limit=1000"},
+	"GET /api/v1/replay": {kind: "list", obj: "event", query: "?from=:from&to=:to"},
 	"GET /api/v1/audit":  {kind: "list", obj: "event", query: "?limit=1000"},
 	// The state at a moment: a checkpoint is taken when the world is built.
 	"GET /api/v1/state": {kind: "list", obj: "incident", query: "?at=:now"},
@@ -622,6 +623,7 @@ type dispatchdRoute struct {
 // check runs one probe for one caller, reporting failures to fail.
 func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 	e, p := w.e, r.p
+	now := time.Now().UTC() // the state's moment; the replay's window, the hour before
 	inName, outName := c.in.of(p.obj), c.outOf(p.obj)
 	if p.fresh != nil {
 		inName, outName = p.fresh(w, c)
@@ -634,7 +636,8 @@ func (w *jworld) check(fail func(string, ...any), r dispatchdRoute, c jcaller) {
 			id, rid = w.id(side.of("warning")), w.id(name)
 		}
 		return strings.NewReplacer(":id", id, ":rid", rid, ":kind", "teams").Replace(r.path) +
-			strings.NewReplacer(":region", teamRegion(side), ":now", time.Now().UTC().Format(time.RFC3339Nano)).Replace(p.query)
+			strings.NewReplacer(":region", teamRegion(side), ":now", now.Format(time.RFC3339Nano),
+				":from", now.Add(-59*time.Minute).Format(time.RFC3339), ":to", now.Add(time.Minute).Format(time.RFC3339)).Replace(p.query)
 	}
 	body := func(side place) any {
 		if p.body != nil {
@@ -756,6 +759,7 @@ func (w *jworld) listed(body []byte, obj string) []string {
 	var l struct {
 		Items     []map[string]any
 		Available map[string]int64
+		Events    []map[string]any // GET /api/v1/replay
 		Incidents []map[string]any // GET /api/v1/state
 	}
 	_ = json.Unmarshal(body, &l)
@@ -774,7 +778,7 @@ func (w *jworld) listed(body []byte, obj string) []string {
 		key = "subject"
 	}
 	var out []string
-	for _, it := range l.Items {
+	for _, it := range append(l.Items, l.Events...) {
 		if v, ok := it[key].(string); ok {
 			out = append(out, v)
 		}

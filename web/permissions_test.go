@@ -100,6 +100,7 @@ var matrix = map[string]string{
 	"POST /osmand":                                     "public",
 	"GET /api/v1/audit":                                "A",
 	"GET /api/v1/events":                               "ACV",
+	"GET /api/v1/replay":                               "ACV",
 	"GET /api/v1/summary":                              "ACV",
 	"GET /api/v1/state":                                "ACV",
 	"GET /api/v1/ws":                                   "ACVLMT",

@@ -174,6 +174,7 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"GET", "/api/v1/summary", auditors, s.getSummary},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
+		{"GET", "/api/v1/replay", auditors, s.getReplay},
 		{"GET", "/api/v1/audit", admins, s.getAudit},
 		{"GET", wsPath, loggedIn, s.websocket},
 	}

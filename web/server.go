@@ -22,6 +22,7 @@ import (
 	"dispatchd/realtime"
 	"dispatchd/recorder"
 	"dispatchd/regions"
+	"dispatchd/replay"
 	"dispatchd/resources"
 	"dispatchd/warning"
 )
@@ -111,6 +112,9 @@ type Server struct {
 	// imports holds a token for each import running.
 	imports     chan struct{}
 	importRetry time.Duration
+	// replay reads the windows of the screen's replay; nil without an
+	// event log.
+	replay *replay.Service
 }
 
 // New builds the server and registers every route.
@@ -129,7 +133,7 @@ func New(cfg Config, d Deps) *Server {
 		keyFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst), origins: lim.CORSOrigins,
 		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second,
 		answerLimit: newLimiter(lim.AnswerRate, lim.AnswerBurst), codeFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst),
-		answerers: d.Answerers, zone: cfg.Zone}
+		answerers: d.Answerers, zone: cfg.Zone, replay: newReplay(d)}
 	if d.Dispatch != nil {
 		cfg.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "dispatchd_suggestion_records_dropped_total",

@@ -45,6 +45,7 @@ const dict = {
     noSubdivisions: '无下级区域', supportPanel: '支援请求', incoming: '收到的请求', outgoing: '发出的请求',
     desk: { general: '总指挥部', flood: '防汛抗旱', forest_fire: '森林防火', earthquake: '抗震救灾', geological: '地质灾害', work_safety: '安全生产' },
     instructions: '指令', ackBy: '签收时限', incident: '事件', sent: '已发送',
+    replay: '回放', replayTag: '历史回放', backToLive: '返回实时', play: '播放', pause: '暂停', paused: '已暂停',
   },
   en: {
     appTitle: 'Emergency command', leadTitle: 'Team tasks', depotTitle: 'Depot orders',
@@ -81,6 +82,7 @@ const dict = {
     noSubdivisions: 'No subdivisions', supportPanel: 'Support requests', incoming: 'Received', outgoing: 'Made',
     desk: { general: 'General', flood: 'Flood control', forest_fire: 'Forest fire', earthquake: 'Earthquake', geological: 'Geological hazards', work_safety: 'Work safety' },
     instructions: 'Instructions', ackBy: 'Acknowledge by', incident: 'Incident', sent: 'Sent',
+    replay: 'Replay', replayTag: 'REPLAY', backToLive: 'Back to live', play: 'Play', pause: 'Pause', paused: 'paused',
   },
 };
 

@@ -22,15 +22,17 @@ export function setupPlan({ state, map, panel, markDirty }) {
     state.selected = id;
     markDirty('incidents', 'panels');
     const i = state.incidents.get(id);
-    if (!state.commander && i) map.easeTo({ center: [i.location.lon, i.location.lat], zoom: Math.max(map.getZoom(), 9) });
-    if (state.commander) await loadPlan();
+    // A replay shows the past: no plan of today's, nothing to dispatch.
+    const plans = state.commander && !state.replay?.on;
+    if (!plans && i) map.easeTo({ center: [i.location.lon, i.location.lat], zoom: Math.max(map.getZoom(), 9) });
+    if (plans) await loadPlan();
   }
 
   // The plan keeps the commander's choices across refreshes: which picks are
   // in, and quantities changed by hand.
   async function loadPlan() {
     const id = state.selected;
-    if (!id) return;
+    if (!id || state.replay?.on) return;
     try {
       const sug = await api('GET', `/api/v1/incidents/${id}/suggestions`);
       if (state.selected !== id) return;
@@ -242,7 +244,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
   // ---- a new incident, placed on the map ----------------------------------
 
   map.on('click', (e) => {
-    if (!state.commander || e.defaultPrevented) return;
+    if (!state.commander || e.defaultPrevented || state.replay?.on) return;
     newIncidentForm(e.lngLat);
   });
 

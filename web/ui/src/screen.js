@@ -9,6 +9,7 @@ import './screen.css';
 import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, t } from './common.js';
 import { setupPlan } from './screen-plan.js';
 import { regionPrefix, setupRegions } from './screen-region.js';
+import { setupReplay } from './screen-replay.js';
 import { setupSupport } from './screen-support.js';
 import { setupWarnings } from './screen-warnings.js';
 
@@ -248,17 +249,23 @@ async function flushMoves() {
 
 // ---- the live feed ------------------------------------------------------
 
-function onSnapshot(snap) {
+// applySnapshot puts a whole picture in place: the live snapshot's, or the
+// state at a moment of the replay's.
+function applySnapshot(snap) {
   const put = (m, list) => { m.clear(); for (const x of list || []) m.set(x.id, x); };
   put(state.incidents, snap.incidents);
   put(state.teams, snap.teams);
   put(state.tasks, snap.tasks);
   put(state.orders, snap.orders);
   put(state.depots, snap.depots);
+  markDirty('teams', 'depots', 'incidents', 'panels', 'plan');
+}
+
+function onSnapshot(snap) {
+  applySnapshot(snap);
   state.snapshots = (state.snapshots || 0) + 1;
   if (state.snapshots === 1) fitRegion(state.trail[0]?.code);
   addProvinceBoundaries();
-  markDirty('teams', 'depots', 'incidents', 'panels', 'plan');
   loadStock();
   loadShortfallsSoon();
 }
@@ -314,12 +321,17 @@ function onEvent(ev) {
   }
 }
 
+// While replaying, the live feed is not applied; back to live starts from
+// a new snapshot.
+const replay = setupReplay({ state, map, mapReady, bar, mapwrap: mapEl.parentElement, applySnapshot, applyEvent: onEvent,
+  applyPositions: onPositions, toLive: () => { live.since = null; live.reconnect(0); } });
 const live = new Live({
   // Support requests and warnings have topics of their own where the
   // server has them.
   topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots', ...(support.available ? ['support'] : []),
     ...(warnings.available ? ['warnings'] : [])],
-  onSnapshot, onEvent, onPositions,
+  onSnapshot: (m) => replay.on || onSnapshot(m), onEvent: (m) => replay.on || onEvent(m),
+  onPositions: (m) => replay.on || onPositions(m),
   onStatus: (st, detail) => { badge.update(st, detail); document.body.dataset.conn = st; },
 });
 window.dispatchdLive = live;
@@ -357,6 +369,7 @@ api('GET', '/api/v1/items?limit=500').then((r) => {
   for (const it of r.items) stockPick.append(h('option', { value: it.code, selected: it.code === state.stockItem }, `${it.name} (${it.code})`));
 }).catch(() => {});
 async function loadStock() {
+  if (replay.on) return; // the state at the moment brought its stock
   if (!state.stockItem) { state.stock = {}; markDirty('depots'); return; }
   try {
     state.stock = (await api('GET', `/api/v1/stock?item=${encodeURIComponent(state.stockItem)}`)).available;
@@ -373,6 +386,7 @@ function loadStockSoon() { clearTimeout(stockTimer); stockTimer = setTimeout(loa
 state.short = {};
 async function loadShortfalls() {
   const out = {};
+  if (replay.on) { state.short = out; markDirty('panels'); return; } // today's plans say nothing of the past
   for (const i of state.incidents.values()) {
     if (!openIncident(i)) continue;
     try {
@@ -420,7 +434,7 @@ function renderPanels() {
 onLang(() => markDirty('panels'));
 
 function tickCountdowns() {
-  const now = Date.now();
+  const now = replay.on ? replay.at : Date.now();
   for (const el of document.querySelectorAll('.countdown')) {
     const left = (new Date(el.dataset.ackBy) - now) / 1000;
     el.textContent = left >= 0 ? fmtDuration(left) : `${t('overdue')} ${fmtDuration(-left)}`;
