@@ -195,6 +195,15 @@ func (d *days) detach(t time.Time) (*dayFile, error) {
 	return f, err
 }
 
+// forget drops f, closed, from the open days.
+func (d *days) forget(f *dayFile) {
+	d.mu.Lock()
+	if d.open[f.day] == f {
+		delete(d.open, f.day)
+	}
+	d.mu.Unlock()
+}
+
 // remove deletes the files of the day of t.
 func (d *days) remove(t time.Time) error {
 	f, err := d.detach(t)

@@ -84,6 +84,7 @@ func Run(t *testing.T, open Open) {
 		{"Positions", testPositions},
 		{"PositionDays", testPositionDays},
 		{"LastPositions", testLastPositions},
+		{"ThinPositions", testThinPositions},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
