@@ -210,7 +210,10 @@ func (s *Store) dropPartition(ctx context.Context, p partition) (int64, error) {
 		if err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, p.name)).Scan(&n); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, fmt.Sprintf(`DROP TABLE %s`, p.name))
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`DROP TABLE %s`, p.name)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM positions_thinned WHERE day = $1`, p.day)
 		return err
 	})
 	var pe *pgconn.PgError
