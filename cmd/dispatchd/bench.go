@@ -28,12 +28,14 @@ func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return bench.Soak(ctx, benchEnv(), args, stdout, stderr)
 	case "prune":
 		return bench.Prune(ctx, benchEnv(), args, stdout, stderr)
+	case "history":
+		return bench.History(ctx, benchEnv(), args, stdout, stderr)
 	case "live-screens": // started by bench live and bench soak
 		return bench.Screens(ctx, args, stdin, stdout, stderr)
 	case "live-baseline": // started by bench live
 		return bench.Baseline(ctx, stdout)
 	}
-	fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune [flags]")
+	fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune|history [flags]")
 	return errUsage
 }
 
@@ -62,6 +64,7 @@ func benchEnv() bench.Env {
 			}
 			return st, nil
 		},
-		DemoPassword: demoPassword,
+		DemoPassword:   demoPassword,
+		HistoryLayouts: historyLayouts,
 	}
 }
