@@ -68,10 +68,13 @@ type days struct {
 	dir  string
 	mu   sync.Mutex
 	open map[time.Time]*dayFile
+	// removing holds the days whose files are being removed, each with a
+	// channel closed when they are gone: nobody opens them meanwhile.
+	removing map[time.Time]chan struct{}
 }
 
 func newDays(dataDir string) *days {
-	return &days{dir: filepath.Join(dataDir, DaysDir), open: map[time.Time]*dayFile{}}
+	return &days{dir: filepath.Join(dataDir, DaysDir), open: map[time.Time]*dayFile{}, removing: map[time.Time]chan struct{}{}}
 }
 
 func (d *days) path(t time.Time) string {
@@ -113,6 +116,11 @@ func (d *days) get(t time.Time, create bool) (*dayFile, error) {
 	t = t.UTC().Truncate(day)
 	for {
 		d.mu.Lock()
+		if gone, ok := d.removing[t]; ok {
+			d.mu.Unlock()
+			<-gone
+			continue
+		}
 		f := d.open[t]
 		if f == nil {
 			path := d.path(t)
@@ -204,8 +212,23 @@ func (d *days) forget(f *dayFile) {
 	d.mu.Unlock()
 }
 
-// remove deletes the files of the day of t.
+// remove deletes the files of the day of t. Until they are gone, get
+// waits for it rather than open them again.
 func (d *days) remove(t time.Time) error {
+	gone := make(chan struct{})
+	d.mu.Lock()
+	if _, ok := d.removing[t]; ok {
+		d.mu.Unlock()
+		return nil // another prune removes it
+	}
+	d.removing[t] = gone
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.removing, t)
+		d.mu.Unlock()
+		close(gone)
+	}()
 	f, err := d.detach(t)
 	if f != nil {
 		defer f.use.Unlock()

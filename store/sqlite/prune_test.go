@@ -33,7 +33,7 @@ func TestPruneLetsWritesThrough(t *testing.T) {
 	batch := make([]realtime.Position, 0, 5000)
 	for i := range expired {
 		batch = append(batch, realtime.Position{Team: "t1", Lon: 120, Lat: 30, TS: old.Add(time.Duration(i) * 7 * time.Second)})
-		if len(batch) == cap(batch) {
+		if len(batch) == cap(batch) || i == expired-1 {
 			if err := s.AppendPositions(ctx, batch); err != nil {
 				t.Fatal(err)
 			}
