@@ -97,6 +97,9 @@ func openDB(path string, create bool) (*sql.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
+	// A past day is read now and then: its connections, and their page
+	// caches, go once idle.
+	db.SetConnMaxIdleTime(time.Minute)
 	if create {
 		if _, err := db.Exec(daySchema); err != nil {
 			db.Close()
