@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 
 	"dispatchd/store/postgres/pgtest"
@@ -42,5 +43,21 @@ func TestBenchHistoryCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	if err := run(context.Background(), []string{"bench", "history", "--fixes", "0"}, nil, &out, &errb); err == nil {
 		t.Fatal("--fixes 0 was accepted")
+	}
+}
+
+// TestThinFlags: serve refuses a negative thinning age and an interval
+// under a second before it opens anything.
+func TestThinFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--position-thin-after", "-1h"},
+		{"--position-thin-after", "48h", "--position-thin-every", "500ms"},
+	} {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), append([]string{"serve", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, args...), nil, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), "--position-thin-after") {
+			t.Fatalf("serve %v: got %v, want the thinning flags refused", args, err)
+		}
 	}
 }
