@@ -42,6 +42,10 @@ type Env struct {
 	OpenDemo func(ctx context.Context, dir string) (Store, error)
 	// DemoPassword is the password of every demo user.
 	DemoPassword string
+	// HistoryLayouts returns the layouts of the position history that
+	// `bench history` compares on st, the one before the current first,
+	// and a function that removes what it made.
+	HistoryLayouts func(ctx context.Context, st Store) ([]HistoryLayout, func(), error)
 }
 
 // Store is what the bench needs of a store; both adapters have it.

@@ -72,10 +72,10 @@ func benchPrune(ctx context.Context, out io.Writer, st Store, f pruneFlags) erro
 	now := time.Now().UTC()
 	cut := now.Add(-f.retention)
 	part, partitioned := st.(realtime.PartitionedHistoryStore)
-	kind := fmt.Sprintf("SQLite (batches of %d rows, each its own transaction)", sqldb.PruneBatch)
+	kind := fmt.Sprintf("one table (batches of %d rows, each its own transaction)", sqldb.PruneBatch)
 	if partitioned {
 		cut = cut.Truncate(part.PositionPartition())
-		kind = "PostgreSQL (partitions by day: the expired day is detached and dropped)"
+		kind = "partitions by day (PostgreSQL: the expired day is detached and dropped; SQLite: its file is removed)"
 		if err := part.CreatePositionPartitions(ctx, cut.Add(-time.Hour), now.Add(realtime.HistoryPartitionsAhead*part.PositionPartition())); err != nil {
 			return err
 		}

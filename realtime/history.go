@@ -33,6 +33,18 @@ type PartitionedHistoryStore interface {
 	CreatePositionPartitions(ctx context.Context, from, to time.Time) error
 }
 
+// ThinningHistoryStore is a HistoryStore that can thin old fixes.
+type ThinningHistoryStore interface {
+	HistoryStore
+	// ThinPositions keeps, of the fixes of each whole UTC day that ends at
+	// or before before, the first of each team in each interval of every
+	// (intervals start at multiples of every since the Unix epoch), and
+	// returns how many it removed. It works a day at a time and never
+	// holds a write for long; a day already thinned at every is skipped,
+	// and thinning again keeps the same fixes.
+	ThinPositions(ctx context.Context, before time.Time, every time.Duration) (int64, error)
+}
+
 // HistoryPartitionsAhead is how many partitions past the current one a
 // PartitionedHistoryStore is given, so that a day's fixes never wait for
 // their partition.
@@ -54,6 +66,12 @@ type HistoryConfig struct {
 	// RetryDelay is the wait after the first failed attempt; it doubles
 	// after each one, up to MaxRetryDelay.
 	RetryDelay time.Duration
+	// ThinAfter is the age (by device time) past which a store that can
+	// (ThinningHistoryStore) keeps only one fix per team per ThinEvery;
+	// zero keeps every fix.
+	ThinAfter time.Duration
+	// ThinEvery is the interval of the thinning.
+	ThinEvery time.Duration
 }
 
 // Defaults of HistoryConfig.
@@ -64,6 +82,7 @@ const (
 	DefaultHistoryRetention  = 30 * 24 * time.Hour
 	DefaultHistoryAttempts   = 4
 	DefaultHistoryRetryDelay = 250 * time.Millisecond
+	DefaultHistoryThinEvery  = 30 * time.Second
 	// MaxRetryDelay bounds the wait between attempts at one batch.
 	MaxRetryDelay = 5 * time.Second
 	// HistoryDrainTimeout bounds how long Run spends writing what is left
@@ -119,6 +138,7 @@ func NewHistory(st HistoryStore, cfg HistoryConfig) *History {
 	setDefault(&cfg.Retention, DefaultHistoryRetention)
 	setDefault(&cfg.Attempts, DefaultHistoryAttempts)
 	setDefault(&cfg.RetryDelay, DefaultHistoryRetryDelay)
+	setDefault(&cfg.ThinEvery, DefaultHistoryThinEvery)
 	return &History{st: st, cfg: cfg, now: time.Now, full: make(chan struct{}, 1)}
 }
 
@@ -301,6 +321,7 @@ func (h *History) pruneEvery(ctx context.Context, report func(error)) {
 
 // prune removes positions older than the retention; a partitioned store
 // first gets the partitions of the coming days, and loses whole ones.
+// Then, when ThinAfter is set, it thins the days older than that.
 func (h *History) prune(ctx context.Context, report func(error)) {
 	now := h.now()
 	cut := now.Add(-h.cfg.Retention)
@@ -313,5 +334,10 @@ func (h *History) prune(ctx context.Context, report func(error)) {
 	}
 	if _, err := h.st.DeletePositionsBefore(ctx, cut); err != nil && ctx.Err() == nil {
 		report(fmt.Errorf("prune position history: %w", err))
+	}
+	if ts, ok := h.st.(ThinningHistoryStore); ok && h.cfg.ThinAfter > 0 {
+		if _, err := ts.ThinPositions(ctx, now.Add(-h.cfg.ThinAfter), h.cfg.ThinEvery); err != nil && ctx.Err() == nil {
+			report(fmt.Errorf("thin position history: %w", err))
+		}
 	}
 }

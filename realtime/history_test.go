@@ -197,6 +197,56 @@ func TestHistoryPrune(t *testing.T) {
 	})
 }
 
+// thinStore is a fakeStore that thins.
+type thinStore struct {
+	fakeStore
+	thins [][2]any
+}
+
+func (d *thinStore) ThinPositions(ctx context.Context, before time.Time, every time.Duration) (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.thins = append(d.thins, [2]any{before, every})
+	return 0, nil
+}
+
+// TestHistoryThin: with ThinAfter set, the maintenance thins what is older
+// than it, at ThinEvery (30 s unless set), after the prune; without, never.
+func TestHistoryThin(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		after     time.Duration
+		every     time.Duration
+		wantEvery time.Duration
+		wantThins int
+	}{
+		{name: "off by default"},
+		{name: "48 hours, default interval", after: 48 * time.Hour, wantEvery: 30 * time.Second, wantThins: 1},
+		{name: "a minute", after: 72 * time.Hour, every: time.Minute, wantEvery: time.Minute, wantThins: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &thinStore{}
+			h := realtime.NewHistory(st, realtime.HistoryConfig{ThinAfter: tt.after, ThinEvery: tt.every})
+			before := time.Now()
+			stop := runHistory(t, h, nil)
+			eventually(t, "the first prune", func() bool { st.mu.Lock(); defer st.mu.Unlock(); return len(st.cuts) == 1 })
+			stop()
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			if len(st.thins) != tt.wantThins {
+				t.Fatalf("got %d thinnings, want %d", len(st.thins), tt.wantThins)
+			}
+			if tt.wantThins == 0 {
+				return
+			}
+			at, every := st.thins[0][0].(time.Time), st.thins[0][1].(time.Duration)
+			if every != tt.wantEvery || at.Before(before.Add(-tt.after)) || at.After(time.Now().Add(-tt.after)) {
+				t.Fatalf("got thinning before %v at %v, want before now less %v at %v", at, every, tt.after, tt.wantEvery)
+			}
+		})
+	}
+}
+
 func (f *fakeStore) stored() (n, calls int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

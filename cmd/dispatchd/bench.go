@@ -30,12 +30,14 @@ func cmdBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return bench.Prune(ctx, benchEnv(), args, stdout, stderr)
 	case "state":
 		return bench.State(ctx, benchEnv(), args, stdout, stderr)
+	case "history":
+		return bench.History(ctx, benchEnv(), args, stdout, stderr)
 	case "live-screens": // started by bench live and bench soak
 		return bench.Screens(ctx, args, stdin, stdout, stderr)
 	case "live-baseline": // started by bench live
 		return bench.Baseline(ctx, stdout)
 	}
-	fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune|state [flags]")
+	fmt.Fprintln(stderr, "usage: dispatchd bench suggest|live|soak|prune|history|state [flags]")
 	return errUsage
 }
 
@@ -64,6 +66,7 @@ func benchEnv() bench.Env {
 			}
 			return st, nil
 		},
-		DemoPassword: demoPassword,
+		DemoPassword:   demoPassword,
+		HistoryLayouts: historyLayouts,
 	}
 }

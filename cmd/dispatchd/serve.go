@@ -36,7 +36,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&hcfg.UnitEvery, "ws-unit-every", durationEnv("DISPATCH_WS_UNIT_EVERY", realtime.DefaultUnitEvery), "shortest time between two positions of one unit on a screen (env DISPATCH_WS_UNIT_EVERY)")
 	fs.IntVar(&hcfg.PerUser, "ws-per-user", int(floatEnv("DISPATCH_WS_PER_USER", realtime.DefaultPerUser)), "most websockets one user may hold open; more are refused with 429 (env DISPATCH_WS_PER_USER)")
 	fs.IntVar(&hcfg.SendBudget, "ws-send-budget", int(floatEnv("DISPATCH_WS_SEND_BUDGET", realtime.DefaultSendBudget)), "most bytes of events that may wait for one websocket client; beyond, it is closed with 4000 (env DISPATCH_WS_SEND_BUDGET)")
-	retention := fs.Duration("position-retention", durationEnv("POSITION_RETENTION", realtime.DefaultHistoryRetention), "how long position history is kept (env POSITION_RETENTION)")
+	var histcfg realtime.HistoryConfig
+	fs.DurationVar(&histcfg.Retention, "position-retention", durationEnv("POSITION_RETENTION", realtime.DefaultHistoryRetention), "how long position history is kept (env POSITION_RETENTION)")
+	fs.DurationVar(&histcfg.ThinAfter, "position-thin-after", durationEnv("POSITION_THIN_AFTER", 0), "age past which position history keeps one fix per unit per --position-thin-every, e.g. 48h; 0 keeps every fix (env POSITION_THIN_AFTER)")
+	fs.DurationVar(&histcfg.ThinEvery, "position-thin-every", durationEnv("POSITION_THIN_EVERY", realtime.DefaultHistoryThinEvery), "interval of the position history's thinning (env POSITION_THIN_EVERY)")
 	debugAddr := fs.String("debug-addr", envOr("DISPATCH_DEBUG_ADDR", ""), "address of the Go profiler (net/http/pprof), e.g. 127.0.0.1:6060; empty means off; never expose it (env DISPATCH_DEBUG_ADDR)")
 	var mcfg web.MapConfig
 	fs.StringVar(&mcfg.Boundaries, "map-boundaries", envOr("DISPATCH_MAP_BOUNDARIES", ""), "authoritative boundaries for the map: a GeoJSON file or a PMTiles archive (.pmtiles); empty means the demo boundaries (env DISPATCH_MAP_BOUNDARIES)")
@@ -66,6 +69,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := checkMap(mcfg); err != nil {
 		return err
+	}
+	if histcfg.ThinAfter < 0 || histcfg.ThinEvery < time.Second {
+		return fmt.Errorf("--position-thin-after %v, --position-thin-every %v: want an age of 0 or more and an interval of a second or more", histcfg.ThinAfter, histcfg.ThinEvery)
 	}
 	lim.WriteBurst, lim.IngestBurst = int(2*lim.WriteRate+0.5), int(2*lim.IngestRate+0.5)
 	if *cors != "" {
@@ -99,7 +105,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv, err := newServer(ctx, st, log, stdout, serverConfig{
 		demo: *demo, desks: deskMap, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
 		checkpointEvery: df.checkpointEvery,
-		staleEvery:      df.staleEvery, hub: hcfg, retention: *retention, redisURL: *redisURL, redisPrefix: *redisPrefix,
+		staleEvery:      df.staleEvery, hub: hcfg, history: histcfg, redisURL: *redisURL, redisPrefix: *redisPrefix,
 		web:      web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
 		channels: ccfg, linkBase: linkBase,
 	})

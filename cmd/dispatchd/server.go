@@ -44,7 +44,7 @@ type serverConfig struct {
 	// checkpointEvery is how often the recorder checkpoints the state.
 	checkpointEvery time.Duration
 	hub             realtime.HubConfig
-	retention       time.Duration
+	history         realtime.HistoryConfig
 	redisURL        string
 	redisPrefix     string
 	web             web.Config
@@ -112,7 +112,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	// The hub shows a jurisdiction's sessions its own teams' positions.
 	hcfg := cfg.hub
 	hcfg.TeamRegion = s.proj.TeamRegion
-	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: realtime.HistoryConfig{Retention: cfg.retention}, Hub: hcfg},
+	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: cfg.history, Hub: hcfg},
 		st, s.proj.HasTeam, func(ps []realtime.Position) {
 			for _, p := range ps {
 				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)

@@ -137,6 +137,28 @@ func (s *Store) createPartition(ctx context.Context, d time.Time) error {
 	})
 }
 
+// positionCols are the columns of a fix (migration 00016 dropped
+// received_at).
+var positionCols = []string{"team_id", "ts", "lon", "lat", "speed", "heading", "accuracy", "altitude", "battery"}
+
+// AppendPositions writes positions to the history with one COPY, all or
+// none. Every position is kept, duplicates and late ones included. It
+// tells no OnCommit function, since positions are not events.
+func (s *Store) AppendPositions(ctx context.Context, ps []realtime.Position) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		rows[i] = []any{p.Team, p.TS.UTC(), p.Lon, p.Lat, p.Speed, p.Heading, p.Accuracy, p.Altitude, p.Battery}
+	}
+	if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{"positions"}, positionCols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("append %d positions: %w", len(ps), translate(err))
+	}
+	return nil
+}
+
 // DeletePositionsBefore removes the positions with device times before t
 // and returns how many. Days wholly before t go whole: each partition is
 // detached and dropped. The rest of the day t falls in, and the default
@@ -210,7 +232,10 @@ func (s *Store) dropPartition(ctx context.Context, p partition) (int64, error) {
 		if err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, p.name)).Scan(&n); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, fmt.Sprintf(`DROP TABLE %s`, p.name))
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`DROP TABLE %s`, p.name)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM positions_thinned WHERE day = $1`, p.day)
 		return err
 	})
 	var pe *pgconn.PgError

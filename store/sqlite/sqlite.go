@@ -1,7 +1,8 @@
 // Package sqlite is the embedded default store: one SQLite file (pure Go, no
 // cgo), in WAL mode with foreign keys on. Writes go through one connection,
 // with BEGIN IMMEDIATE, so that event ids follow commit order even when
-// another process (dispatchd import) writes the same file.
+// another process (dispatchd import) writes the same file. The position
+// history lives beside it, in a file a UTC day (days.go).
 package sqlite
 
 import (
@@ -32,6 +33,9 @@ type Store struct {
 	w, r *sql.DB
 	path string
 	m    *sqldb.Migrator
+	// days holds the position history, a file a day (days.go); its
+	// methods shadow the embedded store's, which read the main file.
+	days *days
 }
 
 var dialect = sqldb.Dialect{
@@ -73,7 +77,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	s := &Store{Store: sqldb.New(conn{w: w, r: r}, dialect), w: w, r: r, path: path}
+	s := &Store{Store: sqldb.New(conn{w: w, r: r}, dialect), w: w, r: r, path: path, days: newDays(dir)}
 	if s.m, err = sqldb.NewMigrator(goose.DialectSQLite3, w, migrations.SQLite()); err != nil {
 		s.Close()
 		return nil, err
@@ -88,8 +92,18 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 // Path returns the database file.
 func (s *Store) Path() string { return s.path }
 
-// Migrate applies pending migrations.
-func (s *Store) Migrate(ctx context.Context) (int, error) { return s.m.Up(ctx) }
+// Migrate applies pending migrations, then moves the positions that an
+// earlier version kept in the main file into the day files.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	n, err := s.m.Up(ctx)
+	if err != nil {
+		return n, err
+	}
+	if _, err := s.moveLegacyPositions(ctx); err != nil {
+		return n, err
+	}
+	return n, nil
+}
 
 // Ready reports whether the database answers and its schema is current.
 func (s *Store) Ready(ctx context.Context) error {
@@ -101,7 +115,7 @@ func (s *Store) Ready(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.days.close(), s.r.Close(), s.w.Close())
 }
 
 // conn runs reads on the reader pool and writes on the single writer.

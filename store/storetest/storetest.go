@@ -89,6 +89,7 @@ func Run(t *testing.T, open Open) {
 		{"ReviewScores", testReviewScores},
 		{"ReviewScoresByRegion", testReviewScoresByRegion},
 		{"Checkpoints", testCheckpoints},
+		{"ThinPositions", testThinPositions},
 		{"PositionStaleOnce", testPositionStaleOnce},
 		{"StaleWatch", testStaleWatch},
 		{"Regions", testRegions},
