@@ -17,7 +17,7 @@ func TestContentDisposition(t *testing.T) {
 			"复盘-堤坝 管涌-i1.csv"},
 		{"track-t1.gpx", "track-t1.gpx", `attachment; filename="track-t1.gpx"`, "track-t1.gpx"},
 		{"a\"b\\c/d\r\n.csv", "", `attachment; filename="a_b_c_d__.csv"`, "a_b_c_d__.csv"},
-		{"x.xlsx", fileName(`a/b\c:"d"*?<>|` + "\n") + ".xlsx", `attachment; filename="x.xlsx"; filename*=UTF-8''a_b_c__d______.xlsx`, "a_b_c__d______.xlsx"},
+		{"x.xlsx", fileName(`a/b\c:"d"*?<>|`+"\n") + ".xlsx", `attachment; filename="x.xlsx"; filename*=UTF-8''a_b_c__d______.xlsx`, "a_b_c__d______.xlsx"},
 	} {
 		got := contentDisposition(tt.fallback, tt.name)
 		if got != tt.want {
