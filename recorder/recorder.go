@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -39,8 +38,12 @@ type Store interface {
 // and still count as its position then.
 const PositionWindow = 24 * time.Hour
 
-// eventPage is how many events one read folds.
-const eventPage = 1000
+// Pages of events a fold reads: the first small, as a moment is at most a
+// checkpoint's interval past its checkpoint, then larger.
+const (
+	firstEventPage = 64
+	maxEventPage   = 1000
+)
 
 // baseCache is how many decoded bases the service keeps: a replay asks for
 // moments of one day, whose checkpoints share a base.
@@ -94,43 +97,10 @@ func (s *Service) At(ctx context.Context, actor dispatchd.Actor, t time.Time) (*
 	for i, tm := range st.Teams {
 		teams[i] = tm.ID
 	}
-	if st.Positions, err = s.positions(ctx, teams, t); err != nil {
+	if st.Positions, err = s.store.LastPositions(ctx, teams, t, PositionWindow); err != nil {
 		return nil, fmt.Errorf("read the positions at %s: %w", t.Format(time.RFC3339), err)
 	}
 	return st, nil
-}
-
-// positionReaders is how many reads of last positions run at once: the
-// store reads one index range a team, and a province has hundreds.
-const positionReaders = 4
-
-// positions reads the teams' last positions at t in a few parts at once,
-// in the order of teams.
-func (s *Service) positions(ctx context.Context, teams []string, t time.Time) ([]realtime.Position, error) {
-	size := (len(teams) + positionReaders - 1) / positionReaders
-	if size < 50 {
-		return s.store.LastPositions(ctx, teams, t, PositionWindow)
-	}
-	parts := make([][]realtime.Position, positionReaders)
-	errs := make([]error, positionReaders)
-	var wg sync.WaitGroup
-	for i := range positionReaders {
-		part := teams[min(i*size, len(teams)):min((i+1)*size, len(teams))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[i], errs[i] = s.store.LastPositions(ctx, part, t, PositionWindow)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	out := make([]realtime.Position, 0, len(teams))
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out, nil
 }
 
 // load decodes a checkpoint, with its base for a delta.
@@ -178,8 +148,8 @@ func (s *Service) base(ctx context.Context, id int64, cp *Checkpoint) (*Model, e
 // fold applies the events after the model up to t (every event when t is
 // zero).
 func (s *Service) fold(ctx context.Context, m *Model, t time.Time) error {
-	for {
-		evs, err := s.store.ListEvents(ctx, m.EventID, eventPage)
+	for page := firstEventPage; ; page = min(page*4, maxEventPage) {
+		evs, err := s.store.ListEvents(ctx, m.EventID, page)
 		if err != nil {
 			return fmt.Errorf("read the events after %d: %w", m.EventID, err)
 		}
@@ -191,7 +161,7 @@ func (s *Service) fold(ctx context.Context, m *Model, t time.Time) error {
 				return err
 			}
 		}
-		if len(evs) < eventPage {
+		if len(evs) < page {
 			return nil
 		}
 	}

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -186,40 +184,62 @@ func (s *Store) LastPositions(ctx context.Context, teams []string, at time.Time,
 	if err != nil {
 		return nil, err
 	}
-	var window []time.Time // newest first
+	found := make(map[string]realtime.Position, len(teams))
+	want := make(map[string]bool, len(teams))
+	for _, t := range teams {
+		want[t] = true
+	}
+	// Newest day first: a team found in a day is not looked for in the
+	// days before it.
 	for _, d := range slices.Backward(all) {
+		if len(found) == len(want) {
+			break
+		}
 		if d.After(at) || !d.Add(day).After(at.Add(-within)) {
 			continue
 		}
-		window = append(window, d)
+		if err := s.lastInDay(ctx, d, micros(at, d), micros(at.Add(-within), d), want, found); err != nil {
+			return nil, fmt.Errorf("read the last positions at %s: %w", at.Format(time.RFC3339), err)
+		}
 	}
-	for _, team := range teams {
-		for _, d := range window {
-			p, found, err := s.lastInDay(ctx, d, team, micros(at, d), micros(at.Add(-within), d))
-			if err != nil {
-				return nil, fmt.Errorf("read the last position of team %s at %s: %w", team, at.Format(time.RFC3339), err)
-			}
-			if found {
-				out = append(out, p)
-				break
-			}
+	for _, t := range teams {
+		if p, ok := found[t]; ok {
+			out = append(out, p)
+			delete(found, t) // a team asked twice is answered once
 		}
 	}
 	return out, nil
 }
 
-func (s *Store) lastInDay(ctx context.Context, d time.Time, team string, hi, lo int64) (realtime.Position, bool, error) {
+// lastInDay adds to found, for each team of want not in it yet, its last
+// fix in day d with a time from lo (exclusive) to hi (inclusive): one
+// statement a day, an index probe per team of the file.
+func (s *Store) lastInDay(ctx context.Context, d time.Time, hi, lo int64, want map[string]bool, found map[string]realtime.Position) error {
 	f, err := s.days.get(d, false)
 	if err != nil || f == nil {
-		return realtime.Position{}, false, err
+		return err
 	}
 	defer f.use.RUnlock()
-	p, err := scanFix(f.db.QueryRowContext(ctx, `SELECT `+fixCols+` FROM fixes
-		WHERE team = (SELECT id FROM teams WHERE name = ?) AND ts <= ? AND ts > ? ORDER BY ts DESC, rowid DESC LIMIT 1`, team, hi, lo), team, d)
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, false, nil
+	rows, err := f.db.QueryContext(ctx, `SELECT t.name, `+fixCols+` FROM teams t JOIN fixes ON fixes.rowid = (
+			SELECT rowid FROM fixes WHERE team = t.id AND ts <= ? AND ts > ? ORDER BY ts DESC, rowid DESC LIMIT 1)`, hi, lo)
+	if err != nil {
+		return translate(err)
 	}
-	return p, err == nil, translate(err)
+	defer rows.Close()
+	for rows.Next() {
+		var team string
+		p := realtime.Position{}
+		var us int64
+		if err := rows.Scan(&team, &us, &p.Lon, &p.Lat, &p.Speed, &p.Heading, &p.Accuracy, &p.Altitude, &p.Battery); err != nil {
+			return translate(err)
+		}
+		if _, done := found[team]; done || !want[team] {
+			continue
+		}
+		p.Team, p.TS = team, d.Add(time.Duration(us)*time.Microsecond)
+		found[team] = p
+	}
+	return translate(rows.Err())
 }
 
 // DeletePositionsBefore removes the positions with device times before t

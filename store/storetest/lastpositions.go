@@ -54,4 +54,12 @@ func testLastPositions(t *testing.T, s Store) {
 			}
 		})
 	}
+	// The order asked, each team once.
+	got := ok(s.LastPositions(c, []string{"l2", "l3", "l1", "l2"}, mid, time.Hour)).get(t)
+	if len(got) != 2 || got[0].Team != "l2" || got[1].Team != "l1" {
+		t.Fatalf("got %v, want l2 then l1", got)
+	}
+	if got := ok(s.LastPositions(c, nil, mid, time.Hour)).get(t); got == nil || len(got) != 0 {
+		t.Fatalf("got %v for no teams, want an empty list", got)
+	}
 }
