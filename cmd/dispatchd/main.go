@@ -37,8 +37,10 @@ Usage:
   dispatchd bench   live [--units 5000] [--rate 10000] [--screens 200] [--duration 10s] [--runs 3] [--idle 5000]
   dispatchd bench   soak [--duration 30m] [--every 30s] [--units 5000] [--rate 1000] [--screens 200] [--incidents 1]
   dispatchd bench   prune [--fixes 3600000] [--every 10ms] [--baseline 10s] [--database-url URL]
-  dispatchd backup  --out FILE            online backup of the SQLite store, integrity checked
-  dispatchd restore --from FILE [--force] put a backup in place (stop the server first)
+  dispatchd backup  --out FILE [--positions=false]
+                                          online backup of the SQLite store, integrity checked,
+                                          the position history in FILE.positions/
+  dispatchd restore --from FILE [--force] put a backup in place, its history too (stop the server first)
   dispatchd version
 
 Configuration (flags override the environment):

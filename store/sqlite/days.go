@@ -162,8 +162,11 @@ func (d *days) get(t time.Time, create bool) (*dayFile, error) {
 }
 
 // list returns the days that have a file, oldest first.
-func (d *days) list() ([]time.Time, error) {
-	es, err := os.ReadDir(d.dir)
+func (d *days) list() ([]time.Time, error) { return listDays(d.dir) }
+
+// listDays returns the days that have a file in dir, oldest first.
+func listDays(dir string) ([]time.Time, error) {
+	es, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
