@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"time"
@@ -58,6 +59,21 @@ type Store interface {
 
 // newFlagSet is the flag set of a bench command, with the usage line of
 // the dispatchd command.
+// throwaway opens a store of its own in a new temporary directory, never
+// the configured data directory; close closes it and removes the
+// directory.
+func throwaway(ctx context.Context, open func(ctx context.Context, dir string) (Store, error), name string) (st Store, close func(), err error) {
+	dir, err := os.MkdirTemp("", "dispatchd-bench-"+name+"-")
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err = open(ctx, dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); os.RemoveAll(dir) }, nil
+}
+
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"sync"
 	"text/tabwriter"
@@ -55,17 +54,11 @@ func History(ctx context.Context, env Env, args []string, stdout, stderr io.Writ
 	if env.HistoryLayouts == nil {
 		return errors.New("bench history: no layouts to compare")
 	}
-	// A store of its own, never the configured data directory.
-	dir, err := os.MkdirTemp("", "dispatchd-bench-history-")
+	st, closeStore, err := throwaway(ctx, open, "history")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	st, err := open(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer closeStore()
 	layouts, cleanup, err := env.HistoryLayouts(ctx, st)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -38,17 +37,11 @@ func Prune(ctx context.Context, env Env, args []string, stdout, stderr io.Writer
 	if f.fixes < 1 || f.units < 1 || f.batch < 1 || f.every < 0 || f.baseline <= 0 {
 		return errors.New("--fixes, --units and --batch must be at least 1, --every 0 or more, --baseline more than 0")
 	}
-	// A store of its own, never the configured data directory.
-	dir, err := os.MkdirTemp("", "dispatchd-bench-prune-")
+	st, closeStore, err := throwaway(ctx, open, "prune")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	st, err := open(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer closeStore()
 	return benchPrune(ctx, stdout, st, f)
 }
 

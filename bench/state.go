@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"dispatchd"
@@ -55,16 +54,11 @@ func State(ctx context.Context, env Env, args []string, stdout, stderr io.Writer
 	if f.days < 1 || f.every < time.Second || f.step < time.Second || f.fixEvery < time.Minute || f.moments < 1 {
 		return errors.New("--days and --moments must be at least 1, --every and --step at least 1s, --fix-every at least 1m")
 	}
-	dir, err := os.MkdirTemp("", "dispatchd-bench-state-")
+	st, closeStore, err := throwaway(ctx, open, "state")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	st, err := open(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer closeStore()
 	ss, ok := st.(stateStore)
 	if !ok {
 		return errors.New("the store cannot checkpoint")

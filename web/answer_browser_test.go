@@ -31,6 +31,43 @@ func profileDir(t *testing.T) string {
 	return dir
 }
 
+// chromiumTab starts Chromium with a profile of its own (for a screen,
+// with software WebGL for the map) and returns a tab that closes, with
+// the browser, when the test ends or after timeout.
+func chromiumTab(t *testing.T, exe string, screen bool, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
+	if screen {
+		opts = append(opts, chromedp.Flag("enable-unsafe-swiftshader", true))
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancel(); cancelTab(); cancelAlloc() })
+	return ctx
+}
+
+// screenPoller returns a function that waits for a JavaScript expression
+// to be true in the tab, every interval, and fails the test with what
+// seen reads of the page when it does not. The first wait is long: on a
+// machine busy with other browsers (the rest of make test) the screen
+// may take long to load.
+func screenPoller(t *testing.T, ctx context.Context, interval time.Duration, seen string) func(what, expr string) {
+	wait := 150 * time.Second
+	return func(what, expr string) {
+		t.Helper()
+		err := chromedp.Run(ctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(interval),
+			chromedp.WithPollingTimeout(wait)))
+		wait = 60 * time.Second
+		if err != nil {
+			var page string
+			_ = chromedp.Run(ctx, chromedp.Evaluate(seen, &page))
+			t.Fatalf("%s: %v\nthe page:\n%s", what, err, page)
+		}
+	}
+}
+
 // TestOneTapPageInChromium opens a recipient's link in Chromium as a
 // phone (a 390×844 touch screen; the page has no script, its CSP allows
 // none):
@@ -45,14 +82,7 @@ func TestOneTapPageInChromium(t *testing.T) {
 	rcp := e.recipientOf(w.ID, "330127")
 	code := linkCode(e, rcp.ID)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := chromiumTab(t, exe, false, 90*time.Second)
 
 	var headline, deadline, answered string
 	var buttonW, viewportW float64

@@ -54,31 +54,10 @@ func TestScreenReplay(t *testing.T) {
 	e.moveAt("t2", 120.2410, 30.2200, at.Add(3*time.Second))
 	e.moveAt("t2", 120.2420, 30.2200, at.Add(4*time.Second))
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("enable-unsafe-swiftshader", true),
-		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 300*time.Second)
-	defer cancel()
-	// The first poll waits for the screen to load, which on a machine
-	// busy with other browsers (the rest of make test) may take long.
-	wait := 150 * time.Second
-	poll := func(what, expr string) {
-		t.Helper()
-		err := chromedp.Run(ctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(50*time.Millisecond),
-			chromedp.WithPollingTimeout(wait)))
-		wait = 60 * time.Second
-		if err != nil {
-			var seen string
-			_ = chromedp.Run(ctx, chromedp.Evaluate(`JSON.stringify({r: {...window.dispatchdState?.replay, queue: undefined, tracks: undefined, shown: undefined},
+	ctx := chromiumTab(t, exe, true, 300*time.Second)
+	poll := screenPoller(t, ctx, 50*time.Millisecond, `JSON.stringify({r: {...window.dispatchdState?.replay, queue: undefined, tracks: undefined, shown: undefined},
 				incidents: [...(window.dispatchdState?.incidents?.keys() || [])], t2: window.dispatchdState?.teams?.get('t2'),
-				trails: window.dispatchdState?.trails, clock: document.querySelector('#replay-clock')?.dataset.at})`, &seen))
-			t.Fatalf("%s: %v\nthe page: %s", what, err, seen)
-		}
-	}
+				trails: window.dispatchdState?.trails, clock: document.querySelector('#replay-clock')?.dataset.at})`)
 	run := func(what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {

@@ -26,29 +26,8 @@ func TestScreenWarnings(t *testing.T) {
 	var redW warningOut
 	e.mustJSON(e.as("commander", "POST", "/api/v1/warnings", red), 201, &redW)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("enable-unsafe-swiftshader", true),
-		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 300*time.Second)
-	defer cancel()
-	// The first poll waits for the screen to load, which on a machine
-	// busy with other browsers (the rest of make test) may take long.
-	wait := 150 * time.Second
-	poll := func(what, expr string) {
-		t.Helper()
-		err := chromedp.Run(ctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(100*time.Millisecond),
-			chromedp.WithPollingTimeout(wait)))
-		wait = 60 * time.Second
-		if err != nil {
-			var panel string
-			_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('#warnings-panel')?.innerText || ''`, &panel))
-			t.Fatalf("%s: %v\nthe panel:\n%s", what, err, panel)
-		}
-	}
+	ctx := chromiumTab(t, exe, true, 300*time.Second)
+	poll := screenPoller(t, ctx, 100*time.Millisecond, `document.querySelector('#warnings-panel')?.innerText || ''`)
 	err := chromedp.Run(ctx, chromedp.EmulateViewport(1920, 1080),
 		chromedp.Navigate(e.url+"/screen"),
 		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
