@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -39,16 +40,23 @@ func (s *Server) getReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base, name := "review-"+r.Incident.ID, "复盘-"+fileName(r.Incident.Title)+"-"+r.Incident.ID
+	return s.export(c, format, "review-"+r.Incident.ID, "复盘-"+fileName(r.Incident.Title)+"-"+r.Incident.ID,
+		r, r.WriteCSV, func() []sheet { return reviewSheets(r) })
+}
+
+// export answers v in the format asked: JSON, or an attachment named base
+// (ASCII) and name (its UTF-8 name) of the CSV that csv writes or the
+// workbook of the sheets.
+func (s *Server) export(c echo.Context, format, base, name string, v any, csv func(io.Writer) error, sheets func() []sheet) error {
 	switch format {
 	case "csv":
 		attachment(c, mimeCSV+"; charset=utf-8", base+".csv", name+".csv")
-		return r.WriteCSV(c.Response())
+		return csv(c.Response())
 	case "xlsx":
 		attachment(c, mimeXLSX, base+".xlsx", name+".xlsx")
-		return writeXLSX(c.Response(), s.timeZone(), reviewSheets(r))
+		return writeXLSX(c.Response(), s.timeZone(), sheets())
 	}
-	return reply(c, http.StatusOK, r)
+	return reply(c, http.StatusOK, v)
 }
 
 // getScores handles GET /api/v1/reviews/scores: a jurisdiction's scores
@@ -79,17 +87,9 @@ func (s *Server) getScores(c echo.Context) error {
 	if code == "" {
 		code = "all"
 	}
-	base := "scores-" + code + "-" + day(sc.From) + "-" + day(sc.To)
-	name := "对标-" + fileName(sc.Region.Name) + "-" + day(sc.From) + "-" + day(sc.To)
-	switch format {
-	case "csv":
-		attachment(c, mimeCSV+"; charset=utf-8", base+".csv", name+".csv")
-		return sc.WriteCSV(c.Response())
-	case "xlsx":
-		attachment(c, mimeXLSX, base+".xlsx", name+".xlsx")
-		return writeXLSX(c.Response(), s.timeZone(), scoresSheets(sc))
-	}
-	return reply(c, http.StatusOK, sc)
+	period := day(sc.From) + "-" + day(sc.To)
+	return s.export(c, format, "scores-"+code+"-"+period, "对标-"+fileName(sc.Region.Name)+"-"+period,
+		sc, sc.WriteCSV, func() []sheet { return scoresSheets(sc) })
 }
 
 // getReviewTargets handles GET /api/v1/review-targets.
