@@ -13,6 +13,25 @@ const (
 	FenceOutside = "outside"
 )
 
+// How a task's arrival was known (TaskReview.ArrivedBy).
+const (
+	ArrivedByGeofence = "geofence"
+	ArrivedByStatus   = "status"
+)
+
+// Arrival returns when the task's team arrived and how that is known: by
+// geofence (its tracker) when it is, else by the on_scene its lead
+// reported; nil when neither.
+func (t *Task) Arrival() (*time.Time, string) {
+	switch {
+	case t.ArrivedAt != nil:
+		return t.ArrivedAt, ArrivedByGeofence
+	case t.OnSceneAt != nil:
+		return t.OnSceneAt, ArrivedByStatus
+	}
+	return nil, ""
+}
+
 // ArrivalEvent is the data of task.arrived and task.left_scene: the task
 // as it now is and the time of the first fix of the run that confirmed
 // the change (At), which the task's arrived_at keeps only for the first

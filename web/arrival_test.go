@@ -2,9 +2,9 @@ package web_test
 
 import (
 	"math"
-	"time"
-
+	"strings"
 	"testing"
+	"time"
 )
 
 // fenceTask is what the arrival test reads of a task.
@@ -114,6 +114,23 @@ func TestArrivalByGeofence(t *testing.T) {
 			if c := e.countEvents(id, typ); c != n {
 				t.Fatalf("got %d %s events, want %d", c, typ, n)
 			}
+		}
+		// The review measures the arrival to the geofence's time.
+		var rv struct {
+			Tasks []struct {
+				ArrivedAt *time.Time `json:"arrived_at"`
+				ArrivedBy string     `json:"arrived_by"`
+				ToArriveS *float64   `json:"to_arrive_s"`
+				Assigned  time.Time  `json:"assigned_at"`
+			} `json:"tasks"`
+		}
+		e.mustJSON(e.as("commander", "GET", "/api/v1/incidents/"+id+"/review", nil), 200, &rv)
+		if len(rv.Tasks) != 1 || rv.Tasks[0].ArrivedBy != "geofence" || rv.Tasks[0].ToArriveS == nil ||
+			*rv.Tasks[0].ToArriveS != want.Sub(rv.Tasks[0].Assigned).Seconds() {
+			t.Fatalf("got review tasks %+v, want arrival by geofence at %v", rv.Tasks, want)
+		}
+		if csv := e.as("commander", "GET", "/api/v1/incidents/"+id+"/review?format=csv", nil); !strings.Contains(string(csv.body), "arrived by geofence") {
+			t.Fatalf("the CSV review does not say how the team arrived: %s", csv.body)
 		}
 
 		// The order: a carrier that is no team is refused; the manager
