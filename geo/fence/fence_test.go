@@ -279,3 +279,26 @@ func TestPolygon(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPolygon feeds rings from outside (a scene's GeoJSON): Polygon
+// refuses or builds a fence, and Classify never panics.
+func FuzzPolygon(f *testing.F) {
+	f.Add(120.19, 30.22, 120.21, 30.22, 120.21, 30.24, 120.2, 30.23)
+	f.Add(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+	f.Add(179.99, 10.0, -179.99, 10.0, -179.99, 10.01, 180.0, 10.0)
+	f.Fuzz(func(t *testing.T, x1, y1, x2, y2, x3, y3, px, py float64) {
+		ring := [][2]float64{{x1, y1}, {x2, y2}, {x3, y3}, {x1, y1}}
+		s, err := fence.Polygon(ring)
+		if err != nil {
+			return
+		}
+		side := s.Classify(geo.Point{Lon: px, Lat: py})
+		if side != fence.Inside && side != fence.Outside && side != fence.Band {
+			t.Fatalf("got side %v", side)
+		}
+		if s.Classify(s.Center()) == fence.Outside && !fence.Clockwise(ring) && s.Size() > 1000 {
+			// The mean of a triangle's corners lies inside it.
+			t.Fatalf("the centre of %v is outside", ring)
+		}
+	})
+}
