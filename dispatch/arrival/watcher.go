@@ -397,33 +397,8 @@ func (w *Watcher) remove(k key) {
 	}
 }
 
-// Follow applies the feed's events until ctx ends. When the subscription
-// falls behind it subscribes again and reloads from src, passing what
-// fails to report and retrying every second.
+// Follow applies the feed's events until ctx ends (realtime.Follow),
+// reloading from src when the subscription falls behind.
 func (w *Watcher) Follow(ctx context.Context, feed *realtime.Feed, sub *realtime.Subscription, src Source, report func(error)) {
-	for {
-		for ev := range sub.C {
-			w.Apply(ev)
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		report(sub.Err())
-		sub = feed.Subscribe(FeedBuffer)
-		for {
-			err := w.Load(ctx, src)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			report(err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	}
+	realtime.Follow(ctx, feed, sub, FeedBuffer, w.Apply, func(ctx context.Context) error { return w.Load(ctx, src) }, report)
 }
