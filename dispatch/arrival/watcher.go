@@ -50,6 +50,10 @@ type Config struct {
 	SceneRadius float64
 	// Queue bounds the changes waiting for Run (DefaultQueue).
 	Queue int
+	// Destination, when set, gives the fence a shipped order arrives at
+	// (a staging area); nil, or an answer of nil, means its incident's
+	// scene.
+	Destination func(o *dispatch.Order) *fence.Shape
 }
 
 // Transition is a change a team's fixes confirmed.
@@ -360,7 +364,13 @@ func (w *Watcher) putOrder(o *dispatch.Order) {
 		w.remove(key{Order, o.ID})
 		return
 	}
-	w.put(key{Order, o.ID}, o.Carrier, o.Incident, false)
+	k := key{Order, o.ID}
+	w.put(k, o.Carrier, o.Incident, false)
+	if w.cfg.Destination != nil {
+		if sh := w.cfg.Destination(o); sh != nil {
+			w.targets[k].sc = &scene{shape: sh}
+		}
+	}
 }
 
 // put adds a target, or keeps the one there (what its fixes showed

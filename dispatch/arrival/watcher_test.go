@@ -13,6 +13,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/arrival"
 	"dispatchd/geo"
+	"dispatchd/geo/fence"
 	"dispatchd/realtime"
 )
 
@@ -139,6 +140,26 @@ func TestWatcherFollowsEvents(t *testing.T) {
 	}
 	if got := drain(t, w, m, 3); len(got) != 3 || got[2] != "order o1 03:05:05" {
 		t.Fatalf("got %v", got)
+	}
+	// A staging area elsewhere: the order's own destination.
+	staging := geo.Point{Lon: loc.Lon + 0.1, Lat: loc.Lat}
+	w2 := arrival.New(arrival.Config{Destination: func(o *dispatch.Order) *fence.Shape {
+		if o.ID == "o2" {
+			return fence.Circle(staging, 100)
+		}
+		return nil
+	}})
+	w2.Apply(incident("in1", nil))
+	w2.Apply(event("order.shipped", dispatch.OrderEvent{Order: &dispatch.Order{ID: "o2", Incident: "in1", Status: dispatch.Shipped, Carrier: "t4"}}))
+	for i := range 13 {
+		w2.Moved([]realtime.Position{off("t4", i, 0)}) // at the scene: not its destination
+	}
+	for i := 13; i < 26; i++ {
+		w2.Moved([]realtime.Position{{Team: "t4", Lon: staging.Lon, Lat: staging.Lat, TS: t0.Add(time.Duration(i) * 5 * time.Second)}})
+	}
+	m2 := &marks{}
+	if got := drain(t, w2, m2, 1); len(got) != 1 || got[0] != "order o2 03:01:05" {
+		t.Fatalf("got %v, want o2 arrived at the staging area", got)
 	}
 	w.Apply(event("order.arrived", dispatch.OrderEvent{Order: &dispatch.Order{ID: "o1", Incident: "in1", Status: dispatch.Shipped, Carrier: "t3", ArrivedAt: &t0}}))
 	if w.Len() != 1 {
