@@ -126,6 +126,19 @@ func (s *Service) onFence(ctx context.Context, id string, fn func(c *changer, t 
 // arrived already, or is no longer shipped, is left alone. It reports
 // whether it wrote.
 func (s *Service) MarkOrderArrived(ctx context.Context, order string, at time.Time) (bool, error) {
+	return s.onCarrier(ctx, order, "order.arrived", at, func(o *Order) **time.Time { return &o.ArrivedAt })
+}
+
+// MarkOrderDeparted records that the carrier of a shipped order left its
+// depot at at, with an order.departed event; idempotent as
+// MarkOrderArrived.
+func (s *Service) MarkOrderDeparted(ctx context.Context, order string, at time.Time) (bool, error) {
+	return s.onCarrier(ctx, order, "order.departed", at, func(o *Order) **time.Time { return &o.DepartedAt })
+}
+
+// onCarrier stamps the time field of a shipped order that is not stamped
+// yet, with an event of type typ, as the system.
+func (s *Service) onCarrier(ctx context.Context, order, typ string, at time.Time, field func(*Order) **time.Time) (bool, error) {
 	at = at.UTC().Truncate(time.Microsecond)
 	_, in, err := s.visibleOrder(ctx, dispatchd.System, order)
 	if err != nil {
@@ -134,15 +147,16 @@ func (s *Service) MarkOrderArrived(ctx context.Context, order string, at time.Ti
 	wrote := false
 	err = s.apply(ctx, Lock{Orders: []string{order}}, func(snap *Snapshot) (*Change, error) {
 		o, ok := snap.Orders[order]
-		if !ok || o.Status != Shipped || o.ArrivedAt != nil {
+		if !ok || o.Status != Shipped || *field(o) != nil {
 			return nil, nil
 		}
 		ch := &Change{}
 		c := newChanger(s, dispatchd.System, snap, ch, s.now())
 		c.in = in
-		o.ArrivedAt, o.UpdatedAt = &at, c.now
+		*field(o) = &at
+		o.UpdatedAt = c.now
 		ch.Orders = append(ch.Orders, o)
-		c.emit("order.arrived", o.ID, OrderArrivalEvent{Order: o, At: at}, c.depotRegion(o.Depot))
+		c.emit(typ, o.ID, OrderArrivalEvent{Order: o, At: at}, c.depotRegion(o.Depot))
 		wrote = true
 		return ch, nil
 	})

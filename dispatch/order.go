@@ -75,6 +75,9 @@ type Order struct {
 	// is still confirmed by a person.
 	Carrier   string     `json:"carrier,omitempty"`
 	ArrivedAt *time.Time `json:"arrived_at,omitempty"`
+	// DepartedAt is when the carrier's fixes came to stay away from the
+	// depot after the order shipped.
+	DepartedAt *time.Time `json:"departed_at,omitempty"`
 }
 
 // OrderRequest asks for one order in a dispatch.

@@ -23,15 +23,25 @@ var sceneAt = struct{ lon, lat float64 }{120.2, 30.23}
 // seconds from start.
 func (e *env) track(team string, start time.Time, metres []float64) {
 	e.t.Helper()
-	ps := make([]map[string]any, len(metres))
+	pts := make([][2]float64, len(metres))
 	for i, m := range metres {
-		ps[i] = map[string]any{"team": team, "lat": sceneAt.lat, "accuracy": 12,
-			"lon": sceneAt.lon + m/(111195*math.Cos(sceneAt.lat*math.Pi/180)), "ts": start.Add(time.Duration(i) * 5 * time.Second)}
+		pts[i] = [2]float64{sceneAt.lon + m/(111195*math.Cos(sceneAt.lat*math.Pi/180)), sceneAt.lat}
+	}
+	e.trackPoints(team, start, pts)
+}
+
+// trackPoints posts a team's fixes ([lon, lat]), one every 5 seconds from
+// start.
+func (e *env) trackPoints(team string, start time.Time, pts [][2]float64) {
+	e.t.Helper()
+	ps := make([]map[string]any, len(pts))
+	for i, p := range pts {
+		ps[i] = map[string]any{"team": team, "lon": p[0], "lat": p[1], "accuracy": 12, "ts": start.Add(time.Duration(i) * 5 * time.Second)}
 	}
 	var res struct{ Accepted int }
 	e.mustJSON(e.as("commander", "POST", "/api/v1/positions", map[string]any{"positions": ps}), 200, &res)
-	if res.Accepted != len(metres) {
-		e.t.Fatalf("accepted %d of %d fixes", res.Accepted, len(metres))
+	if res.Accepted != len(pts) {
+		e.t.Fatalf("accepted %d of %d fixes", res.Accepted, len(pts))
 	}
 }
 
@@ -143,24 +153,42 @@ func TestArrivalByGeofence(t *testing.T) {
 		e.mustJSON(e.as("manager", "POST", "/api/v1/orders/"+o.ID+"/confirm", nil), 200, nil)
 		e.mustProblem(e.as("manager", "POST", "/api/v1/orders/"+o.ID+"/ship", map[string]any{"carrier": "ghost"}), 400, "carrier")
 		e.mustJSON(e.as("manager", "POST", "/api/v1/orders/"+o.ID+"/ship", map[string]any{"carrier": "t2"}), 200, nil)
-		// The watcher follows the event feed: the fixes count once it knows.
-		waitFor(t, "the watcher to follow the shipped order", func() bool { return e.fences.Len() == 2 })
+		// The watcher follows the event feed: the fixes count once it knows
+		// (the task, the order's arrival and its departure).
+		waitFor(t, "the watcher to follow the shipped order", func() bool { return e.fences.Len() == 3 })
 		truck := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
-		e.track("t2", truck, []float64{600, 400, 300, 150, 60, 50, 50, 52, 48, 50, 50, 50, 50, 50, 50, 50, 51})
+		// The truck stands at depot d1 (120.15, 30.28), drives the 7 km to
+		// the scene in 18 steps of 5 s (78 m/s), and stays: it departs at
+		// fix 3 (390 m from the depot), arrives at fix 20.
+		pts := [][2]float64{{120.15, 30.28}, {120.15, 30.28}, {120.15, 30.28}}
+		for k := 1; k <= 18; k++ {
+			f := float64(k) / 18
+			pts = append(pts, [2]float64{120.15 + f*(sceneAt.lon-120.15), 30.28 + f*(sceneAt.lat-30.28)})
+		}
+		for range 13 {
+			pts = append(pts, [2]float64{sceneAt.lon + 0.0005, sceneAt.lat})
+		}
+		e.trackPoints("t2", truck, pts)
 		var ord struct {
-			Status    string     `json:"status"`
-			Carrier   string     `json:"carrier"`
-			ArrivedAt *time.Time `json:"arrived_at"`
+			Status     string     `json:"status"`
+			Carrier    string     `json:"carrier"`
+			ArrivedAt  *time.Time `json:"arrived_at"`
+			DepartedAt *time.Time `json:"departed_at"`
 		}
 		waitFor(t, "order.arrived", func() bool {
 			e.mustJSON(e.as("commander", "GET", "/api/v1/orders/"+o.ID, nil), 200, &ord)
 			return ord.ArrivedAt != nil
 		})
-		if want := truck.Add(3 * 5 * time.Second); !ord.ArrivedAt.Equal(want) || ord.Status != "shipped" || ord.Carrier != "t2" {
+		if want := truck.Add(20 * 5 * time.Second); !ord.ArrivedAt.Equal(want) || ord.Status != "shipped" || ord.Carrier != "t2" {
 			t.Fatalf("got %+v, want arrived at %v and still shipped", ord, want)
 		}
-		if c := e.countEvents(id, "order.arrived"); c != 1 {
-			t.Fatalf("got %d order.arrived events, want 1", c)
+		if want := truck.Add(3 * 5 * time.Second); ord.DepartedAt == nil || !ord.DepartedAt.Equal(want) {
+			t.Fatalf("got %+v, want departed at %v", ord, want)
+		}
+		for typ, n := range map[string]int{"order.arrived": 1, "order.departed": 1} {
+			if c := e.countEvents(id, typ); c != n {
+				t.Fatalf("got %d %s events, want %d", c, typ, n)
+			}
 		}
 	})
 }

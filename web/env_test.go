@@ -174,7 +174,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	authSvc.SetRegions(regs.Known)
 	board := dispatch.NewService(st, proj, dispatch.Config{Regions: regs})
 	// Arrival by geofence follows the feed and writes through the board.
-	fences := arrival.New(arrival.Config{})
+	fences := arrival.New(arrival.Config{DepotAt: proj.DepotLocation})
 	fsub := feed.Subscribe(arrival.FeedBuffer)
 	if err := fences.Load(ctx, st); err != nil {
 		t.Fatal(err)

@@ -116,7 +116,8 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.board.SetCodes(st)
 	// Arrival by geofence: the model of active tasks and shipped orders,
 	// loaded now and kept current by the feed; every live fix goes through it.
-	s.fences = arrival.New(arrival.Config{Dwell: cfg.arrivalDwell, SceneRadius: cfg.dispatch.SceneRadius})
+	s.fences = arrival.New(arrival.Config{Dwell: cfg.arrivalDwell, SceneRadius: cfg.dispatch.SceneRadius,
+		DepotAt: s.proj.DepotLocation})
 	s.fsub = s.feed.Subscribe(arrival.FeedBuffer)
 	if err := s.fences.Load(ctx, st); err != nil {
 		return nil, err

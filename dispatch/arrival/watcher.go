@@ -39,7 +39,12 @@ const (
 	Task Kind = iota
 	// Order: a shipped order; its carrier arrives at its destination.
 	Order
+	// Depart: a shipped order; its carrier leaves the depot.
+	Depart
 )
+
+// DefaultDepotRadius is the fence of a depot, in metres.
+const DefaultDepotRadius = 200.0
 
 // Config tunes the watcher.
 type Config struct {
@@ -54,6 +59,11 @@ type Config struct {
 	// (a staging area); nil, or an answer of nil, means its incident's
 	// scene.
 	Destination func(o *dispatch.Order) *fence.Shape
+	// DepotAt gives a depot's location: the carrier of a shipped order
+	// departs when its fixes stay beyond DepotRadius of it; nil watches
+	// no departures.
+	DepotAt     func(id string) (geo.Point, bool)
+	DepotRadius float64
 }
 
 // Transition is a change a team's fixes confirmed.
@@ -71,6 +81,7 @@ type Marker interface {
 	MarkArrived(ctx context.Context, task string, at time.Time) (bool, error)
 	MarkLeftScene(ctx context.Context, task string, at time.Time) (bool, error)
 	MarkOrderArrived(ctx context.Context, order string, at time.Time) (bool, error)
+	MarkOrderDeparted(ctx context.Context, order string, at time.Time) (bool, error)
 }
 
 // Source is what the watcher loads from (a dispatch.Store).
@@ -123,6 +134,9 @@ func New(cfg Config) *Watcher {
 	if cfg.Queue <= 0 {
 		cfg.Queue = DefaultQueue
 	}
+	if cfg.DepotRadius <= 0 {
+		cfg.DepotRadius = DefaultDepotRadius
+	}
 	return &Watcher{cfg: cfg, scenes: map[string]*scene{}, byTeam: map[string][]*target{},
 		targets: map[key]*target{}, q: make(chan Transition, cfg.Queue)}
 }
@@ -156,7 +170,7 @@ func (w *Watcher) observe(t *target, pt geo.Point, ts time.Time, acc float64) {
 		return
 	}
 	next, ch, at := t.st.Step(sh.Classify(pt), ts, w.cfg.Dwell)
-	if ch == fence.NoChange || t.kind == Order && ch == fence.Left {
+	if ch == fence.NoChange || t.kind == Order && ch == fence.Left || t.kind == Depart && ch == fence.Arrived {
 		t.st = next
 		return
 	}
@@ -200,6 +214,8 @@ func (w *Watcher) write(ctx context.Context, m Marker, tr Transition) error {
 	switch {
 	case tr.Kind == Order:
 		_, err = m.MarkOrderArrived(ctx, tr.ID, tr.At)
+	case tr.Kind == Depart:
+		_, err = m.MarkOrderDeparted(ctx, tr.ID, tr.At)
 	case tr.Change == fence.Arrived:
 		_, err = m.MarkArrived(ctx, tr.ID, tr.At)
 	default:
@@ -356,31 +372,43 @@ func (w *Watcher) putTask(t *dispatch.Task) {
 		w.remove(key{Task, t.ID})
 		return
 	}
-	w.put(key{Task, t.ID}, t.Team, t.Incident, t.Fence == dispatch.FenceInside)
+	w.put(key{Task, t.ID}, t.Team, w.sceneOf(t.Incident), t.Fence == dispatch.FenceInside)
 }
 
 func (w *Watcher) putOrder(o *dispatch.Order) {
-	if o.Status != dispatch.Shipped || o.Carrier == "" || o.ArrivedAt != nil {
-		w.remove(key{Order, o.ID})
+	live := o.Status == dispatch.Shipped && o.Carrier != "" && o.ArrivedAt == nil
+	k, d := key{Order, o.ID}, key{Depart, o.ID}
+	if !live {
+		w.remove(k)
+		w.remove(d)
 		return
 	}
-	k := key{Order, o.ID}
-	w.put(k, o.Carrier, o.Incident, false)
+	sc := w.sceneOf(o.Incident)
 	if w.cfg.Destination != nil {
 		if sh := w.cfg.Destination(o); sh != nil {
-			w.targets[k].sc = &scene{shape: sh}
+			sc = &scene{shape: sh}
 		}
+	}
+	w.put(k, o.Carrier, sc, false)
+	if o.DepartedAt != nil || w.cfg.DepotAt == nil {
+		w.remove(d)
+		return
+	}
+	if at, ok := w.cfg.DepotAt(o.Depot); ok {
+		// Shipped, the truck stands at the depot: it departs by leaving.
+		w.put(d, o.Carrier, &scene{shape: fence.Circle(at, w.cfg.DepotRadius)}, true)
 	}
 }
 
 // put adds a target, or keeps the one there (what its fixes showed
-// stands); w.mu is held.
-func (w *Watcher) put(k key, team, incident string, in bool) {
+// stands) with the fence sc; w.mu is held.
+func (w *Watcher) put(k key, team string, sc *scene, in bool) {
 	if t, ok := w.targets[k]; ok && t.team == team {
+		t.sc = sc
 		return
 	}
 	w.remove(k)
-	t := &target{kind: k.kind, id: k.id, team: team, sc: w.sceneOf(incident), st: fence.State{In: in}}
+	t := &target{kind: k.kind, id: k.id, team: team, sc: sc, st: fence.State{In: in}}
 	w.targets[k] = t
 	w.byTeam[team] = append(w.byTeam[team], t)
 }

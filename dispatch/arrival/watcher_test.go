@@ -57,6 +57,10 @@ func (m *marks) MarkOrderArrived(_ context.Context, id string, at time.Time) (bo
 	return m.mark("order", id, at)
 }
 
+func (m *marks) MarkOrderDeparted(_ context.Context, id string, at time.Time) (bool, error) {
+	return m.mark("departed", id, at)
+}
+
 func (m *marks) list() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -140,6 +144,20 @@ func TestWatcherFollowsEvents(t *testing.T) {
 	}
 	if got := drain(t, w, m, 3); len(got) != 3 || got[2] != "order o1 03:05:05" {
 		t.Fatalf("got %v", got)
+	}
+	// A depot 1 km west: the carrier of o3 stands there, then drives
+	// east to the scene; it departs at its first fix beyond 250 m.
+	depot := geo.Point{Lon: loc.Lon - 1000/(111195*math.Cos(loc.Lat*math.Pi/180)), Lat: loc.Lat}
+	w3 := arrival.New(arrival.Config{DepotAt: func(id string) (geo.Point, bool) { return depot, id == "d1" }})
+	w3.Apply(incident("in1", nil))
+	w3.Apply(event("order.shipped", dispatch.OrderEvent{Order: &dispatch.Order{ID: "o3", Incident: "in1", Depot: "d1", Status: dispatch.Shipped, Carrier: "t5"}}))
+	route := []float64{-1000, -1000, -990, -900, -700, -500, -250, -100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	for i, dx := range route {
+		w3.Moved([]realtime.Position{off("t5", i, dx)})
+	}
+	m3 := &marks{}
+	if got := drain(t, w3, m3, 2); len(got) != 2 || got[0] != "departed o3 03:00:20" || got[1] != "order o3 03:00:30" {
+		t.Fatalf("got %v, want departed at fix 4 and arrived at fix 6", got)
 	}
 	// A staging area elsewhere: the order's own destination.
 	staging := geo.Point{Lon: loc.Lon + 0.1, Lat: loc.Lat}

@@ -99,11 +99,14 @@ func testArrivalOnce(t *testing.T, s Store) {
 	}
 	ok(b.svc.Confirm(c, mgr, o.ID, nil)).get(t)
 	ok(b.svc.ShipWith(c, mgr, o.ID, "t4")).get(t)
+	if n := concurrently(func() (bool, error) { return b.svc.MarkOrderDeparted(c, o.ID, at.Add(-time.Hour)) }); n != 1 {
+		t.Fatalf("order departure written %d times, want once", n)
+	}
 	if n := concurrently(func() (bool, error) { return b.svc.MarkOrderArrived(c, o.ID, at) }); n != 1 {
 		t.Fatalf("order arrival written %d times, want once", n)
 	}
 	got2 := ok(s.GetOrder(c, o.ID)).get(t)
-	if got2.Status != dispatch.Shipped || got2.Carrier != "t4" || !got2.ArrivedAt.Equal(at) {
+	if got2.Status != dispatch.Shipped || got2.Carrier != "t4" || !got2.ArrivedAt.Equal(at) || !got2.DepartedAt.Equal(at.Add(-time.Hour)) {
 		t.Fatalf("got %+v", got2)
 	}
 }
