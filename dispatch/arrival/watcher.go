@@ -185,7 +185,8 @@ func (w *Watcher) observe(t *target, pt geo.Point, ts time.Time, acc float64) {
 // Dropped is how many times a change found the queue full.
 func (w *Watcher) Dropped() uint64 { return w.dropped.Load() }
 
-// Len returns how many tasks and orders the watcher follows.
+// Len returns how many targets the watcher follows: each active task,
+// and each shipped order's arrival and, until it happened, departure.
 func (w *Watcher) Len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
