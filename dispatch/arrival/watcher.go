@@ -24,8 +24,9 @@ import (
 	"dispatchd/realtime"
 )
 
-// FeedBuffer is the event buffer the watcher's subscription needs.
-const FeedBuffer = 1024
+// FeedBuffer is the event buffer of the watcher's subscription: as deep
+// as the dispatch view's, which bulk imports do not overrun.
+const FeedBuffer = 4096
 
 // DefaultQueue is how many confirmed changes wait for Run.
 const DefaultQueue = 1024
