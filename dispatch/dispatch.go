@@ -106,6 +106,10 @@ func (s *Service) validateDispatch(r *DispatchRequest) error {
 		p := resources.Indexed("orders", i)
 		resources.CheckText(&f, p+".depot", &o.Depot, true, 64)
 		resources.CheckText(&f, p+".support_request", &o.SupportRequest, false, 64)
+		resources.CheckText(&f, p+".carrier", &o.Carrier, false, 64)
+		if o.Carrier != "" && !s.proj.HasTeam(o.Carrier) {
+			f.Add(p+".carrier", "unknown team %s", o.Carrier)
+		}
 		if len(o.Lines) == 0 || len(o.Lines) > maxOrderLines {
 			f.Add(p+".lines", "must list between 1 and %d lines", maxOrderLines)
 		}
@@ -264,7 +268,7 @@ func (c *changer) newOrder(in *Incident, or OrderRequest, field string, short *d
 		return nil, dispatchd.Errorf(dispatchd.EINVALID, "%s", outside(c.actor, "depot", d.Name, d.Region))
 	}
 	o := &Order{ID: dispatchd.NewID(), Incident: in.ID, Depot: d.ID, DepotName: d.Name, Status: Requested, SupportRequest: or.SupportRequest,
-		Suggestion: or.suggestion, Exercise: in.Exercise, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
+		Suggestion: or.suggestion, Carrier: or.Carrier, Exercise: in.Exercise, CreatedBy: c.actor.Name(), CreatedAt: c.now, UpdatedAt: c.now}
 	ds := make([]delta, len(or.Lines))
 	ok = true
 	for i, l := range or.Lines {

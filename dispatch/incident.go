@@ -75,7 +75,10 @@ type Incident struct {
 	Status       IncidentStatus `json:"status"`
 	Needs        plan.Needs     `json:"needs"`
 	// DeadlineS is the time from the report within which help must arrive.
-	DeadlineS  int       `json:"deadline_s"`
+	DeadlineS int `json:"deadline_s"`
+	// Scene is where its teams count as arrived (scene.go); an incident
+	// recorded without one gets a circle of the configured radius.
+	Scene      *Scene    `json:"scene,omitempty"`
 	Exercise   bool      `json:"exercise"`
 	ReportedAt time.Time `json:"reported_at"`
 	CreatedBy  string    `json:"created_by"`
@@ -107,6 +110,7 @@ type IncidentPatch struct {
 	Region      *string     `json:"region"`
 	Needs       *plan.Needs `json:"needs"`
 	DeadlineS   *int        `json:"deadline_s"`
+	Scene       *Scene      `json:"scene"`
 }
 
 // IncidentFilter selects incidents, newest first. After is the id to
@@ -142,6 +146,9 @@ func (in *Incident) Validate() error {
 	resources.CheckText(&f, "address", &in.Address, false, 300)
 	resources.CheckRegion(&f, "region", &in.Region)
 	validateNeeds(&f, &in.Needs)
+	if in.Scene != nil {
+		in.Scene.check(&f, "scene")
+	}
 	if in.DeadlineS == 0 {
 		in.DeadlineS = DefaultDeadline
 	}
@@ -197,6 +204,9 @@ func (p IncidentPatch) apply(in *Incident) {
 	setIf(&in.Region, p.Region)
 	setIf(&in.Needs, p.Needs)
 	setIf(&in.DeadlineS, p.DeadlineS)
+	if p.Scene != nil {
+		in.Scene = p.Scene
+	}
 }
 
 func setIf[T any](dst *T, src *T) {

@@ -69,6 +69,15 @@ type Order struct {
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// EndedAt is when it was rejected or cancelled.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// Carrier is the team whose tracker rides with the shipment, if any;
+	// ArrivedAt is when its fixes came to stay at the destination (the
+	// incident's scene) while the order was shipped (arrival.go). Delivery
+	// is still confirmed by a person.
+	Carrier   string     `json:"carrier,omitempty"`
+	ArrivedAt *time.Time `json:"arrived_at,omitempty"`
+	// DepartedAt is when the carrier's fixes came to stay away from the
+	// depot after the order shipped.
+	DepartedAt *time.Time `json:"departed_at,omitempty"`
 }
 
 // OrderRequest asks for one order in a dispatch.
@@ -77,6 +86,8 @@ type OrderRequest struct {
 	Lines []resources.ItemQty `json:"lines"`
 	// SupportRequest names the support request the order answers.
 	SupportRequest string `json:"support_request,omitempty"`
+	// Carrier names the team whose tracker rides with the shipment.
+	Carrier string `json:"carrier,omitempty"`
 	// suggestion is the dispatch's, set by Dispatch.
 	suggestion string
 }

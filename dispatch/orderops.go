@@ -135,12 +135,30 @@ func (s *Service) Reject(ctx context.Context, actor dispatchd.Actor, id, reason 
 // Ship records that a confirmed order left the depot: its committed
 // quantities are taken from on hand.
 func (s *Service) Ship(ctx context.Context, actor dispatchd.Actor, id string) (*Order, error) {
+	return s.ShipWith(ctx, actor, id, "")
+}
+
+// ShipWith is Ship that names the carrier, the team whose tracker rides
+// with the shipment (arrival.go), unless it is "": the depot's manager
+// knows the truck that loads.
+func (s *Service) ShipWith(ctx context.Context, actor dispatchd.Actor, id, carrier string) (*Order, error) {
+	var f dispatchd.Fields
+	resources.CheckText(&f, "carrier", &carrier, false, 64)
+	if carrier != "" && !s.proj.HasTeam(carrier) {
+		f.Add("carrier", "unknown team %s", carrier)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
 	return s.onOrder(ctx, actor, id, depotOnly(actor), func(c *changer, o *Order) error {
 		if o.Status == Shipped {
 			return nil
 		}
 		if o.Status != OrderConfirmed {
 			return wrongState(o, "shipped", OrderConfirmed)
+		}
+		if carrier != "" {
+			o.Carrier = carrier
 		}
 		ds := make([]delta, len(o.Lines))
 		for i, l := range o.Lines {

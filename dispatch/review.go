@@ -35,15 +35,21 @@ type Review struct {
 // TaskReview is the record of one task. Times are measured from when the
 // task was assigned.
 type TaskReview struct {
-	Task        string     `json:"task"`
-	Team        string     `json:"team"`
-	TeamName    string     `json:"team_name"`
-	Need        string     `json:"need"`
-	Status      TaskStatus `json:"status"`
-	AssignedAt  time.Time  `json:"assigned_at"`
-	AckedAt     *time.Time `json:"acked_at"`
-	ToAckS      *float64   `json:"to_ack_s"`
-	OnSceneAt   *time.Time `json:"on_scene_at"`
+	Task       string     `json:"task"`
+	Team       string     `json:"team"`
+	TeamName   string     `json:"team_name"`
+	Need       string     `json:"need"`
+	Status     TaskStatus `json:"status"`
+	AssignedAt time.Time  `json:"assigned_at"`
+	AckedAt    *time.Time `json:"acked_at"`
+	ToAckS     *float64   `json:"to_ack_s"`
+	OnSceneAt  *time.Time `json:"on_scene_at"`
+	// ArrivedAt is the geofence's arrival (Task.ArrivedAt); ToArriveS
+	// measures to it when there is one, else to on_scene, and ArrivedBy
+	// says which ("geofence" or "status"; "" when neither).
+	ArrivedAt   *time.Time `json:"arrived_at"`
+	ArrivedBy   string     `json:"arrived_by,omitempty"`
+	LeftSceneAt *time.Time `json:"left_scene_at"`
 	ToArriveS   *float64   `json:"to_arrive_s"`
 	CompletedAt *time.Time `json:"completed_at"`
 	Escalated   bool       `json:"escalated"`
@@ -128,9 +134,11 @@ func (s *Service) Review(ctx context.Context, actor dispatchd.Actor, id string) 
 		if t.Status == Declined {
 			r.Declines++
 		}
+		arrived, by := t.Arrival()
 		r.Tasks = append(r.Tasks, TaskReview{Task: t.ID, Team: t.Team, TeamName: t.TeamName, Need: t.Need, Status: t.Status,
 			AssignedAt: t.CreatedAt, AckedAt: t.AckedAt, ToAckS: since(t.CreatedAt, t.AckedAt), OnSceneAt: t.OnSceneAt,
-			ToArriveS: since(t.CreatedAt, t.OnSceneAt), CompletedAt: t.CompletedAt, Escalated: t.Escalated, Reason: t.Reason})
+			ArrivedAt: t.ArrivedAt, ArrivedBy: by, LeftSceneAt: t.LeftSceneAt,
+			ToArriveS: since(t.CreatedAt, arrived), CompletedAt: t.CompletedAt, Escalated: t.Escalated, Reason: t.Reason})
 	}
 	for _, o := range orders {
 		r.Orders = append(r.Orders, OrderReview{Order: o.ID, Depot: o.Depot, DepotName: o.DepotName, Status: o.Status,
@@ -159,7 +167,7 @@ func reviewNeeds(in *Incident, tasks []Task, orders []Order) NeedsReview {
 				continue
 			}
 			tr.Dispatched++
-			if t.OnSceneAt != nil {
+			if at, _ := t.Arrival(); at != nil {
 				tr.Arrived++
 			}
 		}
@@ -218,8 +226,15 @@ func (r *Review) WriteCSV(w io.Writer) error {
 		if t.Escalated {
 			note = "escalated; " + note
 		}
+		// arrived_at is the time arrive_s measures to: the geofence's, or
+		// on_scene's; the note says which.
+		arrived := t.OnSceneAt
+		if t.ArrivedBy == ArrivedByGeofence {
+			arrived = t.ArrivedAt
+			note = strings.TrimSuffix("arrived by geofence; "+note, "; ")
+		}
 		rows = append(rows, []string{"task", t.Task, t.TeamName, t.Need, string(t.Status), ts(&t.AssignedAt), ts(t.AckedAt),
-			secs(t.ToAckS), ts(t.OnSceneAt), secs(t.ToArriveS), "", "", "", "", note})
+			secs(t.ToAckS), ts(arrived), secs(t.ToArriveS), "", "", "", "", note})
 	}
 	for _, o := range r.Orders {
 		var asked, sent int64

@@ -74,7 +74,8 @@ func steps(in *Incident, tasks []Task, orders []Order, now time.Time) map[string
 			first = &tasks[i].CreatedAt
 		}
 		add(MetricAck, t.CreatedAt, t.AckedAt, t.Status == Assigned)
-		add(MetricOnScene, t.CreatedAt, t.OnSceneAt, t.Status == Assigned || t.Status == Acknowledged || t.Status == EnRoute)
+		arrived, _ := tasks[i].Arrival() // the geofence's when there is one
+		add(MetricOnScene, t.CreatedAt, arrived, t.Status == Assigned || t.Status == Acknowledged || t.Status == EnRoute)
 	}
 	add(MetricFirstTask, in.ReportedAt, first, in.Status != Closed && in.Status != Cancelled)
 	for _, o := range orders {

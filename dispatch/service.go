@@ -27,6 +27,9 @@ type Config struct {
 	// ProjectionWait bounds how long a suggestion waits for the projection
 	// to catch up with this node's own writes.
 	ProjectionWait time.Duration
+	// SceneRadius is the radius, in metres, of the scene of an incident
+	// recorded without one.
+	SceneRadius float64
 	// Regions places incidents in the region tree (region.go); nil checks
 	// regions for form only and derives none but the jurisdiction.
 	Regions Regions
@@ -55,6 +58,9 @@ type Service struct {
 func NewService(store Store, proj *plan.Projection, cfg Config) *Service {
 	if cfg.AckWithin <= 0 {
 		cfg.AckWithin = DefaultAckWithin
+	}
+	if cfg.SceneRadius <= 0 {
+		cfg.SceneRadius = DefaultSceneRadius
 	}
 	if cfg.ProjectionWait <= 0 {
 		cfg.ProjectionWait = 5 * time.Second
@@ -123,6 +129,9 @@ func (s *Service) CreateIncident(ctx context.Context, actor dispatchd.Actor, in 
 		in.ReportedAt = now
 	}
 	in.ReportedAt = in.ReportedAt.UTC().Truncate(time.Microsecond)
+	if in.Scene == nil {
+		in.Scene = &Scene{RadiusM: s.cfg.SceneRadius}
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

@@ -87,6 +87,14 @@ type Task struct {
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// EndedAt is when it was declined or cancelled.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// ArrivedAt is when the team's tracker first came to stay inside the
+	// incident's scene (arrival.go); Fence is where it stands by its fixes
+	// ("inside" or "outside", "" before it arrived), FenceAt since when, and
+	// LeftSceneAt when it last left the scene while the task was active.
+	ArrivedAt   *time.Time `json:"arrived_at,omitempty"`
+	Fence       string     `json:"fence,omitempty"`
+	FenceAt     *time.Time `json:"fence_at,omitempty"`
+	LeftSceneAt *time.Time `json:"left_scene_at,omitempty"`
 }
 
 // TaskRequest asks for one task in a dispatch.

@@ -17,6 +17,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/arrival"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/notify"
@@ -68,7 +69,10 @@ type env struct {
 	// warnings is the warning service, for what no route does (escalate).
 	warnings *warning.Service
 	// rec answers the state at a moment; checkpoint takes a checkpoint.
-	rec    *recorder.Service
+	rec *recorder.Service
+	// fences is the arrival watcher on the position path, as in
+	// dispatchd serve.
+	fences *arrival.Watcher
 	tokens map[string]string
 }
 
@@ -169,6 +173,22 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	regs := regions.NewService(st)
 	authSvc.SetRegions(regs.Known)
 	board := dispatch.NewService(st, proj, dispatch.Config{Regions: regs})
+	// Arrival by geofence follows the feed and writes through the board.
+	fences := arrival.New(arrival.Config{DepotAt: proj.DepotLocation})
+	fsub := feed.Subscribe(arrival.FeedBuffer)
+	if err := fences.Load(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	fencesDone := make(chan struct{}, 2)
+	go func() {
+		fences.Follow(fctx, feed, fsub, st, func(err error) { t.Errorf("arrival watcher: %v", err) })
+		fencesDone <- struct{}{}
+	}()
+	go func() {
+		fences.Run(fctx, board, func(err error) { t.Errorf("mark an arrival: %v", err) })
+		fencesDone <- struct{}{}
+	}()
+	t.Cleanup(func() { stop(); <-fencesDone; <-fencesDone })
 	var bus realtime.Bus
 	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
 		func(live, _ []realtime.Position) {
@@ -191,6 +211,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 		for _, p := range ps {
 			proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
 		}
+		fences.Moved(ps)
 	}))
 	hubDone := make(chan struct{})
 	go func() { hub.Run(fctx, feed); close(hubDone) }()
@@ -213,7 +234,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, fences: fences, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

@@ -15,14 +15,14 @@ func reviewSheets(r *dispatch.Review) []sheet {
 		rows: [][]any{{in.ID, in.Title, in.Type, in.Level, string(in.Status), in.Region, r.ReportedAt, r.FirstTaskAt,
 			r.ToFirstTaskS, r.Escalations, r.Declines}}}}
 	tasks := sheet{name: "tasks", header: []string{"task", "team", "team_name", "need", "status", "assigned_at", "acked_at",
-		"to_ack_s", "on_scene_at", "to_arrive_s", "completed_at", "escalated", "reason"}}
+		"to_ack_s", "on_scene_at", "arrived_at", "arrived_by", "left_scene_at", "to_arrive_s", "completed_at", "escalated", "reason"}}
 	for _, t := range r.Tasks {
 		esc := ""
 		if t.Escalated {
 			esc = "yes"
 		}
 		tasks.rows = append(tasks.rows, []any{t.Task, t.Team, t.TeamName, t.Need, string(t.Status), t.AssignedAt, t.AckedAt,
-			t.ToAckS, t.OnSceneAt, t.ToArriveS, t.CompletedAt, esc, t.Reason})
+			t.ToAckS, t.OnSceneAt, t.ArrivedAt, t.ArrivedBy, t.LeftSceneAt, t.ToArriveS, t.CompletedAt, esc, t.Reason})
 	}
 	orders := sheet{name: "orders", header: []string{"order", "depot", "depot_name", "status", "requested_at", "confirmed_at",
 		"to_confirm_s", "shipped_at", "to_ship_s", "delivered_at", "to_deliver_s", "asked", "committed", "reason"}}

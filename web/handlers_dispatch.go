@@ -350,10 +350,17 @@ func (s *Server) rejectOrder(c echo.Context) error {
 	})
 }
 
-// shipOrder handles POST /api/v1/orders/:id/ship.
+// shipOrder handles POST /api/v1/orders/:id/ship; the optional body
+// {"carrier": TEAM} names the team whose tracker rides with the shipment.
 func (s *Server) shipOrder(c echo.Context) error {
+	var b struct {
+		Carrier string `json:"carrier"`
+	}
+	if err := bindOptional(c, &b); err != nil {
+		return err
+	}
 	return s.replyOrder(c, func(a dispatchd.Actor, id string) (*dispatch.Order, error) {
-		return s.d.Dispatch.Ship(c.Request().Context(), a, id)
+		return s.d.Dispatch.ShipWith(c.Request().Context(), a, id, b.Carrier)
 	})
 }
 

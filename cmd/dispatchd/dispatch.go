@@ -10,6 +10,7 @@ import (
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
+	"dispatchd/geo/fence"
 	"dispatchd/recorder"
 )
 
@@ -25,6 +26,9 @@ type dispatchFlags struct {
 	checkpointEvery time.Duration
 	detour          float64
 	speeds          string
+	// arrivalDwell and sceneRadius configure arrival by geofence.
+	arrivalDwell time.Duration
+	sceneRadius  float64
 }
 
 func (f *dispatchFlags) register(fs *flag.FlagSet) {
@@ -40,6 +44,10 @@ func (f *dispatchFlags) register(fs *flag.FlagSet) {
 		"how often teams are checked for stale positions; 0 means a tenth of stale-after, from 1s to 30s (env DISPATCH_STALE_CHECK_EVERY)")
 	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", durationEnv("DISPATCH_CHECKPOINT_EVERY", recorder.DefaultEvery),
 		"how often the flight recorder checkpoints the state when events happened, for the state at a past moment (env DISPATCH_CHECKPOINT_EVERY)")
+	fs.DurationVar(&f.arrivalDwell, "arrival-dwell", durationEnv("DISPATCH_ARRIVAL_DWELL", fence.DefaultDwell),
+		"how long a team's fixes must stay inside its task's scene to count as arrived, or outside to count as gone (env DISPATCH_ARRIVAL_DWELL)")
+	fs.Float64Var(&f.sceneRadius, "scene-radius", floatEnv("DISPATCH_SCENE_RADIUS", dispatch.DefaultSceneRadius),
+		"radius in metres of the scene of an incident recorded without one (env DISPATCH_SCENE_RADIUS)")
 	fs.Float64Var(&f.detour, "detour", floatEnv("DISPATCH_DETOUR", 1.3),
 		"road distance over great-circle distance, for ETAs (env DISPATCH_DETOUR)")
 	fs.StringVar(&f.speeds, "speeds", envOr("DISPATCH_SPEEDS", ""),
@@ -68,9 +76,16 @@ func (f *dispatchFlags) config() (dispatch.Config, plan.ProjectionConfig, error)
 	if f.ackWithin < 10*time.Second {
 		return dispatch.Config{}, plan.ProjectionConfig{}, fmt.Errorf("ack-within %v must be at least 10s", f.ackWithin)
 	}
+	if f.arrivalDwell < time.Second || f.arrivalDwell > time.Hour {
+		return dispatch.Config{}, plan.ProjectionConfig{}, fmt.Errorf("arrival-dwell %v must be between 1s and 1h", f.arrivalDwell)
+	}
+	if msg := fence.CheckRadius(f.sceneRadius); msg != "" {
+		return dispatch.Config{}, plan.ProjectionConfig{}, fmt.Errorf("scene-radius %v %s", f.sceneRadius, msg)
+	}
 	return dispatch.Config{
-			AckWithin: f.ackWithin,
-			Plan:      plan.Config{Router: r, AgreementLead: f.agreementLead},
+			AckWithin:   f.ackWithin,
+			SceneRadius: f.sceneRadius,
+			Plan:        plan.Config{Router: r, AgreementLead: f.agreementLead},
 		},
 		plan.ProjectionConfig{StaleAfter: f.staleAfter}, nil
 }

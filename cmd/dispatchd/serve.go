@@ -104,8 +104,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := newServer(ctx, st, log, stdout, serverConfig{
 		demo: *demo, desks: deskMap, ttl: *ttl, throttle: thr, dispatch: dcfg, projection: pcfg, escalateEvery: df.escalateEvery,
-		checkpointEvery: df.checkpointEvery,
-		staleEvery:      df.staleEvery, hub: hcfg, history: histcfg, redisURL: *redisURL, redisPrefix: *redisPrefix,
+		checkpointEvery: df.checkpointEvery, arrivalDwell: df.arrivalDwell,
+		staleEvery: df.staleEvery, hub: hcfg, history: histcfg, redisURL: *redisURL, redisPrefix: *redisPrefix,
 		web:      web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
 		channels: ccfg, linkBase: linkBase,
 	})

@@ -16,6 +16,7 @@ import (
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/arrival"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
 	"dispatchd/realtime"
@@ -43,12 +44,14 @@ type serverConfig struct {
 	staleEvery    time.Duration
 	// checkpointEvery is how often the recorder checkpoints the state.
 	checkpointEvery time.Duration
-	hub             realtime.HubConfig
-	history         realtime.HistoryConfig
-	redisURL        string
-	redisPrefix     string
-	web             web.Config
-	channels        channelsConfig
+	// arrivalDwell is how long fixes stay in a scene to count as arrived.
+	arrivalDwell time.Duration
+	hub          realtime.HubConfig
+	history      realtime.HistoryConfig
+	redisURL     string
+	redisPrefix  string
+	web          web.Config
+	channels     channelsConfig
 	// linkBase is the origin of one-tap links: --public-url, or the
 	// listen address.
 	linkBase string
@@ -73,6 +76,9 @@ type server struct {
 	warns *warning.Service
 	note  *notifier
 	rec   *recorder.Service
+	// fences watches the position path for arrivals at scenes.
+	fences *arrival.Watcher
+	fsub   *realtime.Subscription // the arrival watcher's
 }
 
 // newServer builds the server on st: the demo province when asked, the
@@ -108,6 +114,14 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 	s.board.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
 	s.board.SetCodes(st)
+	// Arrival by geofence: the model of active tasks and shipped orders,
+	// loaded now and kept current by the feed; every live fix goes through it.
+	s.fences = arrival.New(arrival.Config{Dwell: cfg.arrivalDwell, SceneRadius: cfg.dispatch.SceneRadius,
+		DepotAt: s.proj.DepotLocation})
+	s.fsub = s.feed.Subscribe(arrival.FeedBuffer)
+	if err := s.fences.Load(ctx, st); err != nil {
+		return nil, err
+	}
 
 	// The hub shows a jurisdiction's sessions its own teams' positions.
 	hcfg := cfg.hub
@@ -117,6 +131,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 			for _, p := range ps {
 				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
 			}
+			s.fences.Moved(ps)
 		})
 	s.pipe.Ingest.SetTeamRegion(s.proj.TeamRegion)
 	if cfg.redisURL != "" {
@@ -202,6 +217,8 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	loops.Go(func() error { _ = s.feed.Run(loopsCtx); return nil })
 	loops.Go(func() error { s.proj.Follow(loopsCtx, s.feed, s.sub, s.st, warn("dispatch view")); return nil })
 	loops.Go(func() error { s.regs.Follow(loopsCtx, s.feed, s.rsub); return nil })
+	loops.Go(func() error { s.fences.Follow(loopsCtx, s.feed, s.fsub, s.st, warn("arrival watcher")); return nil })
+	loops.Go(func() error { s.fences.Run(loopsCtx, s.board, warn("mark an arrival by geofence")); return nil })
 	loops.Go(func() error {
 		s.board.RunEscalator(loopsCtx, s.cfg.escalateEvery, func(n int, err error) {
 			if err != nil {

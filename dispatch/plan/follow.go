@@ -2,8 +2,8 @@ package plan
 
 import (
 	"context"
-	"time"
 
+	"dispatchd"
 	"dispatchd/realtime"
 )
 
@@ -17,33 +17,14 @@ const FeedBuffer = 4096
 // for falling behind is replaced and the projection reloaded from src, so
 // that it never misses a change. Errors go to report and are retried.
 func (p *Projection) Follow(ctx context.Context, feed *realtime.Feed, sub *realtime.Subscription, src Source, report func(error)) {
-	for {
-		for ev := range sub.C {
-			if depots := p.Apply(ev); len(depots) > 0 {
-				if err := p.ReloadStock(ctx, src, depots); err != nil && ctx.Err() == nil {
-					report(err)
-				}
+	realtime.Follow(ctx, feed, sub, FeedBuffer, func(ev dispatchd.Event) {
+		if depots := p.Apply(ev); len(depots) > 0 {
+			if err := p.ReloadStock(ctx, src, depots); err != nil && ctx.Err() == nil {
+				report(err)
 			}
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		report(sub.Err())
-		sub = feed.Subscribe(FeedBuffer)
-		for {
-			_, err := p.Load(ctx, src)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			report(err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	}
+	}, func(ctx context.Context) error {
+		_, err := p.Load(ctx, src)
+		return err
+	}, report)
 }

@@ -259,6 +259,18 @@ func (p *Projection) TeamRegion(id string) (string, bool) {
 	return t.Region, true
 }
 
+// DepotLocation returns a depot's location, and whether the depot is in
+// the registry.
+func (p *Projection) DepotLocation(id string) (geo.Point, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d, ok := p.depots[id]
+	if !ok {
+		return geo.Point{}, false
+	}
+	return d.Location, true
+}
+
 // TeamStatus returns a team's status as the projection holds it.
 func (p *Projection) TeamStatus(id string) (resources.TeamStatus, bool) {
 	p.mu.Lock()

@@ -80,6 +80,7 @@ func Run(t *testing.T, open Open) {
 		{"ExerciseNeverTouchesStock", testExerciseNeverTouchesStock},
 		{"TaskLifecycle", testTaskLifecycle},
 		{"EscalationOnce", testEscalation},
+		{"ArrivalOnce", testArrivalOnce},
 		{"ConcurrentOrdersNeverOverReserve", testConcurrentOrders},
 		{"CancelIncidentReleases", testCancelIncidentReleases},
 		{"IncidentFilters", testIncidentFilters},

@@ -38,6 +38,7 @@ const dict = {
     create: '创建', deadline: '时限（分钟）', stockOf: '库存显示物资', answers: '响应情况',
     ack: '签收', enRoute: '出发', onScene: '到达现场', complete: '完成', decline: '拒绝', reason: '原因',
     noTasks: '暂无任务', queued: '待发送', shareLocation: '共享位置', sharing: '正在共享位置',
+    fenceIn: '到达(围栏)', fenceOut: '离开现场(围栏)', fenceArrived: '车辆到达(围栏)', fenceDeparted: '车辆已出库(围栏)',
     confirm: '确认', reject: '拒绝', ship: '发货', orders: '调拨单', stock: '库存', noOrders: '暂无调拨单',
     onHand: '在库', reserved: '已预留', available_: '可用', item: '物资', qty: '数量', depot: '储备库',
     regionsPanel: '辖区汇总', wholeDeployment: '全部辖区', total: '合计', region: '区域', openIncidents: '事件', byLevel: '分级',
@@ -75,6 +76,7 @@ const dict = {
     create: 'Create', deadline: 'Deadline (minutes)', stockOf: 'Depots sized by stock of', answers: 'Answers',
     ack: 'Acknowledge', enRoute: 'En route', onScene: 'On scene', complete: 'Completed', decline: 'Decline', reason: 'Reason',
     noTasks: 'No tasks', queued: 'Queued', shareLocation: 'Share location', sharing: 'Sharing location',
+    fenceIn: 'Arrived (geofence)', fenceOut: 'Left the scene (geofence)', fenceArrived: 'Truck arrived (geofence)', fenceDeparted: 'Truck left the depot (geofence)',
     confirm: 'Confirm', reject: 'Reject', ship: 'Ship', orders: 'Orders', stock: 'Stock', noOrders: 'No orders',
     onHand: 'On hand', reserved: 'Reserved', available_: 'Available', item: 'Item', qty: 'Qty', depot: 'Depot',
     regionsPanel: 'Jurisdiction', wholeDeployment: 'Whole deployment', total: 'Total', region: 'Region', openIncidents: 'Incidents', byLevel: 'By level',
@@ -94,6 +96,15 @@ export function t(key) {
   let v = dict[lang];
   for (const k of key.split('.')) v = v?.[k];
   return v ?? key.split('.').pop();
+}
+
+// fenceNote is what a task's or order's geofence says, for its row: the
+// team arrived at or left the scene, the truck arrived; null when nothing.
+export function fenceNote(x) {
+  const shipped = x.carrier && x.status === 'shipped';
+  const key = x.fence === 'inside' ? 'fenceIn' : x.fence === 'outside' ? 'fenceOut'
+    : shipped && x.arrived_at ? 'fenceArrived' : shipped && x.departed_at ? 'fenceDeparted' : '';
+  return key ? h('span.fence', { dataset: { fence: key }, title: x.fence_at || x.arrived_at }, ` · ${t(key)}`) : null;
 }
 
 // onLang registers a redraw for when the language changes.

@@ -5,7 +5,7 @@
 // idempotency keys, when the network returns. The phone may share its
 // location as the team's tracker.
 import './lead.css';
-import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, Outbox, t } from './common.js';
+import { api, fenceNote, fmtDuration, fmtTime, h, header, Live, login, onLang, Outbox, t } from './common.js';
 
 const s = await login(['team_lead']);
 const tasks = new Map();
@@ -105,7 +105,7 @@ function render() {
       inc ? h('p.loc', {}, h('a', { href: `geo:${inc.location.lat},${inc.location.lon}` }, `${inc.location.lat.toFixed(5)}, ${inc.location.lon.toFixed(5)}`)) : null,
       k.instructions ? h('p.instr', {}, k.instructions) : null,
       h('p.meta', {}, `${t(`cap.${k.need}`)} · ${fmtTime(k.created_at)}`),
-      h('p.state', {}, h('span.status', {}, t(`status.${shown}`)), pending.has(k.id) ? h('span.queued', {}, ` · ${t('queued')}`) : null,
+      h('p.state', {}, h('span.status', {}, t(`status.${shown}`)), fenceNote(k), pending.has(k.id) ? h('span.queued', {}, ` · ${t('queued')}`) : null,
         shown === 'assigned' ? h('span.countdown', { dataset: { ackBy: k.ack_by } }) : null));
     if (shown === 'assigned') {
       card.append(h('button.big.ack', { onclick: () => act(k, 'ack', undefined, 'acknowledged', t('ack')) }, t('ack')));

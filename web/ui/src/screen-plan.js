@@ -2,7 +2,7 @@
 // incident to see, adjust and dispatch its suggested plan, with lines and
 // ETA tags on the map; click the map to record a new incident.
 import { Marker, Popup } from 'maplibre-gl';
-import { api, h, t } from './common.js';
+import { api, fenceNote, h, t } from './common.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
@@ -159,9 +159,9 @@ export function setupPlan({ state, map, panel, markDirty }) {
       rows.push(h('h3', {}, t('answers')));
       rows.push(h('ol.answers', {},
         tasks.map((k) => h('li.answer', { dataset: { task: k.id, status: k.status } }, h('span.name', {}, k.team_name || k.team),
-          h('span.status', { class: `status s-${k.status}` }, t(`status.${k.status}`)))),
+          h('span.status', { class: `status s-${k.status}` }, t(`status.${k.status}`)), fenceNote(k))),
         orders.map((o) => h('li.answer', { dataset: { order: o.id, status: o.status } }, h('span.name', {}, o.depot_name || o.depot),
-          h('span.status', { class: `status s-${o.status}` }, t(`status.${o.status}`))))));
+          h('span.status', { class: `status s-${o.status}` }, t(`status.${o.status}`)), fenceNote(o)))));
     }
     el.replaceChildren(...rows);
   }

@@ -289,7 +289,7 @@ function onEvent(ev) {
       break;
     case 'task':
       if (d.id) state.tasks.set(d.id, d);
-      if (verb === 'escalated' || verb === 'declined') flash(d.id);
+      if (verb === 'escalated' || verb === 'declined' || verb === 'left_scene') flash(d.id);
       markDirty('panels', 'plan');
       if (state.selected === d.incident) plan.refreshPlanSoon();
       break;
