@@ -3,8 +3,6 @@ package regions
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -167,7 +165,7 @@ func readBoundary(errs *dispatchd.FileErrors, line int, typ string, props map[st
 			errs.Add(line, "geometry", "polygon %d has no ring", i)
 		}
 		for j, ring := range poly {
-			if msg := checkRing(ring); msg != "" {
+			if msg := geo.CheckRing(ring); msg != "" {
 				errs.Add(line, "geometry", "polygon %d, ring %d: %s", i, j, msg)
 			}
 		}
@@ -175,38 +173,13 @@ func readBoundary(errs *dispatchd.FileErrors, line int, typ string, props map[st
 	if errs.Total() > before {
 		return Boundary{}, false
 	}
-	if crs != "" && crs != geo.WGS84 {
-		for _, poly := range polys {
-			for _, ring := range poly {
-				for k, pt := range ring {
-					w := geo.Point{Lon: pt[0], Lat: pt[1], CRS: crs}.To(geo.WGS84)
-					ring[k] = orb.Point{w.Lon, w.Lat}
-				}
-			}
-		}
-	}
+	geo.ToWGS84(polys, crs)
 	out, err := json.Marshal(geojson.NewGeometry(g.Coordinates))
 	if err != nil {
 		errs.Add(line, "geometry", "%v", err)
 		return Boundary{}, false
 	}
 	return Boundary{Line: line, Code: code, Geometry: string(out)}, true
-}
-
-// checkRing returns what is wrong with a ring, "" if nothing is.
-func checkRing(r orb.Ring) string {
-	if len(r) < 4 {
-		return "must have at least four positions"
-	}
-	for _, p := range r {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-			return fmt.Sprintf("position [%v, %v] is not a longitude and latitude", p[0], p[1])
-		}
-	}
-	if r[0] != r[len(r)-1] {
-		return "is not closed: its last position must be its first"
-	}
-	return ""
 }
 
 // geoReader maps the decoder's offsets to lines; they are asked for in
