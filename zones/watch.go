@@ -37,7 +37,7 @@ type Entry struct {
 type Watcher struct {
 	index      func() *Index
 	store      EntryStore
-	teamRegion func(team string) string
+	teamRegion func(team string) (string, bool)
 	mu         sync.Mutex
 	in         map[string][]string // team -> the red zones it is in
 	q          chan Entry
@@ -46,7 +46,7 @@ type Watcher struct {
 
 // NewWatcher returns a watcher of the zones index gives; teamRegion, when
 // set, names a team's region, for who sees the events.
-func NewWatcher(index func() *Index, store EntryStore, teamRegion func(string) string) *Watcher {
+func NewWatcher(index func() *Index, store EntryStore, teamRegion func(string) (string, bool)) *Watcher {
 	return &Watcher{index: index, store: store, teamRegion: teamRegion, in: map[string][]string{}, q: make(chan Entry, WatchBuffer)}
 }
 
@@ -114,7 +114,9 @@ func (w *Watcher) Write(ctx context.Context, e Entry) (bool, error) {
 		"hazard": e.Zone.Hazard, "name": e.Zone.Name, "lon": e.At[0], "lat": e.At[1], "ts": e.TS.UTC(),
 	})
 	if w.teamRegion != nil {
-		ev.Scoped("", w.teamRegion(e.Team))
+		if r, ok := w.teamRegion(e.Team); ok {
+			ev.Scoped("", r)
+		}
 	}
 	return w.store.EnterZone(ctx, e.Team, e.Zone.ID, e.TS, ev)
 }
