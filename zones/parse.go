@@ -111,7 +111,11 @@ func readFeature(errs *dispatchd.FileErrors, at string, raw json.RawMessage, haz
 			bad(".properties."+key, "must be a string")
 			return ""
 		}
-		return strings.TrimSpace(s)
+		s = strings.TrimSpace(s)
+		if s == "" && required {
+			bad(".properties."+key, "is required")
+		}
+		return s
 	}
 	z.Level = str("level", true)
 	if z.Level != "" && !slices.Contains(Levels, z.Level) {
