@@ -1,10 +1,14 @@
 package geo
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // CheckRing returns what is wrong with a polygon ring read from outside
@@ -52,4 +56,53 @@ func RightHand(polys orb.MultiPolygon) {
 			}
 		}
 	}
+}
+
+// ReadArea reads a GeoJSON Polygon or MultiPolygon geometry of outside
+// input given in crs: it checks every ring (CheckRing) and converts the
+// positions to WGS-84. It returns the area, of the type given, or nil and
+// what is wrong with it.
+func ReadArea(raw json.RawMessage, crs CRS) (orb.Geometry, []string) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, []string{"must be a Polygon or MultiPolygon"}
+	}
+	g, err := geojson.UnmarshalGeometry(raw)
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, []string{fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)}
+		}
+		return nil, []string{strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	var polys orb.MultiPolygon
+	switch c := g.Coordinates.(type) {
+	case orb.Polygon:
+		polys = orb.MultiPolygon{c}
+	case orb.MultiPolygon:
+		polys = c
+	default:
+		return nil, []string{fmt.Sprintf("must be a Polygon or MultiPolygon, not %s", g.Type)}
+	}
+	var bad []string
+	if len(polys) == 0 {
+		bad = append(bad, "has no polygon")
+	}
+	for i, poly := range polys {
+		if len(poly) == 0 {
+			bad = append(bad, fmt.Sprintf("polygon %d has no ring", i))
+		}
+		for j, ring := range poly {
+			if msg := CheckRing(ring); msg != "" {
+				bad = append(bad, fmt.Sprintf("polygon %d, ring %d: %s", i, j, msg))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	ToWGS84(polys, crs)
+	if _, single := g.Coordinates.(orb.Polygon); single {
+		return polys[0], nil
+	}
+	return polys, nil
 }

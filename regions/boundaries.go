@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"dispatchd"
@@ -138,43 +137,14 @@ func readBoundary(errs *dispatchd.FileErrors, line int, typ string, props map[st
 	case !dispatchd.ValidRegion(code):
 		errs.Add(line, "properties.code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
 	}
-	if len(geometry) == 0 || string(geometry) == "null" {
-		errs.Add(line, "geometry", "must be a Polygon or MultiPolygon")
-		return Boundary{}, false
-	}
-	g, err := geojson.UnmarshalGeometry(geometry)
-	if err != nil {
-		errs.Add(line, "geometry", "%s", jsonMessage(err))
-		return Boundary{}, false
-	}
-	var polys orb.MultiPolygon
-	switch c := g.Coordinates.(type) {
-	case orb.Polygon:
-		polys = orb.MultiPolygon{c}
-	case orb.MultiPolygon:
-		polys = c
-	default:
-		errs.Add(line, "geometry", "must be a Polygon or MultiPolygon, not %s", g.Type)
-		return Boundary{}, false
-	}
-	if len(polys) == 0 {
-		errs.Add(line, "geometry", "has no polygon")
-	}
-	for i, poly := range polys {
-		if len(poly) == 0 {
-			errs.Add(line, "geometry", "polygon %d has no ring", i)
-		}
-		for j, ring := range poly {
-			if msg := geo.CheckRing(ring); msg != "" {
-				errs.Add(line, "geometry", "polygon %d, ring %d: %s", i, j, msg)
-			}
-		}
+	area, msgs := geo.ReadArea(geometry, crs)
+	for _, m := range msgs {
+		errs.Add(line, "geometry", "%s", m)
 	}
 	if errs.Total() > before {
 		return Boundary{}, false
 	}
-	geo.ToWGS84(polys, crs)
-	out, err := json.Marshal(geojson.NewGeometry(g.Coordinates))
+	out, err := json.Marshal(geojson.NewGeometry(area))
 	if err != nil {
 		errs.Add(line, "geometry", "%v", err)
 		return Boundary{}, false

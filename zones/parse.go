@@ -167,52 +167,17 @@ func readFeature(errs *dispatchd.FileErrors, at string, raw json.RawMessage, haz
 // readGeometry returns a checked Polygon or MultiPolygon in WGS-84, wound
 // by the right-hand rule; nil after reporting what is wrong.
 func readGeometry(bad func(format string, args ...any), raw json.RawMessage, crs geo.CRS) orb.Geometry {
-	if len(raw) == 0 || string(raw) == "null" {
-		bad("must be a Polygon or MultiPolygon")
-		return nil
+	g, msgs := geo.ReadArea(raw, crs)
+	for _, m := range msgs {
+		bad("%s", m)
 	}
-	g, err := geojson.UnmarshalGeometry(raw)
-	if err != nil {
-		bad("%s", jsonMessage(err))
-		return nil
-	}
-	var polys orb.MultiPolygon
-	switch c := g.Coordinates.(type) {
+	switch a := g.(type) {
 	case orb.Polygon:
-		polys = orb.MultiPolygon{c}
+		geo.RightHand(orb.MultiPolygon{a})
 	case orb.MultiPolygon:
-		polys = c
-	default:
-		bad("must be a Polygon or MultiPolygon, not %s", g.Type)
-		return nil
+		geo.RightHand(a)
 	}
-	ok := len(polys) > 0
-	if !ok {
-		bad("has no polygon")
-	}
-	for i, poly := range polys {
-		if len(poly) == 0 {
-			bad("polygon %d has no ring", i)
-			ok = false
-		}
-		for j, ring := range poly {
-			if msg := geo.CheckRing(ring); msg != "" {
-				bad("polygon %d, ring %d: %s", i, j, msg)
-				ok = false
-			}
-		}
-	}
-	if !ok {
-		return nil
-	}
-	geo.ToWGS84(polys, crs)
-	geo.RightHand(polys)
-	if len(polys) == 1 {
-		if _, single := g.Coordinates.(orb.Polygon); single {
-			return polys[0]
-		}
-	}
-	return polys
+	return g
 }
 
 func jsonMessage(err error) string {
