@@ -253,6 +253,19 @@ func TestZoneEntered(t *testing.T) {
 		lead := e.ws("lead")
 		lead.send(map[string]any{"op": "subscribe", "topics": []string{"tasks", "zones"}})
 		lead.until(isType("snapshot"))
+		// Another team's lead, and a viewer of another city, see no entry
+		// of t1 (a team of 330106).
+		e.mustJSON(e.as("commander", "POST", "/api/v1/teams", map[string]any{"id": "t2", "name": "钱塘江水上救援队",
+			"kind": "social", "capabilities": []string{"water_rescue"}, "base": map[string]float64{"lon": 120.21, "lat": 30.22}}), 201, nil)
+		e.scopedUser("lead2", "team_lead", "", map[string]any{"team": "t2"})
+		e.scopedUser("ningbo", "viewer", "330200", nil)
+		var others []*wsClient
+		for _, u := range []string{"lead2", "ningbo"} {
+			c := e.ws(u)
+			c.send(map[string]any{"op": "subscribe", "topics": []string{"zones"}})
+			c.until(isType("snapshot"))
+			others = append(others, c)
+		}
 		// Fixes five minutes apart, past the filter's speed limit.
 		ts := now.Add(-55 * time.Minute)
 		move := func(lon, lat float64) { ts = ts.Add(5 * time.Minute); e.moveAt("t1", lon, lat, ts) }
@@ -298,5 +311,10 @@ func TestZoneEntered(t *testing.T) {
 		e.mustJSON(e.as("commander", "POST", "/api/v1/zones", zoneCollection(
 			zoneFeature("y", "yellow", "typhoon", 121, 31, 0.05, now, now.Add(3*time.Hour)))), 201, nil)
 		v.until(isEvent("zones.imported"))
+		for _, c := range others {
+			if _, seen := c.until(isEvent("zones.imported")); len(seen) != 0 {
+				t.Errorf("a session of another team or city saw %+v", seen)
+			}
+		}
 	})
 }
