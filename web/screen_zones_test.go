@@ -61,4 +61,18 @@ func TestScreenZones(t *testing.T) {
 	// The plan of the incident in the red zone tags its pick.
 	run("select the incident", chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#incidents li.incident[data-id="%s"]')?.click()`, inc), nil))
 	poll("the red tag on the pick", `!!document.querySelector('#plan label.pick span.red-zone[data-zones*="end:now-red"]')`)
+
+	// The team's lead, on its page, gets a red banner when the team
+	// enters another red zone.
+	e.mustJSON(e.as("commander", "POST", "/api/v1/zones", zoneCollection(
+		zoneFeature("second-red", "red", "hazmat", 120.22, 30.22, 0.02, now.Add(-time.Hour), now.Add(time.Hour)))), 201, nil)
+	run("the lead's page", chromedp.Navigate(e.url+"/lead"),
+		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
+		chromedp.SendKeys("#login-user", "lead", chromedp.ByQuery),
+		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery))
+	poll("the lead's page live", `document.querySelector('#conn')?.dataset.state === 'live'`)
+	e.moveAt("t1", 120.225, 30.225, now.Add(-30*time.Second))
+	poll("the lead's banner", `!document.querySelector('#zone-alert').hidden &&
+		document.querySelector('#zone-alert p[data-zone="second-red"]')?.textContent.includes('区域 second-red')`)
 }
