@@ -177,25 +177,41 @@ func (s *Service) At(ctx context.Context, a dispatchd.Actor, t time.Time, level,
 	return s.store.ListZones(ctx, Filter{At: t.UTC(), Level: level, Hazard: hazard})
 }
 
+// RefreshEvery is how often Follow rebuilds the index without an import,
+// to let go of the zones that have ended.
+const RefreshEvery = 10 * time.Minute
+
 // Follow rebuilds the index whenever the feed brings zones.imported,
-// written on any node, until ctx ends; report hears of a failed load. sub
-// must be feed's, taken with FeedBuffer; a subscription dropped for being
-// slow is taken again, and the index rebuilt, since events were missed.
+// written on any node, and every RefreshEvery, until ctx ends; report
+// hears of a failed load. sub must be feed's, taken with FeedBuffer; a
+// subscription dropped for being slow is taken again, and the index
+// rebuilt, since events were missed.
 func (s *Service) Follow(ctx context.Context, feed *realtime.Feed, sub *realtime.Subscription, report func(error)) {
-	for {
-		for ev := range sub.C {
-			if ev.Type == "zones.imported" {
-				if err := s.Load(ctx); err != nil && ctx.Err() == nil {
-					report(err)
-				}
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		sub = feed.Subscribe(FeedBuffer)
+	tick := time.NewTicker(RefreshEvery)
+	defer tick.Stop()
+	load := func() {
 		if err := s.Load(ctx); err != nil && ctx.Err() == nil {
 			report(err)
+		}
+	}
+	for {
+		select {
+		case ev, ok := <-sub.C:
+			if ok {
+				if ev.Type == "zones.imported" {
+					load()
+				}
+				continue
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			sub = feed.Subscribe(FeedBuffer)
+			load()
+		case <-tick.C:
+			load()
+		case <-ctx.Done():
+			return
 		}
 	}
 }
