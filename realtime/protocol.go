@@ -30,13 +30,18 @@ const (
 	// call-and-answer) to the command center; a snapshot holds nothing for
 	// it: the screen reads the warnings' summaries over HTTP.
 	TopicWarnings Topic = "warnings"
+	// TopicZones carries the risk zones' events: zones.imported to every
+	// reader, zone.entered (a team in a red zone) to the command center
+	// and the team's lead. A snapshot holds nothing for it: the screen
+	// reads the zones over HTTP.
+	TopicZones Topic = "zones"
 )
 
 // Topics lists every topic.
-var Topics = []Topic{TopicIncidents, TopicTeams, TopicPositions, TopicTasks, TopicOrders, TopicDepots, TopicSupport, TopicWarnings}
+var Topics = []Topic{TopicIncidents, TopicTeams, TopicPositions, TopicTasks, TopicOrders, TopicDepots, TopicSupport, TopicWarnings, TopicZones}
 
 // TopicSet is a set of topics as bits.
-type TopicSet uint8
+type TopicSet uint16
 
 func topicBit(t Topic) TopicSet {
 	if i := slices.Index(Topics, t); i >= 0 {

@@ -41,6 +41,11 @@ func classify(ev dispatchd.Event) about {
 		t = TopicDepots
 	case "support_request":
 		t = TopicSupport
+	case "zone", "zones":
+		if ev.Type == "zone.entered" {
+			return about{topic: TopicZones, team: ev.Subject}
+		}
+		return about{topic: TopicZones}
 	default:
 		// warning.*, and warning_recipient.* should the service name its
 		// recipients' steps so.
@@ -73,6 +78,8 @@ func (h *Hub) receives(s *Session, ev *dispatchd.Event, ab about) bool {
 		return false
 	}
 	switch {
+	case ab.topic == TopicZones && a.Is(dispatchd.RoleTeamLead):
+		return ab.team == "" || ab.team == a.Team
 	case ab.topic == TopicTasks && a.Is(dispatchd.RoleTeamLead),
 		ab.topic == TopicOrders && a.Is(dispatchd.RoleDepotManager):
 		return true
@@ -126,6 +133,8 @@ func mayReceive(a dispatchd.Actor, t Topic, team, depot string) bool {
 		return a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer)
 	case t == TopicTasks && a.Is(dispatchd.RoleTeamLead):
 		return team != "" && team == a.Team
+	case t == TopicZones:
+		return a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead)
 	case t == TopicOrders && a.Is(dispatchd.RoleDepotManager):
 		return a.ManagesDepot(depot)
 	}

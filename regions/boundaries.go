@@ -3,12 +3,9 @@ package regions
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"dispatchd"
@@ -140,73 +137,19 @@ func readBoundary(errs *dispatchd.FileErrors, line int, typ string, props map[st
 	case !dispatchd.ValidRegion(code):
 		errs.Add(line, "properties.code", "must be a GB/T 2260 region code: 6 digits, 9 for a township")
 	}
-	if len(geometry) == 0 || string(geometry) == "null" {
-		errs.Add(line, "geometry", "must be a Polygon or MultiPolygon")
-		return Boundary{}, false
-	}
-	g, err := geojson.UnmarshalGeometry(geometry)
-	if err != nil {
-		errs.Add(line, "geometry", "%s", jsonMessage(err))
-		return Boundary{}, false
-	}
-	var polys orb.MultiPolygon
-	switch c := g.Coordinates.(type) {
-	case orb.Polygon:
-		polys = orb.MultiPolygon{c}
-	case orb.MultiPolygon:
-		polys = c
-	default:
-		errs.Add(line, "geometry", "must be a Polygon or MultiPolygon, not %s", g.Type)
-		return Boundary{}, false
-	}
-	if len(polys) == 0 {
-		errs.Add(line, "geometry", "has no polygon")
-	}
-	for i, poly := range polys {
-		if len(poly) == 0 {
-			errs.Add(line, "geometry", "polygon %d has no ring", i)
-		}
-		for j, ring := range poly {
-			if msg := checkRing(ring); msg != "" {
-				errs.Add(line, "geometry", "polygon %d, ring %d: %s", i, j, msg)
-			}
-		}
+	area, msgs := geo.ReadArea(geometry, crs)
+	for _, m := range msgs {
+		errs.Add(line, "geometry", "%s", m)
 	}
 	if errs.Total() > before {
 		return Boundary{}, false
 	}
-	if crs != "" && crs != geo.WGS84 {
-		for _, poly := range polys {
-			for _, ring := range poly {
-				for k, pt := range ring {
-					w := geo.Point{Lon: pt[0], Lat: pt[1], CRS: crs}.To(geo.WGS84)
-					ring[k] = orb.Point{w.Lon, w.Lat}
-				}
-			}
-		}
-	}
-	out, err := json.Marshal(geojson.NewGeometry(g.Coordinates))
+	out, err := json.Marshal(geojson.NewGeometry(area))
 	if err != nil {
 		errs.Add(line, "geometry", "%v", err)
 		return Boundary{}, false
 	}
 	return Boundary{Line: line, Code: code, Geometry: string(out)}, true
-}
-
-// checkRing returns what is wrong with a ring, "" if nothing is.
-func checkRing(r orb.Ring) string {
-	if len(r) < 4 {
-		return "must have at least four positions"
-	}
-	for _, p := range r {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-			return fmt.Sprintf("position [%v, %v] is not a longitude and latitude", p[0], p[1])
-		}
-	}
-	if r[0] != r[len(r)-1] {
-		return "is not closed: its last position must be its first"
-	}
-	return ""
 }
 
 // geoReader maps the decoder's offsets to lines; they are asked for in

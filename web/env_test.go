@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"dispatchd"
 	"dispatchd/auth"
 	"dispatchd/dispatch"
@@ -31,6 +33,7 @@ import (
 	"dispatchd/warning"
 	"dispatchd/web"
 	"dispatchd/web/openapitest"
+	"dispatchd/zones"
 )
 
 type store interface {
@@ -48,6 +51,7 @@ type store interface {
 	web.IdempotencyStore
 	web.TrackReader
 	realtime.StateSource
+	zones.Store
 	recorder.Store
 	recorder.Leaser
 	AppendPositions(ctx context.Context, ps []realtime.Position) error
@@ -74,6 +78,8 @@ type env struct {
 	// dispatchd serve.
 	fences *arrival.Watcher
 	tokens map[string]string
+	// zones is the risk zones' service, whose watcher sees every live fix.
+	zones *zones.Service
 }
 
 // checkpoint takes a checkpoint of the state now, as the checkpoint loop
@@ -189,6 +195,12 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 		fencesDone <- struct{}{}
 	}()
 	t.Cleanup(func() { stop(); <-fencesDone; <-fencesDone })
+	zsvc := zones.NewService(st, dispatch.IncidentTypes)
+	if err := zsvc.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	watch := zones.NewWatcher(zsvc.Index, st, proj.TeamRegion)
+	proj.SetZones(zsvc.Index)
 	var bus realtime.Bus
 	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
 		func(live, _ []realtime.Position) {
@@ -210,12 +222,16 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	bus = realtime.LocalBus(hub.Deliver(func(ps []realtime.Position) {
 		for _, p := range ps {
 			proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
+			watch.Observe(p.Team, orb.Point{p.Lon, p.Lat}, p.TS)
 		}
 		fences.Moved(ps)
 	}))
 	hubDone := make(chan struct{})
 	go func() { hub.Run(fctx, feed); close(hubDone) }()
 	t.Cleanup(func() { stop(); <-hubDone })
+	watchDone := make(chan struct{})
+	go func() { watch.Run(fctx, func(err error) { t.Errorf("zone watcher: %v", err) }); close(watchDone) }()
+	t.Cleanup(func() { stop(); <-watchDone })
 	// Tests make changes faster than people do: the limits are off unless
 	// a test sets them.
 	cfg := web.Config{Logger: log, Limits: web.Limits{WriteRate: 1e6, WriteBurst: 1e6, IngestRate: 1e6, IngestBurst: 1e6}}
@@ -231,10 +247,10 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	persons.SetCover(regs.Cover)
 	rec := recorder.NewService(st)
 	srv := web.New(cfg, web.Deps{Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
-		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
+		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready, Zones: zsvc})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, fences: fences, tokens: map[string]string{}}
+	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, fences: fences, tokens: map[string]string{}, zones: zsvc}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

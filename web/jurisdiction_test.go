@@ -285,6 +285,8 @@ var walk = map[string]probe{
 	"GET /osmand":                 {kind: "unscoped", why: "trackers' fixes, bound to their team by device"},
 	"POST /osmand":                {kind: "unscoped", why: "trackers' fixes, bound to their team by device"},
 	"GET /api/v1/ws":              {kind: "unscoped", why: "checked over real websockets in TestJurisdictionWebsocket"},
+	"GET /api/v1/zones":           {kind: "unscoped", why: "risk zones are the whole deployment's: every reader sees them all"},
+	"POST /api/v1/zones":          {kind: "unscoped", why: "risk zones are the whole deployment's: a commander of any jurisdiction imports them"},
 
 	// The region tree is the whole deployment's.
 	"POST /api/v1/import/regions": {kind: "deployment", headers: []string{"Content-Type", "text/csv"}, body: func(*jworld, place) any {

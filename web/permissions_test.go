@@ -108,6 +108,8 @@ var matrix = map[string]string{
 	"GET /api/v1/regions/:code":                        "ACVLM",
 	"POST /api/v1/import/regions":                      "AC",
 	"POST /api/v1/import/boundaries":                   "AC",
+	"GET /api/v1/zones":                                "ACVL",
+	"POST /api/v1/zones":                               "AC",
 	"POST /api/v1/import/persons":                      "AC",
 	"GET /api/v1/responsible-persons":                  "ACV",
 	"POST /api/v1/responsible-persons":                 "AC",

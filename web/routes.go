@@ -28,6 +28,8 @@ var (
 	// depotManagers confirm, reject and ship orders, each only for its own
 	// depots.
 	depotManagers = []dispatchd.Role{dispatchd.RoleDepotManager}
+	// zoneReaders read the risk zones.
+	zoneReaders = []dispatchd.Role{dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead}
 )
 
 // route is one endpoint and the roles that may call it.
@@ -172,6 +174,11 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"POST", "/osmand", public, s.osmand},
 
 		{"GET", "/api/v1/summary", auditors, s.getSummary},
+
+		// Risk zones are the whole deployment's: read by the command
+		// center and by team leads, for their alerts.
+		{"GET", "/api/v1/zones", zoneReaders, s.listZones},
+		{"POST", "/api/v1/zones", command, s.importZones},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
 		{"GET", "/api/v1/replay", auditors, s.getReplay},

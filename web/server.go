@@ -25,6 +25,7 @@ import (
 	"dispatchd/replay"
 	"dispatchd/resources"
 	"dispatchd/warning"
+	"dispatchd/zones"
 )
 
 // EventReader reads the event log.
@@ -63,6 +64,8 @@ type Deps struct {
 	Idempotency IdempotencyStore
 	// Recorder answers the state at a past moment (GET /api/v1/state).
 	Recorder *recorder.Service
+	// Zones imports and answers the risk zones (/api/v1/zones).
+	Zones *zones.Service
 	// Answerers show and answer the one-tap links (/a/{code}), each the
 	// codes of its kinds, asked in turn; nil means the warnings' codes
 	// only (WarningAnswers(Persons)).

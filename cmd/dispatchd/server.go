@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
 
 	"dispatchd"
@@ -26,6 +27,7 @@ import (
 	"dispatchd/resources"
 	"dispatchd/warning"
 	"dispatchd/web"
+	"dispatchd/zones"
 )
 
 // ShutdownTimeout bounds how long requests under way get to finish once
@@ -79,6 +81,9 @@ type server struct {
 	// fences watches the position path for arrivals at scenes.
 	fences *arrival.Watcher
 	fsub   *realtime.Subscription // the arrival watcher's
+	zones  *zones.Service
+	zsub   *realtime.Subscription // the risk zones' index's
+	watch  *zones.Watcher
 }
 
 // newServer builds the server on st: the demo province when asked, the
@@ -110,6 +115,15 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	st.OnCommit(s.feed.Notify)
 	s.sub = s.feed.Subscribe(plan.FeedBuffer)
 	s.rsub = s.feed.Subscribe(regions.FeedBuffer)
+	// The risk zones: their index, rebuilt on each node from the feed,
+	// marks the suggestions and watches the teams' fixes.
+	s.zones = zones.NewService(st, dispatch.IncidentTypes)
+	if err := s.zones.Load(ctx); err != nil {
+		return nil, err
+	}
+	s.zsub = s.feed.Subscribe(zones.FeedBuffer)
+	s.proj.SetZones(s.zones.Index)
+	s.watch = zones.NewWatcher(s.zones.Index, st, s.proj.TeamRegion)
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 	s.board.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
@@ -130,6 +144,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		st, s.proj.HasTeam, func(ps []realtime.Position) {
 			for _, p := range ps {
 				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
+				s.watch.Observe(p.Team, orb.Point{p.Lon, p.Lat}, p.TS)
 			}
 			s.fences.Moved(ps)
 		})
@@ -173,7 +188,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.rec = recorder.NewService(st)
 	s.web = web.New(cfg.web, web.Deps{
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
-		Events: st, Audit: st, Idempotency: st, Ready: st.Ready, Recorder: s.rec,
+		Events: st, Audit: st, Idempotency: st, Ready: st.Ready, Recorder: s.rec, Zones: s.zones,
 		Answerers: []web.Answerer{web.WarningAnswers(persons), web.TaskAnswers(s.board)},
 	})
 	return s, nil
@@ -219,6 +234,8 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	loops.Go(func() error { s.regs.Follow(loopsCtx, s.feed, s.rsub); return nil })
 	loops.Go(func() error { s.fences.Follow(loopsCtx, s.feed, s.fsub, s.st, warn("arrival watcher")); return nil })
 	loops.Go(func() error { s.fences.Run(loopsCtx, s.board, warn("mark an arrival by geofence")); return nil })
+	loops.Go(func() error { s.zones.Follow(loopsCtx, s.feed, s.zsub, warn("risk zones")); return nil })
+	loops.Go(func() error { s.watch.Run(loopsCtx, warn("red zone entries")); return nil })
 	loops.Go(func() error {
 		s.board.RunEscalator(loopsCtx, s.cfg.escalateEvery, func(n int, err error) {
 			if err != nil {

@@ -20,6 +20,7 @@ import (
 	"dispatchd/store/sqlite"
 	"dispatchd/warning"
 	"dispatchd/web"
+	"dispatchd/zones"
 )
 
 // appStore is what the commands need of a store; both adapters have it.
@@ -40,6 +41,7 @@ type appStore interface {
 	realtime.HistoryStore
 	web.TrackReader
 	recorder.Store
+	zones.Store
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
 	Migrate(ctx context.Context) (int, error)
 	// Analyze refreshes the planner's statistics after a bulk load.

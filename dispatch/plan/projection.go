@@ -9,11 +9,13 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dispatchd"
 	"dispatchd/geo"
 	"dispatchd/resources"
+	"dispatchd/zones"
 )
 
 // Source is what a projection loads itself from.
@@ -82,6 +84,8 @@ type Projection struct {
 	// under mu from plan to plan.
 	outPicks  []Pick
 	outDepots []depotCand
+	// zones gives the risk zones' index (SetZones).
+	zones atomic.Pointer[func() *zones.Index]
 	// fresh holds teams with a position, oldest first, to find the stale:
 	// one entry per team (at a fix no newer than its newest), so that it is
 	// bounded by the teams, not by the fixes of the last StaleAfter.

@@ -26,6 +26,7 @@ func (p *Projection) Suggest(req Request, covered Open, cfg Config, now time.Tim
 	for _, need := range req.Needs.Items {
 		s.Items = append(s.Items, p.planItem(req, own, need, covered.Items[need.Item], cfg, now, ds, &lines))
 	}
+	p.markRed(s, req.Location)
 	return s
 }
 

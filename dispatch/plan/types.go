@@ -35,7 +35,9 @@ type Pick struct {
 	// Why says in words why the team was chosen. It is written when the
 	// pick is encoded: a plan is computed far more often than it is read.
 	Why string `json:"why"`
-	why pickWhy
+	// RedZone lists the red risk zones the team's route starts or ends in.
+	RedZone []RedZone `json:"red_zone,omitempty"`
+	why     pickWhy
 }
 
 // pickWhy is what Why is written from.
@@ -125,9 +127,11 @@ type PlanLine struct {
 	Owner        string `json:"owner"`
 	OwnerName    string `json:"owner_name,omitempty"`
 	// Why is written when the line is encoded, as for Pick.
-	Why    string `json:"why"`
-	lead   float64
-	scoped bool
+	Why string `json:"why"`
+	// RedZone lists the red risk zones the route starts or ends in.
+	RedZone []RedZone `json:"red_zone,omitempty"`
+	lead    float64
+	scoped  bool
 }
 
 // ItemPlan is the plan for one item need.

@@ -17,6 +17,7 @@ import (
 	"dispatchd/regions"
 	"dispatchd/resources"
 	"dispatchd/warning"
+	"dispatchd/zones"
 )
 
 // Store is everything a store implements.
@@ -41,6 +42,7 @@ type Store interface {
 	DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error)
 	LastPositions(ctx context.Context, teams []string, at time.Time, within time.Duration) ([]realtime.Position, error)
 	recorder.Store
+	zones.Store
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -124,6 +126,7 @@ func Run(t *testing.T, open Open) {
 		{"SenderLosesLease", testSenderLosesLease},
 		{"SenderWebhook", testSenderWebhook},
 		{"SenderLinkReceiptReply", testSenderLinkReceiptReply},
+		{"Zones", testZones},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

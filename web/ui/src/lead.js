@@ -5,7 +5,7 @@
 // idempotency keys, when the network returns. The phone may share its
 // location as the team's tracker.
 import './lead.css';
-import { api, fenceNote, fmtDuration, fmtTime, h, header, Live, login, onLang, Outbox, t } from './common.js';
+import { api, fenceNote, fmtDuration, fmtTime, h, header, lang, Live, login, onLang, Outbox, t } from './common.js';
 
 const s = await login(['team_lead']);
 const tasks = new Map();
@@ -14,8 +14,10 @@ const { bar, badge } = header('leadTitle', s);
 const list = h('main.tasks#tasks');
 const queueNote = h('div.queue#queue', { hidden: true });
 const errors = h('div.errors#errors');
+// zoneAlert shows the red risk zones the team has entered (zone.entered).
+const zoneAlert = h('div.zone-alert#zone-alert', { hidden: true });
 const shareBtn = h('button.share#share', { onclick: toggleShare }, t('shareLocation'));
-document.body.append(bar, queueNote, errors, list, h('footer.lead', {}, shareBtn));
+document.body.append(bar, zoneAlert, queueNote, errors, list, h('footer.lead', {}, shareBtn));
 
 const outbox = new Outbox(`lead.${s.user.username}`, renderQueue);
 outbox.onError = (item, e) => {
@@ -36,7 +38,7 @@ function renderQueue(items) {
 
 let known = null; // task ids seen, to alert only on new ones
 new Live({
-  topics: ['tasks', 'incidents'],
+  topics: ['tasks', 'incidents', 'zones'],
   onSnapshot: (snap) => {
     tasks.clear();
     for (const k of snap.tasks || []) tasks.set(k.id, k);
@@ -47,6 +49,10 @@ new Live({
   },
   onEvent: (ev) => {
     const d = ev.data || {};
+    if (ev.event === 'zone.entered') {
+      if (ev.subject === s.user.team) enteredZone(d);
+      return;
+    }
     if (ev.event === 'incident.status') {
       const i = incidents.get(d.id);
       if (i) i.status = d.to;
@@ -81,6 +87,16 @@ function alert() {
   document.body.classList.add('alerting');
   setTimeout(() => document.body.classList.remove('alerting'), 3000);
   window.dispatchdAlerts = (window.dispatchdAlerts || 0) + 1;
+}
+
+// enteredZone raises a red banner: the team is inside a red risk zone.
+function enteredZone(d) {
+  const text = lang === 'en'
+    ? `Entered a red risk zone: ${d.name || d.zone} (${t(`type.${d.hazard}`)})`
+    : `已进入红色风险区：${d.name || d.zone}（${t(`type.${d.hazard}`)}）`;
+  zoneAlert.append(h('p', { dataset: { zone: d.zone } }, `⚠ ${text}`, h('button.close', { onclick: (e) => e.target.parentElement.remove() }, '×')));
+  zoneAlert.hidden = false;
+  alert();
 }
 
 const next = { acknowledged: 'en_route', en_route: 'on_scene', on_scene: 'completed' };

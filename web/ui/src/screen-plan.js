@@ -6,6 +6,14 @@ import { api, fenceNote, h, t } from './common.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
+// redMark is the small red tag of a pick or line whose route starts or
+// ends in a red risk zone (red_zone), null when none.
+function redMark(x) {
+  if (!x.red_zone?.length) return null;
+  const title = x.red_zone.map((z) => `${t(z.at === 'start' ? 'zoneStart' : 'zoneEnd')}: ${z.name || z.zone} (${t(`type.${z.hazard}`)})`).join('; ');
+  return h('span.red-zone', { title, dataset: { zones: x.red_zone.map((z) => `${z.at}:${z.zone}`).join(' ') } }, t('redZone'));
+}
+
 // setupPlan wires the plan to the screen's state, map and plan panel; it
 // returns what the rest of the screen calls.
 export function setupPlan({ state, map, panel, markDirty }) {
@@ -116,7 +124,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
             h('input', { type: 'checkbox', checked, onchange: toggle(key, isPick) }),
             h('span.name', {}, pick.team.name),
             h('span.eta', {}, `${(pick.distance_m / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(pick.eta_s / 60)} ${t('min')}`),
-            pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')));
+            pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')), redMark(pick));
         };
         for (const pick of need.picks) rows.push(pickRow(pick, true), ...skipReason(`t:${need.need}:${pick.team.id}`));
         if (need.shortfall > 0) rows.push(h('p.warn', {}, `${t('shortfall')}: ${need.shortfall}`));
@@ -143,7 +151,7 @@ export function setupPlan({ state, map, panel, markDirty }) {
             h('input.qty', { type: 'number', min: 1, max: line.available, value: p.qty[key] ?? line.qty,
               onchange: (e) => { p.qty[key] = Math.max(0, Math.min(line.available, Math.floor(+e.target.value || 0))); } }),
             h('span.eta', {}, `${t('eta')} ${Math.round(line.eta_s / 60)} ${t('min')}`),
-            line.meets_deadline ? null : h('span.warn', {}, t('missesDeadline'))), ...skipReason(key));
+            line.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')), redMark(line)), ...skipReason(key));
         }
         if (it.shortfall > 0) rows.push(h('p.warn.shortfall', {}, `${t('shortfall')}: ${it.shortfall} ${it.unit || ''}`));
       }

@@ -12,6 +12,7 @@ import { regionPrefix, setupRegions } from './screen-region.js';
 import { setupReplay } from './screen-replay.js';
 import { setupSupport } from './screen-support.js';
 import { setupWarnings } from './screen-warnings.js';
+import { setupZones } from './screen-zones.js';
 
 const openIncident = (i) => i.status !== 'closed' && i.status !== 'cancelled';
 const openTask = (k) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(k.status);
@@ -155,6 +156,7 @@ const plan = setupPlan({ state, map, panel: panels.plan, markDirty });
 const regions = setupRegions({ state, panel: panels.regions, heading: bar.querySelector('#jurisdiction'), user: s.user, fitRegion });
 const support = await setupSupport({ state, panel: panels.support });
 const warnings = await setupWarnings({ state, panel: panels.warnings });
+const zones = setupZones({ state, map, mapReady, mapwrap: mapEl.parentElement, beneath: 'depots' });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
@@ -278,6 +280,7 @@ function onEvent(ev) {
   if (['incident', 'team', 'task', 'support_request'].includes(kind) || (state.stockItem && (kind === 'order' || kind === 'stock'))) regions.refreshSoon();
   if (kind === 'support_request') support.onEvent(ev);
   if (kind.startsWith('warning')) warnings.onEvent(ev);
+  if (kind.startsWith('zone')) zones.onEvent(ev);
   switch (kind) {
     case 'incident':
       if (verb === 'status') {
@@ -329,7 +332,7 @@ const live = new Live({
   // Support requests and warnings have topics of their own where the
   // server has them.
   topics: ['incidents', 'teams', 'positions', 'tasks', 'orders', 'depots', ...(support.available ? ['support'] : []),
-    ...(warnings.available ? ['warnings'] : [])],
+    ...(warnings.available ? ['warnings'] : []), 'zones'],
   onSnapshot: (m) => replay.on || onSnapshot(m), onEvent: (m) => replay.on || onEvent(m),
   onPositions: (m) => replay.on || onPositions(m),
   onStatus: (st, detail) => { badge.update(st, detail); document.body.dataset.conn = st; },
