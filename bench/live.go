@@ -25,6 +25,7 @@ import (
 // liveFlags configure `dispatchd bench live`.
 type liveFlags struct {
 	units, rate, screens, timed, idle, runs int
+	zones, scenes                           int
 	duration                                time.Duration
 	incidents                               float64
 }
@@ -41,11 +42,13 @@ func Live(ctx context.Context, env Env, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&f.runs, "runs", 3, "runs; figures are medians over runs")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each run posts")
 	fs.Float64Var(&f.incidents, "incidents", 5, "incidents created per second during a run, whose events every screen must receive")
+	fs.IntVar(&f.zones, "zones", 10000, "risk zones loaded into a second dispatchd, run beside the first, to measure what zone and fence checks add per fix (0 and --scenes 0: no second server)")
+	fs.IntVar(&f.scenes, "scenes", 1000, "units of the second dispatchd given a task at a scene where they are")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if f.units < 1 || f.rate < 1 || f.screens < 1 || f.runs < 1 || f.duration < time.Second || f.idle < 0 || f.incidents < 0 {
-		return fmt.Errorf("--units, --rate, --screens and --runs must be at least 1, --duration at least 1s, --idle and --incidents 0 or more")
+	if f.units < 1 || f.rate < 1 || f.screens < 1 || f.runs < 1 || f.duration < time.Second || f.idle < 0 || f.incidents < 0 || f.zones < 0 || f.scenes < 0 {
+		return fmt.Errorf("--units, --rate, --screens and --runs must be at least 1, --duration at least 1s, --idle, --incidents, --zones and --scenes 0 or more")
 	}
 	f.timed = min(max(f.timed, 1), f.screens)
 	return benchLive(ctx, env, stdout, stderr, f)
@@ -58,18 +61,45 @@ type liveResult struct {
 	events    int // events the store holds for the run
 	delivered int // of those, how many every screen received
 	bytes     int64
+	// cpuPerFix is the server's processor time while positions were
+	// posted, per position it accepted (dispatchd only).
+	cpuPerFix time.Duration
 }
 
 // benchLive seeds a store, starts dispatchd and a plain gorilla/websocket
 // broadcast server as processes, and for each run posts positions from this
 // process while a screens process reads them, first from one server and
-// then the other.
+// then the other. With zones or scenes, a second dispatchd on a store of
+// its own holds them, and runs in turn beside the first: what zone and
+// fence checks add per fix is the difference of their processor time per
+// accepted fix, in the same run.
 func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) error {
 	srv, token, teams, done, err := startSeeded(ctx, env, out, "live", f.units)
 	if err != nil {
 		return err
 	}
 	defer done()
+	units := newFleet(teams)
+	var zsrv *child
+	if f.zones > 0 || f.scenes > 0 {
+		var ztoken string
+		var zdone func()
+		if zsrv, ztoken, _, zdone, err = startSeeded(ctx, env, out, "live-zones", f.units); err != nil {
+			return err
+		}
+		defer zdone()
+		if ztoken != token {
+			// Tokens are per server: the runs below use each its own.
+			zsrv.token = ztoken
+		}
+		if err := loadZones(ctx, zsrv.url, ztoken, f.zones); err != nil && f.zones > 0 {
+			return fmt.Errorf("load %d zones: %w", f.zones, err)
+		}
+		if err := loadScenes(ctx, zsrv.url, ztoken, units, f.scenes); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "live: a second dispatchd pid %d at %s holds %d risk zones and %d units tasked at scenes\n", zsrv.cmd.Process.Pid, zsrv.url, f.zones, f.scenes)
+	}
 	base, err := startChild(ctx, "baseline is up at ", "bench", "live-baseline")
 	if err != nil {
 		return err
@@ -82,25 +112,40 @@ func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) e
 			return err
 		}
 	}
-	units := newFleet(teams)
-	var ours, theirs []liveResult
+	targets := []*child{srv, base}
+	if zsrv != nil {
+		targets = []*child{srv, zsrv, base}
+	}
+	var ours, zoned, theirs []liveResult
 	for r := range f.runs {
-		for _, target := range []*child{srv, base} {
-			res, err := liveRun(ctx, target, token, units, f, target == srv)
+		for _, target := range targets {
+			tok := token
+			if target.token != "" {
+				tok = target.token
+			}
+			res, err := liveRun(ctx, target, tok, units, f, target != base)
 			if err != nil {
 				return fmt.Errorf("run %d against %s: %w", r+1, target.url, err)
 			}
 			name := "baseline "
-			if target == srv {
+			switch target {
+			case srv:
 				name = "dispatchd"
 				ours = append(ours, res)
-			} else {
+			case zsrv:
+				name = "dispatchd+zones"
+				zoned = append(zoned, res)
+			default:
 				theirs = append(theirs, res)
 			}
 			l := res.latency.Latency
-			fmt.Fprintf(out, "run %d %s: accepted %.0f/s | ingest to screen p50 %v p99 %v max %v (%d positions timed) | %.1f MB/s to screens | events %d of %d on every screen | closed %d\n",
+			fmt.Fprintf(out, "run %d %s: accepted %.0f/s | ingest to screen p50 %v p99 %v max %v (%d positions timed) | %.1f MB/s to screens | events %d of %d on every screen | closed %d",
 				r+1, name, res.accepted, round(l.P50), round(l.P99), round(l.Max), l.N, float64(res.bytes)/f.duration.Seconds()/1e6,
 				res.delivered, res.events, res.latency.Closed)
+			if res.cpuPerFix > 0 {
+				fmt.Fprintf(out, " | cpu %.1f µs/fix", res.cpuPerFix.Seconds()*1e6)
+			}
+			fmt.Fprintln(out)
 		}
 	}
 	med := func(rs []liveResult, pick func(liveResult) time.Duration) time.Duration {
@@ -114,13 +159,20 @@ func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) e
 	p50 := func(r liveResult) time.Duration { return round(r.latency.Latency.P50) }
 	mx := func(r liveResult) time.Duration { return round(r.latency.Latency.Max) }
 	rate := func(r liveResult) time.Duration { return time.Duration(r.accepted) }
+	cpu := func(r liveResult) time.Duration { return r.cpuPerFix }
 	allEvents := true
-	for _, r := range ours {
+	for _, r := range append(slices.Clone(ours), zoned...) {
 		allEvents = allEvents && r.delivered == r.events && r.latency.Closed == 0
 	}
 	fmt.Fprintf(out, "median of %d runs: dispatchd accepted %d/s, p50 %v p99 %v max %v | baseline p50 %v p99 %v max %v | p99 ratio %.2f | every event delivered: %v (goal: %d/s, p99 under 100ms, every event)\n",
 		f.runs, med(ours, rate), med(ours, p50), med(ours, p99), med(ours, mx), med(theirs, p50), med(theirs, p99), med(theirs, mx),
 		float64(med(ours, p99))/float64(max(med(theirs, p99), 1)), allEvents, f.rate)
+	if zsrv != nil {
+		plain, with := med(ours, cpu), med(zoned, cpu)
+		fmt.Fprintf(out, "median of %d runs: with %d zones and %d scenes accepted %d/s, p99 %v | cpu per fix %.1f µs without, %.1f µs with: %+.1f%% (goal: under 10%%)\n",
+			f.runs, f.zones, f.scenes, med(zoned, rate), med(zoned, p99), plain.Seconds()*1e6, with.Seconds()*1e6,
+			100*(with.Seconds()/max(plain.Seconds(), 1e-9)-1))
+	}
 	_ = errw
 	return nil
 }
@@ -164,8 +216,11 @@ type child struct {
 	url  string
 	in   io.WriteCloser
 	outc chan string // its stdout lines after the one with the URL
-	pre  []string    // and those before
-	errb *bytes.Buffer
+	// token is the commander's on this server, when the bench holds
+	// servers of different stores.
+	token string
+	pre   []string // and those before
+	errb  *bytes.Buffer
 }
 
 // startChild runs this binary with args and waits for the line that starts
@@ -374,8 +429,12 @@ func liveRun(ctx context.Context, target *child, token string, units *fleet, f l
 		}()
 	}
 	var accepted atomic.Int64
+	cpu0, cpuErr := cpuTime(target.cmd.Process.Pid)
 	elapsed, err := postPositions(ctx, target.url+path, token, units, f.rate, &accepted)
 	wg.Wait()
+	if cpu1, err := cpuTime(target.cmd.Process.Pid); err == nil && cpuErr == nil && events && accepted.Load() > 0 {
+		res.cpuPerFix = (cpu1 - cpu0) / time.Duration(accepted.Load())
+	}
 	if err != nil {
 		return res, err
 	}
