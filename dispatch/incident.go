@@ -87,7 +87,7 @@ type Incident struct {
 	// pre-positioning (preposition.go), which is stored with the incidents
 	// so its tasks and orders take every path theirs do, and Preposition
 	// then names the forecast zone it is for.
-	Kind        string         `json:"kind,omitempty"`
+	Kind        string        `json:"kind,omitempty"`
 	Preposition *ForecastZone `json:"preposition,omitempty"`
 }
 
