@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"testing"
+
+	"dispatchd"
+	"dispatchd/auth"
 )
 
 type prepositionOut struct {
@@ -185,4 +189,58 @@ func TestPrepositions(t *testing.T) {
 		e.mustProblem(e.as("viewer", "GET", "/api/v1/prepositions/"+id, nil), 404)
 		e.mustProblem(e.as("commander", "POST", "/api/v1/prepositions/plan", map[string]any{}), 400, "zones")
 	})
+}
+
+// TestPrepositionScope walks the pre-positioning routes across a border:
+// one made in 玄武 is not found from 淳安 or the province of Zhejiang, and
+// lists leave it out; a depot outside the commander's jurisdiction is
+// refused.
+func TestPrepositionScope(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	newJWorld(t, e)
+	if _, err := auth.NewService(e.store, e.store, 0).EnsureUsers(context.Background(), dispatchd.System, "secret",
+		[]auth.SeedUser{{Username: "xw", Role: dispatchd.RoleCommander, Jurisdiction: "320102"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens["xw"] = login(t, e, "xw")
+	e.mustJSON(e.as("admin", "PUT", "/api/v1/preposition-templates", map[string]any{"templates": []any{
+		map[string]any{"hazard": "flood", "level": "red", "needs": map[string]any{
+			"items": []any{map[string]any{"item": "1010101", "qty": 5}}}}}}), 200, nil)
+	zone := func(lon, lat float64) map[string]any {
+		return map[string]any{"zone": map[string]any{"id": "zx", "hazard": "flood", "level": "red"},
+			"staging": map[string]float64{"lon": lon, "lat": lat}}
+	}
+	body := zone(118.80, 32.05)
+	body["orders"] = []any{map[string]any{"depot": xuanwu.depot, "lines": []any{map[string]any{"item": "1010101", "qty": 5}}}}
+	var p prepositionOut
+	e.mustJSON(e.as("xw", "POST", "/api/v1/prepositions", body), 201, &p)
+	if p.Region != "320102" {
+		t.Fatalf("got region %q, want 320102", p.Region)
+	}
+	mine := zone(119.04, 29.61)
+	mine["orders"] = []any{map[string]any{"depot": xuanwu.depot, "lines": []any{map[string]any{"item": "1010101", "qty": 5}}}}
+	e.mustProblem(e.as("county", "POST", "/api/v1/prepositions", mine), 400, "orders[0].depot")
+	mine["orders"] = []any{map[string]any{"depot": chunan.depot, "lines": []any{map[string]any{"item": "1010101", "qty": 5}}}}
+	var pc prepositionOut
+	e.mustJSON(e.as("county", "POST", "/api/v1/prepositions", mine), 201, &pc)
+	for _, u := range []string{"county", "province", "cviewer"} {
+		e.mustProblem(e.as(u, "GET", "/api/v1/prepositions/"+p.ID, nil), 404)
+		var list struct{ Items []prepositionOut }
+		e.mustJSON(e.as(u, "GET", "/api/v1/prepositions", nil), 200, &list)
+		for _, it := range list.Items {
+			if it.ID == p.ID {
+				t.Fatalf("%s lists the pre-positioning of 玄武", u)
+			}
+		}
+	}
+	e.mustProblem(e.as("county", "POST", "/api/v1/prepositions/"+p.ID+"/cancel", map[string]any{}), 404)
+	e.mustJSON(e.as("admin", "GET", "/api/v1/prepositions/"+p.ID, nil), 200, nil)
+	e.mustJSON(e.as("cviewer", "GET", "/api/v1/prepositions/"+pc.ID, nil), 200, nil)
+	var pl struct{ Zones []zonePlanOut }
+	plan := map[string]any{"zones": []any{map[string]any{"id": "zx", "hazard": "flood", "level": "red"}},
+		"staging": map[string]float64{"lon": 119.04, "lat": 29.61}}
+	e.mustJSON(e.as("county", "POST", "/api/v1/prepositions/plan", plan), 200, &pl)
+	if len(pl.Zones) != 1 || len(pl.Zones[0].Dispatch.Orders) != 1 || pl.Zones[0].Dispatch.Orders[0]["depot"] != chunan.depot {
+		t.Fatalf("got plan %+v, want 淳安's own depot", pl.Zones)
+	}
 }
