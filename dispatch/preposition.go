@@ -46,9 +46,17 @@ type ZoneSource interface {
 	InForce(ctx context.Context, t time.Time) ([]zones.Zone, error)
 }
 
-// SetZones sets where pre-positioning finds zones by id; the wiring sets
-// it once, before serving.
-func (s *Service) SetZones(src ZoneSource) { s.zones = src }
+// SetZones sets where pre-positioning finds zones by id and the red zones
+// in force; it is safe to call at any time.
+func (s *Service) SetZones(src ZoneSource) { s.zones.Store(&src) }
+
+// zoneSource returns the zone source, or nil.
+func (s *Service) zoneSource() ZoneSource {
+	if p := s.zones.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // ZoneInput names a zone in a request: its id, looked up in the zone
 // source when it has one, or the zone itself (hazard, level and a GeoJSON
@@ -104,11 +112,12 @@ func (s *Service) zonesFor(ctx context.Context, in []ZoneInput, at time.Time) ([
 		return nil, f.Err()
 	}
 	if len(in) == 0 {
-		if s.zones == nil {
+		src := s.zoneSource()
+		if src == nil {
 			f.Add("zones", "list the zones: no forecast zones are imported here")
 			return nil, f.Err()
 		}
-		all, err := s.zones.InForce(ctx, at)
+		all, err := src.InForce(ctx, at)
 		if err != nil {
 			return nil, fmt.Errorf("zones in force: %w", err)
 		}
@@ -138,8 +147,8 @@ func (s *Service) zoneOf(ctx context.Context, field string, zi ZoneInput) (*zone
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if zi.Hazard == "" && zi.Level == "" && len(zi.Geometry) == 0 && s.zones != nil {
-		z, err := s.zones.Zone(ctx, zi.ID)
+	if src := s.zoneSource(); zi.Hazard == "" && zi.Level == "" && len(zi.Geometry) == 0 && src != nil {
+		z, err := src.Zone(ctx, zi.ID)
 		if err != nil {
 			if dispatchd.ErrorCode(err) == dispatchd.ENOTFOUND {
 				f.Add(field+".id", "no zone %s", zi.ID)

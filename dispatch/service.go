@@ -50,7 +50,7 @@ type Service struct {
 	// proposals holds the suggestions served (proposal.go).
 	proposals *proposalLog
 	// zones finds forecast zones for pre-positioning; nil until SetZones.
-	zones ZoneSource
+	zones atomic.Pointer[ZoneSource]
 }
 
 // NewService returns the service over store, deciding from proj.

@@ -108,6 +108,11 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
 	s.board.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
 	s.board.SetCodes(st)
+	// Pre-positioning finds forecast zones by id, and the red zones in
+	// force, through a dispatch.ZoneSource. WIRING STEP: once the zones
+	// service (package zones, POST/GET /api/v1/zones) is on this branch,
+	// pass it here: s.board.SetZones(zonesService). Until then requests
+	// carry their zones (hazard, level, geometry).
 
 	// The hub shows a jurisdiction's sessions its own teams' positions.
 	hcfg := cfg.hub

@@ -12,6 +12,7 @@ import { regionPrefix, setupRegions } from './screen-region.js';
 import { setupReplay } from './screen-replay.js';
 import { setupSupport } from './screen-support.js';
 import { setupWarnings } from './screen-warnings.js';
+import { setupPrepositions } from './screen-preposition.js';
 
 const openIncident = (i) => i.status !== 'closed' && i.status !== 'cancelled';
 const openTask = (k) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(k.status);
@@ -155,6 +156,7 @@ const plan = setupPlan({ state, map, panel: panels.plan, markDirty });
 const regions = setupRegions({ state, panel: panels.regions, heading: bar.querySelector('#jurisdiction'), user: s.user, fitRegion });
 const support = await setupSupport({ state, panel: panels.support });
 const warnings = await setupWarnings({ state, panel: panels.warnings });
+setupPrepositions({ state, map });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
