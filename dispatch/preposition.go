@@ -196,7 +196,9 @@ func stagingOf(f *dispatchd.Fields, field string, z *zones.Zone, given *geo.Poin
 		return geo.Point{}
 	}
 	c, _ := planar.CentroidArea(z.Geometry)
-	return geo.Point{Lon: c[0], Lat: c[1]}
+	p := geo.Point{Lon: c[0], Lat: c[1]}
+	resources.CheckPoint(f, field, &p)
+	return p
 }
 
 // zoneLevel maps a zone's level to an incident level (I to IV).
