@@ -109,11 +109,13 @@ func (s *Service) CreatePreposition(ctx context.Context, actor dispatchd.Actor, 
 		snap.Incident = in
 		ch := &Change{Incident: in}
 		c := newChanger(s, actor, snap, ch, now)
-		c.emit("preposition.created", in.ID, in)
 		res, err := s.dispatchInto(c, in, d, nil)
 		if err != nil {
 			return nil, err
 		}
+		// After the tasks: the hub then knows the teams work on it, and
+		// their leads receive it.
+		c.emit("preposition.created", in.ID, in)
 		out = res
 		return ch, nil
 	})

@@ -169,12 +169,35 @@ func TestPrepositions(t *testing.T) {
 		}
 		e.mustProblem(e.as("viewer", "GET", "/api/v1/prepositions?status=late", nil), 400, "status")
 
-		// A second one, cancelled: its reservation is released.
+		// A second one, with t1's move: its lead receives it live and in
+		// the snapshot, with its tasks; then it is cancelled and its
+		// reservation released.
 		e.mustJSON(e.as("commander", "POST", "/api/v1/tasks/"+task.ID+"/status", map[string]string{"status": "completed"}), 200, nil)
+		lead := e.ws("lead")
+		lead.send(map[string]any{"op": "subscribe", "topics": []string{"tasks", "incidents"}})
+		if m := lead.next(); m.Type != "snapshot" {
+			t.Fatalf("got %+v, want a snapshot", m)
+		}
 		var p2 prepositionOut
 		e.mustJSON(e.as("commander", "POST", "/api/v1/prepositions", map[string]any{"zone": redZone("z2"), "deadline_s": 7200,
-			"staging": map[string]float64{"lon": 120.19, "lat": 30.22},
-			"orders":  []any{map[string]any{"depot": "d1", "lines": []any{map[string]any{"item": "1010101", "qty": 50}}}}}), 201, &p2)
+			"staging": map[string]float64{"lon": 120.19, "lat": 30.22}, "tasks": []any{map[string]any{"team": "t1"}},
+			"orders": []any{map[string]any{"depot": "d1", "lines": []any{map[string]any{"item": "1010101", "qty": 50}}}}}), 201, &p2)
+		if m, _ := lead.until(isEvent("preposition.created")); m.Subject != p2.ID {
+			t.Fatalf("the lead got %+v, want preposition.created of %s", m, p2.ID)
+		}
+		again2 := e.ws("lead")
+		again2.send(map[string]any{"op": "subscribe", "topics": []string{"tasks", "incidents"}})
+		held := func(m wsMsg) bool {
+			for _, in := range m.Incidents {
+				if in.ID == p2.ID {
+					return true
+				}
+			}
+			return false
+		}
+		if m := again2.next(); m.Type != "snapshot" || !held(m) || len(m.Tasks) != 1 {
+			t.Fatalf("got %+v, want the lead's snapshot to hold the pre-positioning and its task", m)
+		}
 		if r := reserved(e, "d1", "1010101"); r != 50 {
 			t.Fatalf("got %d tents reserved, want 50", r)
 		}
