@@ -96,10 +96,19 @@ type ZonePlan struct {
 	MeetsDeadline bool                `json:"meets_deadline"`
 }
 
-// PrepositionPlan is the answer to a plan request.
+// PrepositionPlan is the answer to a plan request. Unplanned lists the red
+// zones in force that have no template; zones in force outside the
+// caller's jurisdiction or desk are left out.
 type PrepositionPlan struct {
-	At    time.Time  `json:"at"`
-	Zones []ZonePlan `json:"zones"`
+	At        time.Time       `json:"at"`
+	Zones     []ZonePlan      `json:"zones"`
+	Unplanned []UnplannedZone `json:"unplanned"`
+}
+
+// UnplannedZone is a zone a plan could not cover, and why.
+type UnplannedZone struct {
+	Zone   ForecastZone `json:"zone"`
+	Reason string       `json:"reason"`
 }
 
 const maxPlanZones = 50
@@ -243,7 +252,7 @@ func (s *Service) PlanPreposition(ctx context.Context, actor dispatchd.Actor, r 
 	if err := s.proj.WaitFor(wctx, s.wrote.Load()); err != nil {
 		return nil, err
 	}
-	out := &PrepositionPlan{At: now, Zones: []ZonePlan{}}
+	out := &PrepositionPlan{At: now, Zones: []ZonePlan{}, Unplanned: []UnplannedZone{}}
 	for i := range zs {
 		z := &zs[i]
 		field := "staging"
@@ -256,7 +265,17 @@ func (s *Service) PlanPreposition(ctx context.Context, actor dispatchd.Actor, r 
 		}
 		in, err := s.prepositionIncident(ctx, actor, z, p, r.DeadlineS, now)
 		if err != nil {
-			return nil, err
+			if len(r.Zones) > 0 || dispatchd.ErrorCode(err) != dispatchd.EINVALID {
+				return nil, err
+			}
+			// Of the zones in force, those with no template are named;
+			// those outside the caller's jurisdiction are not its to plan.
+			if len(dispatchd.ErrorFields(err)) == 0 {
+				out.Unplanned = append(out.Unplanned, UnplannedZone{
+					Zone:   ForecastZone{Zone: z.ID, Name: z.Name, Hazard: z.Hazard, Level: z.Level},
+					Reason: dispatchd.ErrorMessage(err)})
+			}
+			continue
 		}
 		req := in.Request()
 		req.Jurisdiction = actor.Jurisdiction

@@ -63,12 +63,16 @@ func testPrepositions(t *testing.T, s Store) {
 	b.svc.SetZones(zoneList{
 		{ID: "zr", Name: "钱塘江滨江段", Hazard: "flood", Level: zones.Red, ValidFrom: now.Add(-time.Hour), ValidTo: now.Add(6 * time.Hour), Geometry: sq(120.19, 30.2)},
 		{ID: "zo", Hazard: "flood", Level: zones.Orange, ValidFrom: now.Add(-time.Hour), ValidTo: now.Add(6 * time.Hour), Geometry: sq(120.1, 30.2)},
+		{ID: "zw", Hazard: "wind", Level: zones.Red, ValidFrom: now.Add(-time.Hour), ValidTo: now.Add(6 * time.Hour), Geometry: sq(120.0, 30.2)},
 		{ID: "zl", Hazard: "flood", Level: zones.Red, ValidFrom: now.Add(12 * time.Hour), ValidTo: now.Add(18 * time.Hour), Geometry: sq(120.3, 30.2)},
 	})
 	b.sync(t)
 	pl := ok(b.svc.PlanPreposition(c, commander, dispatch.PlanPrepositionRequest{})).get(t)
 	if len(pl.Zones) != 1 || pl.Zones[0].Zone.Zone != "zr" || len(pl.Zones[0].Dispatch.Tasks) != 1 || len(pl.Zones[0].Dispatch.Orders) == 0 {
 		t.Fatalf("got plan %+v, want the red zone in force with a team and bags", pl.Zones)
+	}
+	if len(pl.Unplanned) != 1 || pl.Unplanned[0].Zone.Zone != "zw" {
+		t.Fatalf("got unplanned %+v, want the wind zone, which has no template", pl.Unplanned)
 	}
 	zp := pl.Zones[0]
 	n := len(events(t, s))
