@@ -131,6 +131,29 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 	if err != nil {
 		return nil, err
 	}
+	var out *DispatchResult
+	err = s.apply(ctx, dispatchLock(incident, &r, prop), func(snap *Snapshot) (*Change, error) {
+		in := snap.Incident
+		if err := s.check(ctx, actor, in); err != nil {
+			return nil, err
+		}
+		if !in.Status.Open() {
+			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s: nothing more can be dispatched to it", in.ID, in.Status)
+		}
+		ch := &Change{}
+		res, err := s.dispatchInto(newChanger(s, actor, snap, ch, s.now()), in, r, prop)
+		if err != nil {
+			return nil, err
+		}
+		out = res
+		return ch, nil
+	})
+	return out, err
+}
+
+// dispatchLock names the rows a dispatch of r to the incident locks; it
+// marks r's tasks and orders with the suggestion they carry out.
+func dispatchLock(incident string, r *DispatchRequest, prop *Proposal) Lock {
 	lock := Lock{Incident: incident}
 	for i, t := range r.Tasks {
 		if prop != nil {
@@ -149,68 +172,61 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 			lock.Stock = append(lock.Stock, StockKey{o.Depot, l.Item})
 		}
 	}
-	var out *DispatchResult
-	err = s.apply(ctx, lock, func(snap *Snapshot) (*Change, error) {
-		in := snap.Incident
-		if err := s.check(ctx, actor, in); err != nil {
-			return nil, err
+	return lock
+}
+
+// dispatchInto creates every task and order of r for the open incident
+// in, within the change c: all of them, or an error that lists each
+// problem. Both the dispatch to an incident and a pre-positioning
+// (preposition.go) carry out their plans through it.
+func (s *Service) dispatchInto(c *changer, in *Incident, r DispatchRequest, prop *Proposal) (*DispatchResult, error) {
+	if in.Status == Reported || in.Status == Confirmed {
+		from := in.Status
+		in.Status, in.UpdatedAt = Responding, c.now
+		c.ch.Incident = in
+		c.emit("incident.status", in.ID, StatusEvent{ID: in.ID, From: from, To: Responding, Reason: "dispatched"})
+	}
+	res := &DispatchResult{Tasks: []*Task{}, Orders: []*Order{}}
+	var bad, short dispatchd.Fields
+	sup := c.supportLinks(in) // support requests: supportops.go
+	for i, tr := range r.Tasks {
+		if !sup.checkTask(&bad, &short, i, tr) {
+			continue
 		}
-		if !in.Status.Open() {
-			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s: nothing more can be dispatched to it", in.ID, in.Status)
+		t, err := c.newTask(in, tr, "")
+		if err != nil {
+			addErr(&bad, &short, resources.Indexed("tasks", i)+".team", err)
+			continue
 		}
-		now := s.now()
-		ch := &Change{}
-		c := newChanger(s, actor, snap, ch, now)
-		if in.Status == Reported || in.Status == Confirmed {
-			from := in.Status
-			in.Status, in.UpdatedAt = Responding, now
-			ch.Incident = in
-			c.emit("incident.status", in.ID, StatusEvent{ID: in.ID, From: from, To: Responding, Reason: "dispatched"})
+		res.Tasks = append(res.Tasks, t)
+	}
+	for i, or := range r.Orders {
+		if !sup.checkOrder(&bad, &short, i, or) {
+			continue
 		}
-		res := &DispatchResult{Tasks: []*Task{}, Orders: []*Order{}}
-		var bad, short dispatchd.Fields
-		sup := c.supportLinks(in) // support requests: supportops.go
-		for i, tr := range r.Tasks {
-			if !sup.checkTask(&bad, &short, i, tr) {
-				continue
-			}
-			t, err := c.newTask(in, tr, "")
-			if err != nil {
-				addErr(&bad, &short, resources.Indexed("tasks", i)+".team", err)
-				continue
-			}
-			res.Tasks = append(res.Tasks, t)
+		o, err := c.newOrder(in, or, resources.Indexed("orders", i), &short)
+		if err != nil {
+			addErr(&bad, &short, resources.Indexed("orders", i)+".depot", err)
+			continue
 		}
-		for i, or := range r.Orders {
-			if !sup.checkOrder(&bad, &short, i, or) {
-				continue
-			}
-			o, err := c.newOrder(in, or, resources.Indexed("orders", i), &short)
-			if err != nil {
-				addErr(&bad, &short, resources.Indexed("orders", i)+".depot", err)
-				continue
-			}
-			if o != nil {
-				res.Orders = append(res.Orders, o)
-			}
+		if o != nil {
+			res.Orders = append(res.Orders, o)
 		}
-		if len(bad) > 0 {
-			return nil, bad.Err()
-		}
-		if len(short) > 0 {
-			e := dispatchd.Invalid(short...)
-			e.Code = dispatchd.ECONFLICT
-			e.Message = fmt.Sprintf("nothing was dispatched: %s", summarize(short))
-			return nil, e
-		}
-		sup.record(res)
-		if prop != nil {
-			c.choose(prop, r.Skipped, res)
-		}
-		out = res
-		return ch, nil
-	})
-	return out, err
+	}
+	if len(bad) > 0 {
+		return nil, bad.Err()
+	}
+	if len(short) > 0 {
+		e := dispatchd.Invalid(short...)
+		e.Code = dispatchd.ECONFLICT
+		e.Message = fmt.Sprintf("nothing was dispatched: %s", summarize(short))
+		return nil, e
+	}
+	sup.record(res)
+	if prop != nil {
+		c.choose(prop, r.Skipped, res)
+	}
+	return res, nil
 }
 
 func summarize(f dispatchd.Fields) string {

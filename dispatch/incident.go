@@ -86,6 +86,12 @@ type Incident struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 	// ClosedAt is when it was closed or cancelled.
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	// Kind is "" for an incident and KindPreposition for a
+	// pre-positioning (preposition.go), which is stored with the incidents
+	// so its tasks and orders take every path theirs do, and Preposition
+	// then names the forecast zone it is for.
+	Kind        string        `json:"kind,omitempty"`
+	Preposition *ForecastZone `json:"preposition,omitempty"`
 }
 
 // Deadline returns the time by which help must arrive.
@@ -127,6 +133,9 @@ type IncidentFilter struct {
 	// has or had a task on (a team lead's, across the border).
 	Scope dispatchd.Scope
 	Team  string
+	// Kind keeps the rows of one kind: "" the incidents, KindPreposition
+	// the pre-positionings.
+	Kind  string
 	After string
 	Limit int
 }

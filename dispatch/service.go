@@ -52,6 +52,8 @@ type Service struct {
 	codes notify.CodeBook
 	// proposals holds the suggestions served (proposal.go).
 	proposals *proposalLog
+	// zones finds forecast zones for pre-positioning; nil until SetZones.
+	zones atomic.Pointer[ZoneSource]
 }
 
 // NewService returns the service over store, deciding from proj.

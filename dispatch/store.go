@@ -110,6 +110,12 @@ type Store interface {
 	// SetReviewTargets replaces every target with ts and appends ev, in
 	// one transaction.
 	SetReviewTargets(ctx context.Context, ts []Target, ev *dispatchd.Event) error
+	// PrepositionTemplates returns the stored pre-positioning templates,
+	// sorted by hazard and level.
+	PrepositionTemplates(ctx context.Context) ([]Template, error)
+	// SetPrepositionTemplates replaces every template with ts and appends
+	// ev, in one transaction.
+	SetPrepositionTemplates(ctx context.Context, ts []Template, ev *dispatchd.Event) error
 	// SaveProposals stores the records not stored yet; a record whose id
 	// is stored already is left as it is.
 	SaveProposals(ctx context.Context, ps []*Proposal) error

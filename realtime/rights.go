@@ -29,7 +29,7 @@ func classify(ev dispatchd.Event) about {
 	kind, _, _ := strings.Cut(ev.Type, ".")
 	var t Topic
 	switch kind {
-	case "incident":
+	case "incident", "preposition": // a pre-positioning is a row of incidents (dispatch/preposition.go)
 		t = TopicIncidents
 	case "task":
 		t = TopicTasks

@@ -390,8 +390,19 @@ var walk = map[string]probe{
 	// The roll-up of a region.
 	"GET /api/v1/summary": {kind: "read", query: "?region=:region"},
 	// A jurisdiction's scores against the review targets.
-	"GET /api/v1/reviews/scores": {kind: "read", query: "?region=:region"},
-	"GET /api/v1/review-targets": {kind: "unscoped", why: "the review targets are the whole deployment's standard"},
+	"GET /api/v1/reviews/scores":        {kind: "read", query: "?region=:region"},
+	"GET /api/v1/review-targets":        {kind: "unscoped", why: "the review targets are the whole deployment's standard"},
+	"GET /api/v1/preposition-templates": {kind: "unscoped", why: "the templates are the whole deployment's standard"},
+	"PUT /api/v1/preposition-templates": {kind: "deployment", body: func(*jworld, place) any {
+		return map[string]any{"templates": []any{}}
+	}},
+	// Pre-positionings are rows of the incidents: their scoping is the
+	// incidents' and is walked in TestPrepositionScope.
+	"GET /api/v1/prepositions":             {kind: "unscoped", why: "walked in TestPrepositionScope"},
+	"POST /api/v1/prepositions":            {kind: "unscoped", why: "walked in TestPrepositionScope"},
+	"POST /api/v1/prepositions/plan":       {kind: "unscoped", why: "walked in TestPrepositionScope"},
+	"GET /api/v1/prepositions/:id":         {kind: "unscoped", why: "walked in TestPrepositionScope"},
+	"POST /api/v1/prepositions/:id/cancel": {kind: "unscoped", why: "walked in TestPrepositionScope"},
 	"PUT /api/v1/review-targets": {kind: "deployment", body: func(*jworld, place) any {
 		return map[string]any{"targets": []map[string]any{{"metric": "ack", "type": "", "level": 0, "seconds": 90}}}
 	}},

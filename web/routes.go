@@ -131,6 +131,15 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"GET", "/api/v1/review-targets", auditors, s.getReviewTargets},
 		{"PUT", "/api/v1/review-targets", admins, s.putReviewTargets},
 
+		// Pre-positioning (预置): handlers_prepositions.go.
+		{"GET", "/api/v1/preposition-templates", auditors, s.getPrepositionTemplates},
+		{"PUT", "/api/v1/preposition-templates", admins, s.putPrepositionTemplates},
+		{"GET", "/api/v1/prepositions", auditors, s.listPrepositions},
+		{"POST", "/api/v1/prepositions", command, s.createPreposition},
+		{"POST", "/api/v1/prepositions/plan", command, s.planPreposition},
+		{"GET", "/api/v1/prepositions/:id", auditors, s.getPreposition},
+		{"POST", "/api/v1/prepositions/:id/cancel", command, s.cancelPreposition},
+
 		// Support requests (跨区域支援): handlers_support.go.
 		{"GET", "/api/v1/support-requests", auditors, s.listSupport},
 		{"POST", "/api/v1/support-requests", command, s.createSupport},

@@ -243,3 +243,32 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// Zone returns the standing zone with id from the index (of the newest
+// forecast, when two forecasts used the same id), or ENOTFOUND: the zone
+// pre-positioning is asked for.
+func (s *Service) Zone(_ context.Context, id string) (*Zone, error) {
+	var found *Zone
+	for _, z := range s.Index().Zones() {
+		if z.ID == id && (found == nil || z.CreatedAt.After(found.CreatedAt)) {
+			found = z
+		}
+	}
+	if found == nil {
+		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "no standing risk zone %q", id)
+	}
+	c := *found
+	return &c, nil
+}
+
+// InForce returns the standing zones in force at t, from the index: those
+// pre-positioning plans for.
+func (s *Service) InForce(_ context.Context, t time.Time) ([]Zone, error) {
+	var out []Zone
+	for _, z := range s.Index().Zones() {
+		if z.ValidAt(t) {
+			out = append(out, *z)
+		}
+	}
+	return out, nil
+}

@@ -22,6 +22,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*dispatch.Incident,
 // ListIncidents implements dispatch.Store.
 func (s *Store) ListIncidents(ctx context.Context, f dispatch.IncidentFilter) ([]dispatch.Incident, error) {
 	var w where
+	w.add("kind = ?", f.Kind) // pre-positionings apart: dispatch/preposition.go
 	if len(f.Status) > 0 {
 		w.add("status IN "+s.d.JSONValues("?"), jsonText(f.Status))
 	}

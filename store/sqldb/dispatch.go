@@ -23,9 +23,9 @@ type doc[T any] struct {
 
 var incidentDocs = doc[dispatch.Incident]{
 	name: "incidents", what: "incident",
-	cols: []string{"type", "level", "status", "lon", "lat", "exercise", "reported_at", "region"},
+	cols: []string{"type", "level", "status", "lon", "lat", "exercise", "reported_at", "region", "kind"},
 	values: func(in *dispatch.Incident) []any {
-		return []any{in.Type, in.Level, string(in.Status), in.Location.Lon, in.Location.Lat, in.Exercise, in.ReportedAt, in.Region}
+		return []any{in.Type, in.Level, string(in.Status), in.Location.Lon, in.Location.Lat, in.Exercise, in.ReportedAt, in.Region, in.Kind}
 	},
 	id: func(in *dispatch.Incident) string { return in.ID },
 }

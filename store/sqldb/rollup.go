@@ -62,7 +62,7 @@ func inList(w *where, col string, values []string) {
 
 func tallyIncidents(ctx context.Context, db Querier, q regions.TallyQuery, t *regions.Tally) error {
 	var w where
-	w.add("status NOT IN ('closed', 'cancelled')")
+	w.add("status NOT IN ('closed', 'cancelled') AND kind = ''") // pre-positionings are no incidents
 	inPrefix(&w, "region", q.Prefix)
 	if q.Types != nil {
 		inList(&w, "type", q.Types)

@@ -37,9 +37,21 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 			if q.Team != nil {
 				f.Team = *q.Team
 			}
-			if st.Incidents, err = orEmpty(v.ListIncidents(ctx, f)); err != nil {
+			ins, err := orEmpty(v.ListIncidents(ctx, f))
+			if err != nil {
 				return err
 			}
+			if q.Team != nil {
+				// A lead's tasks include its pre-positioning moves: their
+				// rows too (dispatch/preposition.go).
+				f.Kind = dispatch.KindPreposition
+				pre, err := v.ListIncidents(ctx, f)
+				if err != nil {
+					return err
+				}
+				ins = append(ins, pre...)
+			}
+			st.Incidents = ins
 		}
 		if q.Topics.Has(realtime.TopicTasks) {
 			f := dispatch.TaskFilter{Status: []dispatch.TaskStatus{dispatch.Assigned, dispatch.Acknowledged, dispatch.EnRoute, dispatch.OnScene}}

@@ -90,6 +90,7 @@ func Run(t *testing.T, open Open) {
 		{"PositionDays", testPositionDays},
 		{"LastPositions", testLastPositions},
 		{"ReviewScores", testReviewScores},
+		{"Prepositions", testPrepositions},
 		{"ReviewScoresByRegion", testReviewScoresByRegion},
 		{"Checkpoints", testCheckpoints},
 		{"ThinPositions", testThinPositions},

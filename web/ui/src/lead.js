@@ -56,7 +56,7 @@ new Live({
     if (ev.event === 'incident.status') {
       const i = incidents.get(d.id);
       if (i) i.status = d.to;
-    } else if (ev.event.startsWith('incident.') && d.id) incidents.set(d.id, { ...incidents.get(d.id), ...d });
+    } else if ((ev.event.startsWith('incident.') || ev.event === 'preposition.created') && d.id) incidents.set(d.id, { ...incidents.get(d.id), ...d });
     if (ev.event.startsWith('task.') && d.id) {
       if (d.team !== s.user.team) return;
       tasks.set(d.id, d);

@@ -13,6 +13,7 @@ import { setupReplay } from './screen-replay.js';
 import { setupSupport } from './screen-support.js';
 import { setupWarnings } from './screen-warnings.js';
 import { setupZones } from './screen-zones.js';
+import { setupPrepositions } from './screen-preposition.js';
 
 const openIncident = (i) => i.status !== 'closed' && i.status !== 'cancelled';
 const openTask = (k) => ['assigned', 'acknowledged', 'en_route', 'on_scene'].includes(k.status);
@@ -157,6 +158,7 @@ const regions = setupRegions({ state, panel: panels.regions, heading: bar.queryS
 const support = await setupSupport({ state, panel: panels.support });
 const warnings = await setupWarnings({ state, panel: panels.warnings });
 const zones = setupZones({ state, map, mapReady, mapwrap: mapEl.parentElement, beneath: 'depots' });
+setupPrepositions({ state, map });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
