@@ -1,0 +1,6 @@
+package coverage
+
+import "time"
+
+// timeNow is the clock of Sync's callers in this package.
+var timeNow = time.Now

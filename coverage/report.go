@@ -1,0 +1,142 @@
+package coverage
+
+import (
+	"context"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"dispatchd"
+	"dispatchd/geo"
+)
+
+// Report is the coverage of a region for one capability.
+type Report struct {
+	Region     string  `json:"region"`
+	Name       string  `json:"name,omitempty"`
+	Capability string  `json:"capability"`
+	TargetS    float64 `json:"target_s"`
+	Threshold  float64 `json:"threshold"`
+	CellMetres float64 `json:"cell_metres"`
+	Share      float64 `json:"share"`
+	Cells      int     `json:"cells"`
+	Covered    int     `json:"covered"`
+	// Counties are the region's counties, when it is not one itself.
+	Counties []Row `json:"counties"`
+}
+
+// Row is one county's coverage.
+type Row struct {
+	Region  string  `json:"region"`
+	Name    string  `json:"name,omitempty"`
+	Share   float64 `json:"share"`
+	Cells   int     `json:"cells"`
+	Covered int     `json:"covered"`
+	// Gap is set when the share is below the threshold.
+	Gap bool `json:"gap"`
+}
+
+// Report returns the coverage of a region (the actor's jurisdiction when
+// "") for a capability, current to the dispatch view. Errors: invalid,
+// not_found (see scope).
+func (s *Service) Report(ctx context.Context, a dispatchd.Actor, region, capability string) (*Report, error) {
+	rep, _, err := s.report(ctx, a, region, capability, false)
+	return rep, err
+}
+
+// Features returns the report and the region's cells as GeoJSON
+// features: squares with the properties county, count (the teams that
+// reach the cell) and covered.
+func (s *Service) Features(ctx context.Context, a dispatchd.Actor, region, capability string) (*Report, *geojson.FeatureCollection, error) {
+	return s.report(ctx, a, region, capability, true)
+}
+
+func (s *Service) report(ctx context.Context, a dispatchd.Actor, region, capability string, cells bool) (*Report, *geojson.FeatureCollection, error) {
+	if err := s.Sync(ctx, timeNow()); err != nil {
+		return nil, nil, err
+	}
+	if region == "" {
+		region = a.Jurisdiction
+	}
+	s.mu.Lock()
+	l, ks, err := s.scope(a, region, capability)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, nil, err
+	}
+	rep := &Report{Region: region, Capability: capability, TargetS: l.TargetS(), Threshold: s.cfg.Gap,
+		CellMetres: s.grid.CellMetres(), Counties: []Row{}}
+	var fc *geojson.FeatureCollection
+	in := map[int]bool{}
+	for _, k := range ks {
+		c := s.grid.counties[k]
+		row := Row{Region: c.Code, Share: l.Share(k), Cells: s.grid.Cells(k), Covered: l.Covered(k)}
+		row.Gap = row.Share < s.cfg.Gap
+		rep.Cells += row.Cells
+		rep.Covered += row.Covered
+		if c.Code != region {
+			rep.Counties = append(rep.Counties, row)
+		}
+		in[k] = true
+	}
+	rep.Share = share(rep.Covered, rep.Cells)
+	if cells {
+		fc = geojson.NewFeatureCollection()
+		for i := range s.grid.Len() {
+			k := s.grid.CountyOf(i)
+			if !in[k] {
+				continue
+			}
+			f := geojson.NewFeature(orb.Polygon{s.grid.Square(i)})
+			f.Properties = geojson.Properties{"county": s.grid.counties[k].Code, "count": l.Count(i), "covered": l.Count(i) > 0}
+			fc.Append(f)
+		}
+	}
+	s.mu.Unlock()
+	if region != "" {
+		rep.Name = s.regs.Name(ctx, region)
+	}
+	for i := range rep.Counties {
+		rep.Counties[i].Name = s.regs.Name(ctx, rep.Counties[i].Region)
+	}
+	return rep, fc, nil
+}
+
+// Move is a proposed relocation that restores a county's coverage.
+type Move struct {
+	Region      string    `json:"region"`
+	Capability  string    `json:"capability"`
+	Team        string    `json:"team"`
+	From        geo.Point `json:"from"`
+	To          geo.Point `json:"to"`
+	ShareBefore float64   `json:"share_before"`
+	ShareAfter  float64   `json:"share_after"`
+}
+
+// MoveUp returns the standby team (available, of the capability) whose
+// move to the county's largest gap restores most of its share, or nil
+// when no move raises it (no gap, or no team). region must be a county
+// within the actor's jurisdiction. Errors: invalid, not_found.
+func (s *Service) MoveUp(ctx context.Context, a dispatchd.Actor, region, capability string) (*Move, error) {
+	if err := s.Sync(ctx, timeNow()); err != nil {
+		return nil, err
+	}
+	if region == "" {
+		region = a.Jurisdiction
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ks, err := s.scope(a, region, capability)
+	if err != nil {
+		return nil, err
+	}
+	if len(ks) != 1 || s.grid.counties[ks[0]].Code != region {
+		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "region", Message: "must be a county with an outline"})
+	}
+	m, ok := l.MoveUp(ks[0], nil)
+	if !ok {
+		return nil, nil
+	}
+	return &Move{Region: region, Capability: capability, Team: m.Team, From: m.From, To: m.To,
+		ShareBefore: m.ShareBefore, ShareAfter: m.ShareAfter}, nil
+}
