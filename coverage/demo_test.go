@@ -23,7 +23,7 @@ type demoRegions struct {
 }
 
 func (d *demoRegions) Index(context.Context) (*regions.Index, error) { return d.idx, nil }
-func (d *demoRegions) Name(_ context.Context, code string) string     { return d.names[code] }
+func (d *demoRegions) Name(_ context.Context, code string) string    { return d.names[code] }
 
 // demoProvince returns the demo province's teams in a dispatch view and
 // its coverage, synced.
