@@ -16,6 +16,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/geo"
@@ -70,6 +71,8 @@ type env struct {
 	// rec answers the state at a moment; checkpoint takes a checkpoint.
 	rec    *recorder.Service
 	tokens map[string]string
+	// cov is the coverage, synced by its routes (Sync for the rest).
+	cov *coverage.Service
 }
 
 // checkpoint takes a checkpoint of the state now, as the checkpoint loop
@@ -209,11 +212,13 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	persons.SetCodes(st)
 	persons.SetCover(regs.Cover)
 	rec := recorder.NewService(st)
-	srv := web.New(cfg, web.Deps{Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
+	cov := coverage.NewService(coverage.Config{}, proj, regs)
+	proj.SetCoverage(cov)
+	srv := web.New(cfg, web.Deps{Coverage: cov, Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, tokens: map[string]string{}}
+	e := &env{cov: cov, t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, tokens: map[string]string{}}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

@@ -172,6 +172,8 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"POST", "/osmand", public, s.osmand},
 
 		{"GET", "/api/v1/summary", auditors, s.getSummary},
+		{"GET", "/api/v1/coverage", auditors, s.getCoverage},
+		{"GET", "/api/v1/coverage/move-up", auditors, s.getMoveUp},
 
 		{"GET", "/api/v1/events", auditors, s.listEvents},
 		{"GET", "/api/v1/replay", auditors, s.getReplay},
