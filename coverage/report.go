@@ -58,8 +58,9 @@ func (s *Service) report(ctx context.Context, a dispatchd.Actor, region, capabil
 	if region == "" {
 		region = a.Jurisdiction
 	}
+	known := region == "" || dispatchd.ValidRegion(region) && s.regs.Name(ctx, region) != ""
 	s.mu.Lock()
-	l, ks, err := s.scope(a, region, capability)
+	l, ks, err := s.scope(a, region, capability, known)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, nil, err
@@ -124,14 +125,18 @@ func (s *Service) MoveUp(ctx context.Context, a dispatchd.Actor, region, capabil
 	if region == "" {
 		region = a.Jurisdiction
 	}
+	known := dispatchd.ValidRegion(region) && s.regs.Name(ctx, region) != ""
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, ks, err := s.scope(a, region, capability)
+	l, ks, err := s.scope(a, region, capability, known)
 	if err != nil {
 		return nil, err
 	}
+	if len(region) != 6 || dispatchd.RegionPrefix(region) != region {
+		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "region", Message: "must be a county"})
+	}
 	if len(ks) != 1 || s.grid.counties[ks[0]].Code != region {
-		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "region", Message: "must be a county with an outline"})
+		return nil, nil // a county with no outline: no cells to restore
 	}
 	m, ok := l.MoveUp(ks[0], nil)
 	if !ok {

@@ -181,10 +181,11 @@ func (s *Service) CoverageCost(team, capability string) (plan.CoverageCost, bool
 }
 
 // scope checks the question and returns the counties of the region (all
-// of them for ""), under mu. Errors: invalid for a malformed region or an
-// unknown capability, not_found for a region out of the actor's
-// jurisdiction or with no county on the grid.
-func (s *Service) scope(a dispatchd.Actor, region, capability string) (*Layer, []int, error) {
+// of them for ""), under mu; known says whether the region tree names
+// the region. A region of the tree with no county outline has no cells.
+// Errors: invalid for a malformed region or an unknown capability,
+// not_found for a region out of the actor's jurisdiction or unknown.
+func (s *Service) scope(a dispatchd.Actor, region, capability string, known bool) (*Layer, []int, error) {
 	if region == "" {
 		region = a.Jurisdiction
 	}
@@ -210,8 +211,8 @@ func (s *Service) scope(a dispatchd.Actor, region, capability string) (*Layer, [
 			ks = append(ks, k)
 		}
 	}
-	if len(ks) == 0 {
-		return nil, nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "region %s has no county with an outline", region)
+	if len(ks) == 0 && !known {
+		return nil, nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "region %s not found", region)
 	}
 	return l, ks, nil
 }

@@ -146,6 +146,11 @@ func TestCoverage(t *testing.T) {
 		e.mustProblem(e.as("viewer", "GET", "/api/v1/coverage?region=33x&capability=mine_rescue", nil), 400, "region")
 		e.mustProblem(e.as("viewer", "GET", "/api/v1/coverage?region=330127&capability=mine_rescue&format=kml", nil), 400, "format")
 		e.mustProblem(e.as("viewer", "GET", "/api/v1/coverage/move-up?region=330100&capability=mine_rescue", nil), 400, "region")
-		e.mustProblem(e.as("viewer", "GET", "/api/v1/coverage?region=420000&capability=mine_rescue", nil), 404)
+		e.mustProblem(e.as("viewer", "GET", "/api/v1/coverage?region=440000&capability=mine_rescue", nil), 404)
+		// A region of the tree with no outline has no cells.
+		e.mustJSON(e.as("viewer", "GET", "/api/v1/coverage?region=420000&capability=mine_rescue", nil), 200, &cov)
+		if cov.Cells != 0 || cov.Share != 0 {
+			t.Fatalf("a region with no outline: got %+v", cov)
+		}
 	})
 }
