@@ -47,6 +47,8 @@ type Service struct {
 	// home is each team's region; teams is the last snapshot.
 	home  map[string]string
 	snap  []member
+	gaps  GapStore
+	// below is each county's state as this node last recorded it.
 	below map[gapKey]bool
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
 	"dispatchd/notify"
@@ -41,6 +42,7 @@ type Store interface {
 	DeletePositionsBefore(ctx context.Context, t time.Time) (int64, error)
 	LastPositions(ctx context.Context, teams []string, at time.Time, within time.Duration) ([]realtime.Position, error)
 	recorder.Store
+	coverage.GapStore
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -54,6 +56,7 @@ func Run(t *testing.T, open Open) {
 		fn   func(t *testing.T, s Store)
 	}{
 		{"Ready", testReady},
+		{"CoverageStates", testCoverageStates},
 		{"Items", testItems},
 		{"ItemDecideErrorWritesNothing", testDecideError},
 		{"DecidePanicLeavesNoTransaction", testDecidePanic},
