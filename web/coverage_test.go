@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"dispatchd/coverage"
 )
 
 type coverageOut struct {
@@ -26,6 +29,7 @@ type coverageOut struct {
 // dispatched, the move-up that restores it, and the refusals.
 func TestCoverage(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
 		geoJSON := []string{"Content-Type", "application/geo+json"}
 		e.mustJSON(e.as("admin", "POST", "/api/v1/import/regions", codeList, "Content-Type", "text/csv"), 200, nil)
 		e.mustJSON(e.as("admin", "POST", "/api/v1/import/boundaries", countyOutlines, geoJSON...), 200, nil)
@@ -108,6 +112,16 @@ func TestCoverage(t *testing.T) {
 		if pk.Team.ID != "c1" || pk.Coverage == nil || pk.Coverage.Region != "330127" || pk.Coverage.Share != before || pk.Coverage.After != 0 {
 			t.Fatalf("got pick %+v, want c1 costing 330127 %v -> 0", pk, before)
 		}
+		// Two nodes with a gap threshold of 10%: the first state seen is
+		// no change.
+		nodes := []*coverage.Service{coverage.NewService(coverage.Config{Gap: 0.1}, e.proj, e.regs),
+			coverage.NewService(coverage.Config{Gap: 0.1}, e.proj, e.regs)}
+		for _, n := range nodes {
+			n.SetGaps(e.store)
+			if wrote, err := n.Check(ctx); err != nil || wrote != 0 {
+				t.Fatalf("the first check: wrote %d, %v; want none", wrote, err)
+			}
+		}
 		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id+"/dispatch", map[string]any{
 			"tasks": []map[string]any{{"team": "c1", "need": "mine_rescue"}}}), 201, nil)
 		for deadline := time.Now().Add(10 * time.Second); ; {
@@ -120,16 +134,51 @@ func TestCoverage(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		// The drop is one coverage.gap, whichever node sees it first.
+		total := 0
+		for _, n := range nodes {
+			wrote, err := n.Check(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += wrote
+		}
+		var evs struct {
+			Items []struct {
+				Event   string `json:"type"`
+				Subject string
+				Data    struct {
+					Region, Capability string
+					RegionName         string `json:"region_name"`
+					Share              float64
+					Threshold          float64
+				}
+			}
+		}
+		e.mustJSON(e.as("admin", "GET", "/api/v1/events?since=0&limit=1000", nil), 200, &evs)
+		var gaps []string
+		for _, ev := range evs.Items {
+			if ev.Event == "coverage.gap" {
+				gaps = append(gaps, ev.Subject+" "+ev.Data.RegionName+" "+ev.Data.Capability)
+				if ev.Data.Share != 0 || ev.Data.Threshold != 0.1 {
+					t.Fatalf("got gap data %+v", ev.Data)
+				}
+			}
+		}
+		if total != 1 || len(gaps) != 1 || gaps[0] != "330127 淳安县 mine_rescue" {
+			t.Fatalf("the nodes wrote %d; got gaps %v, want one of 330127", total, gaps)
+		}
 		// The move-up: 桐庐县's team, to the middle of 淳安县.
 		var mv struct {
 			Move *struct {
-				Team                    string
-				To                      struct{ Lon, Lat float64 }
-				ShareBefore, ShareAfter float64 `json:"share_before"`
+				Team        string
+				To          struct{ Lon, Lat float64 }
+				ShareBefore float64 `json:"share_before"`
+				ShareAfter  float64 `json:"share_after"`
 			}
 		}
 		e.mustJSON(e.as("commander", "GET", "/api/v1/coverage/move-up?region=330127&capability=mine_rescue", nil), 200, &mv)
-		if mv.Move == nil || mv.Move.Team != "c2" || mv.Move.To.Lon < 119.5 || mv.Move.To.Lon > 120 {
+		if mv.Move == nil || mv.Move.Team != "c2" || mv.Move.To.Lon < 119.5 || mv.Move.To.Lon > 120 || mv.Move.ShareBefore != 0 || mv.Move.ShareAfter <= 0 {
 			t.Fatalf("got move-up %+v, want c2 into 淳安县", mv.Move)
 		}
 

@@ -47,6 +47,7 @@ type store interface {
 	web.AuditReader
 	web.IdempotencyStore
 	web.TrackReader
+	coverage.GapStore
 	realtime.StateSource
 	recorder.Store
 	recorder.Leaser
@@ -214,6 +215,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	rec := recorder.NewService(st)
 	cov := coverage.NewService(coverage.Config{}, proj, regs)
 	proj.SetCoverage(cov)
+	cov.SetGaps(st)
 	srv := web.New(cfg, web.Deps{Coverage: cov, Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready})
 	hs := httptest.NewServer(srv.Handler())
