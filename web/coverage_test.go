@@ -23,6 +23,23 @@ type coverageOut struct {
 	}
 }
 
+// coverageWorld loads two county outlines (桐庐县 west of 119.5°E, 淳安县
+// east of it) and a mine rescue team in each.
+func coverageWorld(e *env) {
+	e.t.Helper()
+	geoJSON := []string{"Content-Type", "application/geo+json"}
+	e.mustJSON(e.as("admin", "POST", "/api/v1/import/regions", codeList, "Content-Type", "text/csv"), 200, nil)
+	e.mustJSON(e.as("admin", "POST", "/api/v1/import/boundaries", countyOutlines, geoJSON...), 200, nil)
+	for _, tm := range []struct {
+		id, region string
+		lon        float64
+	}{{"c1", "330127", 119.75}, {"c2", "330122", 119.25}} {
+		e.mustJSON(e.as("commander", "POST", "/api/v1/teams", map[string]any{"id": tm.id, "name": "矿山救护队 " + tm.id,
+			"kind": "professional", "capabilities": []string{"mine_rescue"}, "region": tm.region,
+			"base": map[string]float64{"lon": tm.lon, "lat": 29.5}}), 201, nil)
+	}
+}
+
 // TestCoverage loads two county outlines, a mine rescue team in each, and
 // walks coverage over HTTP on both stores: the share, the cells as
 // GeoJSON, the pick's cost, the drop once the county's only team is
@@ -30,17 +47,7 @@ type coverageOut struct {
 func TestCoverage(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		geoJSON := []string{"Content-Type", "application/geo+json"}
-		e.mustJSON(e.as("admin", "POST", "/api/v1/import/regions", codeList, "Content-Type", "text/csv"), 200, nil)
-		e.mustJSON(e.as("admin", "POST", "/api/v1/import/boundaries", countyOutlines, geoJSON...), 200, nil)
-		for _, tm := range []struct {
-			id, region string
-			lon        float64
-		}{{"c1", "330127", 119.75}, {"c2", "330122", 119.25}} {
-			e.mustJSON(e.as("commander", "POST", "/api/v1/teams", map[string]any{"id": tm.id, "name": "矿山救护队 " + tm.id,
-				"kind": "professional", "capabilities": []string{"mine_rescue"}, "region": tm.region,
-				"base": map[string]float64{"lon": tm.lon, "lat": 29.5}}), 201, nil)
-		}
+		coverageWorld(e)
 		var cov coverageOut
 		deadline := time.Now().Add(10 * time.Second)
 		for {

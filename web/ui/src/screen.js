@@ -7,6 +7,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
 import './screen.css';
 import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, t } from './common.js';
+import { setupCoverage } from './screen-coverage.js';
 import { setupPlan } from './screen-plan.js';
 import { regionPrefix, setupRegions } from './screen-region.js';
 import { setupReplay } from './screen-replay.js';
@@ -155,6 +156,7 @@ const plan = setupPlan({ state, map, panel: panels.plan, markDirty });
 const regions = setupRegions({ state, panel: panels.regions, heading: bar.querySelector('#jurisdiction'), user: s.user, fitRegion });
 const support = await setupSupport({ state, panel: panels.support });
 const warnings = await setupWarnings({ state, panel: panels.warnings });
+const coverage = setupCoverage({ state, map, mapReady, legend: mapEl.parentElement.querySelector('.legend') });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
@@ -278,6 +280,7 @@ function onEvent(ev) {
   if (['incident', 'team', 'task', 'support_request'].includes(kind) || (state.stockItem && (kind === 'order' || kind === 'stock'))) regions.refreshSoon();
   if (kind === 'support_request') support.onEvent(ev);
   if (kind.startsWith('warning')) warnings.onEvent(ev);
+  coverage.onEvent(ev);
   switch (kind) {
     case 'incident':
       if (verb === 'status') {
