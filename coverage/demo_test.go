@@ -77,6 +77,10 @@ func TestDemoProvinceDispatch(t *testing.T) {
 	if rep.Cells < 20000 || len(rep.Counties) < 80 || rep.Share <= 0 {
 		t.Fatalf("got %d cells, %d counties, share %v: want the province", rep.Cells, len(rep.Counties), rep.Share)
 	}
+	t.Logf("the province: %d counties, %d cells, %s share %v", len(rep.Counties), rep.Cells, caps[0], rep.Share)
+	if city, err := cov.Report(ctx, dispatchd.Actor{}, "330100", "mine_rescue"); err == nil {
+		t.Logf("330100 mine_rescue: %+v", *city)
+	}
 	// Dispatching a team costs its county what its pick's coverage said.
 	var tm resources.Team
 	for _, x := range d.Teams {
