@@ -55,22 +55,21 @@ func (s *Service) SetGaps(store GapStore) {
 // coverage.restored) once across nodes. It returns how many events it
 // wrote.
 func (s *Service) Check(ctx context.Context) (int, error) {
-	if err := s.Sync(ctx, timeNow()); err != nil {
+	if err := s.Sync(ctx, time.Now()); err != nil {
 		return 0, err
 	}
 	s.sync.Lock() // one Check at a time walks the states
 	defer s.sync.Unlock()
 	type change struct {
-		key   gapKey
-		st    State
-		data  GapEvent
-		known bool
+		key  gapKey
+		st   State
+		data GapEvent
 	}
 	var todo []change
 	s.mu.Lock()
 	store := s.gaps
 	if store != nil {
-		now := timeNow().UTC()
+		now := time.Now().UTC()
 		for c, l := range s.layers {
 			for k, cty := range s.grid.counties {
 				if s.grid.Cells(k) == 0 {

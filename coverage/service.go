@@ -44,10 +44,11 @@ type Service struct {
 	idx    *regions.Index
 	grid   *Grid
 	layers map[string]*Layer
-	// home is each team's region; teams is the last snapshot.
-	home  map[string]string
-	snap  []member
-	gaps  GapStore
+	// home is each team's region; snap is the last snapshot, its
+	// memory reused.
+	home map[string]string
+	snap []member
+	gaps GapStore
 	// below is each county's state as this node last recorded it.
 	below map[gapKey]bool
 }
