@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"dispatchd"
 	"dispatchd/coverage"
 )
 
@@ -209,4 +210,35 @@ func TestCoverage(t *testing.T) {
 			t.Fatalf("a region with no outline: got %+v", cov)
 		}
 	})
+}
+
+// TestCoverageEventsScoped: a coverage.gap reaches the websocket sessions
+// of its county's jurisdiction, on the teams topic, and no other.
+func TestCoverageEventsScoped(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	coverageWorld(e)
+	e.tokens["commander-330127"] = countyCommander(t, e)
+	subscribe := func(user string) *wsClient {
+		c := e.ws(user)
+		c.send(map[string]any{"op": "subscribe", "topics": []string{"teams"}})
+		c.until(isType("snapshot"))
+		return c
+	}
+	county, whole := subscribe("commander-330127"), subscribe("commander")
+	ctx := context.Background()
+	for _, below := range []bool{false, true} {
+		for _, region := range []string{"330122", "330127"} {
+			ev := dispatchd.NewEvent(coverage.EventGap, dispatchd.System, region, coverage.GapEvent{Region: region, Capability: "mine_rescue"})
+			ev.Scoped("", region)
+			if _, err := e.store.MarkCoverage(ctx, coverage.State{Region: region, Capability: "mine_rescue", Below: below, At: time.Now()}, &ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if m, _ := whole.until(isEvent(coverage.EventGap)); m.Subject != "330122" {
+		t.Fatalf("the whole deployment's first gap: got %s, want 330122", m.Subject)
+	}
+	if m, _ := county.until(isEvent(coverage.EventGap)); m.Subject != "330127" {
+		t.Fatalf("淳安县's commander saw the gap of %s", m.Subject)
+	}
 }
