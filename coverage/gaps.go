@@ -24,13 +24,19 @@ type State struct {
 	At         time.Time
 }
 
+// Mark is a state to record, and the event of its change.
+type Mark struct {
+	State
+	Event *dispatchd.Event
+}
+
 // GapStore records the states, once across nodes.
 type GapStore interface {
-	// MarkCoverage records st and writes ev with it, in one transaction,
-	// when the recorded state's Below differs; it reports whether it did.
-	// A county and capability with no record take st without ev: the
-	// first state seen is not a change.
-	MarkCoverage(ctx context.Context, st State, ev *dispatchd.Event) (bool, error)
+	// MarkCoverage records, in one transaction, each mark whose recorded
+	// state's Below differs, with its event, and returns how many events
+	// it wrote. A county and capability with no record take the mark's
+	// state without its event: the first state seen is not a change.
+	MarkCoverage(ctx context.Context, marks []Mark) (int, error)
 }
 
 // GapEvent is the data of coverage.gap and coverage.restored.
@@ -87,8 +93,11 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 		}
 	}
 	s.mu.Unlock()
-	n := 0
-	for _, ch := range todo {
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	marks := make([]Mark, len(todo))
+	for i, ch := range todo {
 		typ := EventRestored
 		if ch.st.Below {
 			typ = EventGap
@@ -96,17 +105,17 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 		ch.data.RegionName = s.regs.Name(ctx, ch.st.Region)
 		ev := dispatchd.NewEvent(typ, dispatchd.System, ch.st.Region, ch.data)
 		ev.Scoped("", ch.st.Region)
-		wrote, err := store.MarkCoverage(ctx, ch.st, &ev)
-		if err != nil {
-			return n, fmt.Errorf("record the coverage of %s for %s: %w", ch.st.Region, ch.st.Capability, err)
-		}
-		if wrote {
-			n++
-		}
-		s.mu.Lock()
-		s.below[ch.key] = ch.st.Below
-		s.mu.Unlock()
+		marks[i] = Mark{State: ch.st, Event: &ev}
 	}
+	n, err := store.MarkCoverage(ctx, marks)
+	if err != nil {
+		return 0, fmt.Errorf("record the coverage of %d counties and capabilities: %w", len(marks), err)
+	}
+	s.mu.Lock()
+	for _, ch := range todo {
+		s.below[ch.key] = ch.st.Below
+	}
+	s.mu.Unlock()
 	return n, nil
 }
 

@@ -230,7 +230,7 @@ func TestCoverageEventsScoped(t *testing.T) {
 		for _, region := range []string{"330122", "330127"} {
 			ev := dispatchd.NewEvent(coverage.EventGap, dispatchd.System, region, coverage.GapEvent{Region: region, Capability: "mine_rescue"})
 			ev.Scoped("", region)
-			if _, err := e.store.MarkCoverage(ctx, coverage.State{Region: region, Capability: "mine_rescue", Below: below, At: time.Now()}, &ev); err != nil {
+			if _, err := e.store.MarkCoverage(ctx, []coverage.Mark{{State: coverage.State{Region: region, Capability: "mine_rescue", Below: below, At: time.Now()}, Event: &ev}}); err != nil {
 				t.Fatal(err)
 			}
 		}

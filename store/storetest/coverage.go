@@ -18,13 +18,8 @@ func testCoverageStates(t *testing.T, s Store) {
 	c := context.Background()
 	now := time.Now().UTC()
 	mark := func(below bool, share float64) (bool, error) {
-		typ := coverage.EventRestored
-		if below {
-			typ = coverage.EventGap
-		}
-		ev := dispatchd.NewEvent(typ, dispatchd.System, "330127", coverage.GapEvent{Region: "330127", Capability: "mine_rescue", Share: share})
-		ev.Scoped("", "330127")
-		return s.MarkCoverage(c, coverage.State{Region: "330127", Capability: "mine_rescue", Below: below, Share: share, At: now}, &ev)
+		n, err := markOne(c, s, below, share, now)
+		return n == 1, err
 	}
 	count := func(typ string) int {
 		evs := ok(s.ListEvents(c, 0, 1000)).get(t)
@@ -39,6 +34,25 @@ func testCoverageStates(t *testing.T, s Store) {
 	if wrote := ok(mark(false, 0.9)).get(t); wrote {
 		t.Fatal("the first state seen wrote an event")
 	}
+	testCoverageFlips(t, s, mark, count)
+}
+
+// markOne records 淳安县's coverage of mine rescue.
+func markOne(c context.Context, s Store, below bool, share float64, now time.Time) (int, error) {
+	typ := coverage.EventRestored
+	if below {
+		typ = coverage.EventGap
+	}
+	ev := dispatchd.NewEvent(typ, dispatchd.System, "330127", coverage.GapEvent{Region: "330127", Capability: "mine_rescue", Share: share})
+	ev.Scoped("", "330127")
+	return s.MarkCoverage(c, []coverage.Mark{{State: coverage.State{Region: "330127", Capability: "mine_rescue", Below: below, Share: share, At: now}, Event: &ev}})
+}
+
+// testCoverageFlips: the same state again writes nothing; a flip seen by
+// several nodes at once writes one event; several marks go in one call.
+func testCoverageFlips(t *testing.T, s Store, mark func(bool, float64) (bool, error), count func(string) int) {
+	c := context.Background()
+	now := time.Now().UTC()
 	if wrote := ok(mark(false, 0.85)).get(t); wrote {
 		t.Fatal("the same state again wrote an event")
 	}
@@ -70,7 +84,10 @@ func testCoverageStates(t *testing.T, s Store) {
 	}
 	// Another county is a row of its own.
 	ev := dispatchd.NewEvent(coverage.EventGap, dispatchd.System, "330122", coverage.GapEvent{Region: "330122"})
-	if w := ok(s.MarkCoverage(c, coverage.State{Region: "330122", Capability: "mine_rescue", Below: true, At: now}, &ev)).get(t); w {
-		t.Fatal("another county's first state wrote an event")
+	ev2 := dispatchd.NewEvent(coverage.EventGap, dispatchd.System, "330127", coverage.GapEvent{Region: "330127"})
+	marks := []coverage.Mark{{State: coverage.State{Region: "330122", Capability: "mine_rescue", Below: true, At: now}, Event: &ev},
+		{State: coverage.State{Region: "330127", Capability: "mine_rescue", Below: true, At: now}, Event: &ev2}}
+	if n := ok(s.MarkCoverage(c, marks)).get(t); n != 1 || count(coverage.EventGap) != 2 {
+		t.Fatalf("another county's first state and a drop: wrote %d, %d gaps in all; want 1 and 2", n, count(coverage.EventGap))
 	}
 }
