@@ -189,3 +189,24 @@ func (g *Grid) All(fn func(i int)) {
 		fn(i)
 	}
 }
+
+// Next returns the cell east of cell i in its row, and whether there is
+// one in a county.
+func (g *Grid) Next(i int) (int, bool) {
+	c := g.centre[i]
+	r := int(math.Floor((c.Lat - g.lat0) / g.dLat))
+	col := int(math.Floor((c.Lon-g.lon0)/g.dLon)) + 1
+	if r < 0 || r >= g.rows || col >= g.cols {
+		return 0, false
+	}
+	j := g.at[r*g.cols+col]
+	return int(j), j >= 0
+}
+
+// Strip returns the cells i to j of one row (j east of i) as one closed
+// counterclockwise ring.
+func (g *Grid) Strip(i, j int) orb.Ring {
+	a, b := g.Square(i), g.Square(j)
+	w, s, e, n := a[0][0], a[0][1], b[1][0], b[2][1]
+	return orb.Ring{{w, s}, {e, s}, {e, n}, {w, n}, {w, s}}
+}

@@ -46,8 +46,9 @@ func (s *Service) Report(ctx context.Context, a dispatchd.Actor, region, capabil
 }
 
 // Features returns the report and the region's cells as GeoJSON
-// features: squares with the properties county, count (the teams that
-// reach the cell) and covered.
+// features: runs of cells of one row, county and state as rectangles,
+// with the properties county, cells (in the run), count (the least of
+// the teams that reach each) and covered.
 func (s *Service) Features(ctx context.Context, a dispatchd.Actor, region, capability string) (*Report, *geojson.FeatureCollection, error) {
 	return s.report(ctx, a, region, capability, true)
 }
@@ -84,14 +85,26 @@ func (s *Service) report(ctx context.Context, a dispatchd.Actor, region, capabil
 	rep.Share = share(rep.Covered, rep.Cells)
 	if cells {
 		fc = geojson.NewFeatureCollection()
-		for i := range s.grid.Len() {
+		// A run of cells of one row, one county and one state is one
+		// strip, whose count is its cells' least: a province is some
+		// 60,000 cells but a few thousand strips.
+		for i := 0; i < s.grid.Len(); {
 			k := s.grid.CountyOf(i)
-			if !in[k] {
-				continue
+			covered, least, j := l.Count(i) > 0, l.Count(i), i
+			for {
+				n, ok := s.grid.Next(j)
+				if !ok || n != j+1 || s.grid.CountyOf(n) != k || (l.Count(n) > 0) != covered {
+					break
+				}
+				least = min(least, l.Count(n))
+				j = n
 			}
-			f := geojson.NewFeature(orb.Polygon{s.grid.Square(i)})
-			f.Properties = geojson.Properties{"county": s.grid.counties[k].Code, "count": l.Count(i), "covered": l.Count(i) > 0}
-			fc.Append(f)
+			if in[k] {
+				f := geojson.NewFeature(orb.Polygon{s.grid.Strip(i, j)})
+				f.Properties = geojson.Properties{"county": s.grid.counties[k].Code, "count": least, "covered": covered, "cells": j - i + 1}
+				fc.Append(f)
+			}
+			i = j + 1
 		}
 	}
 	s.mu.Unlock()

@@ -82,23 +82,25 @@ func TestCoverage(t *testing.T) {
 				}
 				Properties struct {
 					County  string
+					Cells   int
 					Count   int
 					Covered bool
 				}
 			}
 		}
 		e.mustJSON(r, 200, &fc)
-		covered := 0
+		covered, cells := 0, 0
 		for _, f := range fc.Features {
+			cells += f.Properties.Cells
 			if f.Geometry.Type != "Polygon" || len(f.Geometry.Coordinates[0]) != 5 || f.Properties.County != "330127" {
 				t.Fatalf("got feature %+v", f)
 			}
 			if f.Properties.Covered {
-				covered++
+				covered += f.Properties.Cells
 			}
 		}
-		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/geo+json") || len(fc.Features) != cov.Cells || covered != cov.Covered {
-			t.Fatalf("got %s, %d features (%d covered), want %d cells (%d covered)", ct, len(fc.Features), covered, cov.Cells, cov.Covered)
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/geo+json") || cells != cov.Cells || covered != cov.Covered || len(fc.Features) > cov.Cells/10 {
+			t.Fatalf("got %s, %d features of %d cells (%d covered), want %d cells (%d covered) in runs", ct, len(fc.Features), cells, covered, cov.Cells, cov.Covered)
 		}
 
 		// The pick shows what its dispatch costs its county.

@@ -22,13 +22,23 @@ func TestScreenCoverage(t *testing.T) {
 	built(t, e)
 	coverageWorld(e)
 	ctx := context.Background()
+	// Once the dispatch view has both teams, a node with a threshold of
+	// 10% records the first state: no gap.
+	var cov coverageOut
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		e.mustJSON(e.as("viewer", "GET", "/api/v1/coverage?region=330100&capability=mine_rescue", nil), 200, &cov)
+		if len(cov.Counties) == 2 && cov.Counties[0].Covered > 0 && cov.Counties[1].Covered > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the teams never cover their counties: %+v", cov)
+		}
+	}
 	node := coverage.NewService(coverage.Config{Gap: 0.1}, e.proj, e.regs)
 	node.SetGaps(e.store)
-	if _, err := node.Check(ctx); err != nil {
-		t.Fatal(err)
+	if n, err := node.Check(ctx); err != nil || n != 0 {
+		t.Fatalf("the first check: %d events, %v; want none", n, err)
 	}
-	var cov coverageOut
-	e.mustJSON(e.as("viewer", "GET", "/api/v1/coverage?region=330100&capability=mine_rescue", nil), 200, &cov)
 
 	tab := chromiumTab(t, exe, true, 300*time.Second)
 	poll := screenPoller(t, tab, 50*time.Millisecond, `JSON.stringify({c: window.dispatchdState?.coverage,
@@ -49,7 +59,7 @@ func TestScreenCoverage(t *testing.T) {
 		return s.value === 'mine_rescue';
 	})()`)
 	cells := `dispatchdMap.getSource('coverage')?.serialize().data.features`
-	poll("the cells are drawn and 淳安县 is listed", `(`+cells+` || []).length === `+strconv.Itoa(cov.Cells)+
+	poll("the cells are drawn and 淳安县 is listed", `(`+cells+` || []).reduce((n, f) => n + f.properties.cells, 0) === `+strconv.Itoa(cov.Cells)+
 		` && window.dispatchdState.coverage.gaps.some((g) => g.region === '330127')
 		&& document.querySelector('.coverage-gaps li[data-region="330127"]')?.textContent.includes('淳安县')
 		&& `+cells+`.some((f) => f.properties.county === '330127' && f.properties.covered)`)
