@@ -35,7 +35,9 @@ func classify(ev dispatchd.Event) about {
 		t = TopicTasks
 	case "order":
 		t = TopicOrders
-	case "team":
+	case "team", "coverage":
+		// coverage.gap and coverage.restored: what the available teams
+		// reach, in the county the event names.
 		t = TopicTeams
 	case "depot", "stock", "item":
 		t = TopicDepots

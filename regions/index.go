@@ -87,3 +87,15 @@ func (x *Index) Locate(p geo.Point) string {
 	}
 	return ""
 }
+
+// Each calls fn for every boundary of the index, the deepest regions
+// first, then by code: the region's code, level and outline (an
+// orb.Polygon or orb.MultiPolygon, which fn must not change).
+func (x *Index) Each(fn func(code string, level Level, g orb.Geometry)) {
+	if x == nil {
+		return
+	}
+	for _, e := range x.entries {
+		fn(e.code, Levels[e.depth], e.geom)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/arrival"
 	"dispatchd/dispatch/plan"
@@ -50,6 +51,7 @@ type store interface {
 	web.AuditReader
 	web.IdempotencyStore
 	web.TrackReader
+	coverage.GapStore
 	realtime.StateSource
 	zones.Store
 	recorder.Store
@@ -80,6 +82,8 @@ type env struct {
 	tokens map[string]string
 	// zones is the risk zones' service, whose watcher sees every live fix.
 	zones *zones.Service
+	// cov is the coverage, synced by its routes (Sync for the rest).
+	cov *coverage.Service
 }
 
 // checkpoint takes a checkpoint of the state now, as the checkpoint loop
@@ -246,11 +250,14 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	persons.SetCodes(st)
 	persons.SetCover(regs.Cover)
 	rec := recorder.NewService(st)
-	srv := web.New(cfg, web.Deps{Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
+	cov := coverage.NewService(coverage.Config{}, proj, regs)
+	proj.SetCoverage(cov)
+	cov.SetGaps(st)
+	srv := web.New(cfg, web.Deps{Coverage: cov, Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready, Zones: zsvc})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, fences: fences, tokens: map[string]string{}, zones: zsvc}
+	e := &env{cov: cov, t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, fences: fences, tokens: map[string]string{}, zones: zsvc}
 	for _, u := range users {
 		var res struct{ Token string }
 		e.mustJSON(e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "secret"}), 200, &res)

@@ -21,6 +21,8 @@ var matrix = map[string]string{
 	"GET /readyz":                                      "public",
 	"GET /metrics":                                     "public",
 	"GET /api/v1/openapi.json":                         "public",
+	"GET /api/v1/coverage":                             "ACV",
+	"GET /api/v1/coverage/move-up":                     "ACV",
 	"GET /":                                            "public",
 	"GET /screen":                                      "public",
 	"GET /lead":                                        "public",

@@ -183,6 +183,8 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"POST", "/osmand", public, s.osmand},
 
 		{"GET", "/api/v1/summary", auditors, s.getSummary},
+		{"GET", "/api/v1/coverage", auditors, s.getCoverage},
+		{"GET", "/api/v1/coverage/move-up", auditors, s.getMoveUp},
 
 		// Risk zones are the whole deployment's: read by the command
 		// center and by team leads, for their alerts.

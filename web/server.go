@@ -17,6 +17,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
 	"dispatchd/realtime"
@@ -62,6 +63,8 @@ type Deps struct {
 	Events      EventReader
 	Audit       AuditReader
 	Idempotency IdempotencyStore
+	// Coverage answers GET /api/v1/coverage; nil: the routes answer 503.
+	Coverage *coverage.Service
 	// Recorder answers the state at a past moment (GET /api/v1/state).
 	Recorder *recorder.Service
 	// Zones imports and answers the risk zones (/api/v1/zones).

@@ -25,6 +25,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	df.register(fs)
 	var cf channelFlags
 	cf.register(fs)
+	var covf coverageFlags
+	covf.register(fs)
 	addr := fs.String("addr", envOr("DISPATCH_ADDR", ":8080"), "listen address (env DISPATCH_ADDR)")
 	desks := fs.String("desks", envOr("DISPATCH_DESKS", ""), "the specialised desks (headquarters) and the incident types each works, as flood=flood,typhoon;forest_fire=forest_fire; empty means the built-in ones (env DISPATCH_DESKS)")
 	demo := fs.Bool("demo", false, "load the demo province into an empty store and print the demo logins")
@@ -86,6 +88,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	covcfg, err := covf.config(dcfg.Plan.Router)
+	if err != nil {
+		return err
+	}
 	log := newLogger(stderr, slog.LevelInfo)
 	st, err := sf.open(ctx, log)
 	if err != nil {
@@ -107,7 +113,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		checkpointEvery: df.checkpointEvery, arrivalDwell: df.arrivalDwell,
 		staleEvery: df.staleEvery, hub: hcfg, history: histcfg, redisURL: *redisURL, redisPrefix: *redisPrefix,
 		web:      web.Config{Logger: log, TrustedProxies: trusted, Map: mcfg, Limits: lim, MetricsToken: *metricsToken},
-		channels: ccfg, linkBase: linkBase,
+		channels: ccfg, linkBase: linkBase, coverage: covcfg, coverageEvery: covf.every,
 	})
 	if err != nil {
 		ln.Close()

@@ -16,6 +16,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/arrival"
 	"dispatchd/dispatch/plan"
@@ -57,6 +58,10 @@ type serverConfig struct {
 	// linkBase is the origin of one-tap links: --public-url, or the
 	// listen address.
 	linkBase string
+	// coverage tunes coverage; coverageEvery is how often it follows the
+	// teams and checks for gaps.
+	coverage      coverage.Config
+	coverageEvery time.Duration
 }
 
 // server is what dispatchd serve runs: its parts, built by newServer
@@ -84,6 +89,7 @@ type server struct {
 	zones  *zones.Service
 	zsub   *realtime.Subscription // the risk zones' index's
 	watch  *zones.Watcher
+	cov    *coverage.Service
 }
 
 // newServer builds the server on st: the demo province when asked, the
@@ -189,7 +195,11 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 		st.OnCommit(func() { s.feed.Notify(); sender.Kick() })
 	}
 	s.rec = recorder.NewService(st)
-	s.web = web.New(cfg.web, web.Deps{
+	// Coverage follows the dispatch view; every pick shows its cost.
+	s.cov = coverage.NewService(cfg.coverage, s.proj, regs)
+	s.cov.SetGaps(st)
+	s.proj.SetCoverage(s.cov)
+	s.web = web.New(cfg.web, web.Deps{Coverage: s.cov,
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready, Recorder: s.rec, Zones: s.zones,
 		Answerers: []web.Answerer{web.WarningAnswers(persons), web.TaskAnswers(s.board)},
@@ -239,6 +249,16 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	loops.Go(func() error { s.fences.Run(loopsCtx, s.board, warn("mark an arrival by geofence")); return nil })
 	loops.Go(func() error { s.zones.Follow(loopsCtx, s.feed, s.zsub, warn("risk zones")); return nil })
 	loops.Go(func() error { s.watch.Run(loopsCtx, warn("red zone entries")); return nil })
+	loops.Go(func() error {
+		s.cov.Run(loopsCtx, s.cfg.coverageEvery, func(n int, err error) {
+			if err != nil {
+				s.log.Warn("coverage", "error", err)
+				return
+			}
+			s.log.Info("coverage gaps opened or closed", "count", n)
+		})
+		return nil
+	})
 	loops.Go(func() error {
 		s.board.RunEscalator(loopsCtx, s.cfg.escalateEvery, func(n int, err error) {
 			if err != nil {

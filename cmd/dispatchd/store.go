@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/dispatch/plan"
 	"dispatchd/notify"
@@ -42,6 +43,7 @@ type appStore interface {
 	web.TrackReader
 	recorder.Store
 	zones.Store
+	coverage.GapStore
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
 	Migrate(ctx context.Context) (int, error)
 	// Analyze refreshes the planner's statistics after a bulk load.

@@ -91,6 +91,8 @@ type Projection struct {
 	// bounded by the teams, not by the fixes of the last StaleAfter.
 	fresh  posHeap
 	caught *sync.Cond
+	// cover tells what a pick's dispatch costs coverage; nil: nothing.
+	cover Coverer
 	// wake tells the stale-position watcher that a team marked stale has
 	// reported again.
 	wake chan struct{}
@@ -193,6 +195,14 @@ func (p *Projection) Fill(items []resources.Item, teams []resources.Team, depots
 	}
 	p.last = max(p.last, last)
 	p.caught.Broadcast()
+}
+
+// SetCoverage makes every team pick show what its dispatch would cost
+// its home county's coverage (Pick.Coverage).
+func (p *Projection) SetCoverage(c Coverer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cover = c
 }
 
 // Last returns the id of the last event applied.

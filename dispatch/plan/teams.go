@@ -56,6 +56,11 @@ func (p *Projection) planTeams(req Request, own ownership, need TeamNeed, covere
 		}
 		pk := p.pick(t, h.m, h.eta, now, deadline)
 		pk.why.capability, pk.why.scoped = need.Capability, !own.all
+		if p.cover != nil {
+			if c, ok := p.cover.CoverageCost(id, need.Capability); ok {
+				pk.Coverage = &c
+			}
+		}
 		switch {
 		case !mine:
 			pk.NeedsSupport = true

@@ -32,12 +32,32 @@ type Pick struct {
 	// county), and OwnerName that region's name when it is known.
 	Owner     string `json:"owner"`
 	OwnerName string `json:"owner_name,omitempty"`
+	// Coverage is what the team's dispatch would cost its home county's
+	// coverage of the need's capability, when coverage is kept.
+	Coverage *CoverageCost `json:"coverage,omitempty"`
 	// Why says in words why the team was chosen. It is written when the
 	// pick is encoded: a plan is computed far more often than it is read.
 	Why string `json:"why"`
 	// RedZone lists the red risk zones the team's route starts or ends in.
 	RedZone []RedZone `json:"red_zone,omitempty"`
 	why     pickWhy
+}
+
+// CoverageCost is the share of a county (Region) that some available team
+// of Capability reaches within its target time now (Share), and once the
+// pick is dispatched (After).
+type CoverageCost struct {
+	Region     string  `json:"region"`
+	Capability string  `json:"capability"`
+	Share      float64 `json:"share"`
+	After      float64 `json:"after"`
+}
+
+// Coverer tells what dispatching a team costs the coverage of its home
+// county (the coverage package). It is asked under the projection's lock:
+// it must not call the projection.
+type Coverer interface {
+	CoverageCost(team, capability string) (CoverageCost, bool)
 }
 
 // pickWhy is what Why is written from.

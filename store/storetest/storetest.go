@@ -9,6 +9,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/coverage"
 	"dispatchd/dispatch"
 	"dispatchd/idempotency"
 	"dispatchd/notify"
@@ -43,6 +44,7 @@ type Store interface {
 	LastPositions(ctx context.Context, teams []string, at time.Time, within time.Duration) ([]realtime.Position, error)
 	recorder.Store
 	zones.Store
+	coverage.GapStore
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -56,6 +58,7 @@ func Run(t *testing.T, open Open) {
 		fn   func(t *testing.T, s Store)
 	}{
 		{"Ready", testReady},
+		{"CoverageStates", testCoverageStates},
 		{"Items", testItems},
 		{"ItemDecideErrorWritesNothing", testDecideError},
 		{"DecidePanicLeavesNoTransaction", testDecidePanic},

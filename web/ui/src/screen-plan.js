@@ -124,7 +124,10 @@ export function setupPlan({ state, map, panel, markDirty }) {
             h('input', { type: 'checkbox', checked, onchange: toggle(key, isPick) }),
             h('span.name', {}, pick.team.name),
             h('span.eta', {}, `${(pick.distance_m / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(pick.eta_s / 60)} ${t('min')}`),
-            pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')), redMark(pick));
+            pick.meets_deadline ? null : h('span.warn', {}, t('missesDeadline')), redMark(pick),
+            // What the dispatch costs the team's home county's coverage.
+            pick.coverage ? h('span.coverage', { class: `coverage${pick.coverage.after < pick.coverage.share ? ' loss' : ''}` },
+              `${t('coverageShort')} ${Math.round(pick.coverage.share * 100)}%→${Math.round(pick.coverage.after * 100)}%`) : null);
         };
         for (const pick of need.picks) rows.push(pickRow(pick, true), ...skipReason(`t:${need.need}:${pick.team.id}`));
         if (need.shortfall > 0) rows.push(h('p.warn', {}, `${t('shortfall')}: ${need.shortfall}`));

@@ -7,6 +7,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
 import './screen.css';
 import { api, fmtDuration, fmtTime, h, header, Live, login, onLang, t } from './common.js';
+import { setupCoverage } from './screen-coverage.js';
 import { setupPlan } from './screen-plan.js';
 import { regionPrefix, setupRegions } from './screen-region.js';
 import { setupReplay } from './screen-replay.js';
@@ -159,6 +160,7 @@ const support = await setupSupport({ state, panel: panels.support });
 const warnings = await setupWarnings({ state, panel: panels.warnings });
 const zones = setupZones({ state, map, mapReady, mapwrap: mapEl.parentElement, beneath: 'depots' });
 setupPrepositions({ state, map });
+const coverage = setupCoverage({ state, map, mapReady, legend: mapEl.parentElement.querySelector('.legend') });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
 // colour it by status.
@@ -283,6 +285,7 @@ function onEvent(ev) {
   if (kind === 'support_request') support.onEvent(ev);
   if (kind.startsWith('warning')) warnings.onEvent(ev);
   if (kind.startsWith('zone')) zones.onEvent(ev);
+  coverage.onEvent(ev);
   switch (kind) {
     case 'incident':
       if (verb === 'status') {
