@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"context"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -54,7 +53,7 @@ func (s *Service) Features(ctx context.Context, a dispatchd.Actor, region, capab
 }
 
 func (s *Service) report(ctx context.Context, a dispatchd.Actor, region, capability string, cells bool) (*Report, *geojson.FeatureCollection, error) {
-	if err := s.Sync(ctx, time.Now()); err != nil {
+	if err := s.fresh(ctx); err != nil {
 		return nil, nil, err
 	}
 	if region == "" {
@@ -133,7 +132,7 @@ type Move struct {
 // when no move raises it (no gap, or no team). region must be a county
 // within the actor's jurisdiction. Errors: invalid, not_found.
 func (s *Service) MoveUp(ctx context.Context, a dispatchd.Actor, region, capability string) (*Move, error) {
-	if err := s.Sync(ctx, time.Now()); err != nil {
+	if err := s.fresh(ctx); err != nil {
 		return nil, err
 	}
 	if region == "" {

@@ -49,6 +49,9 @@ type Service struct {
 	home map[string]string
 	snap []member
 	gaps GapStore
+	// catchUp, when set, brings the dispatch view up to the store before
+	// an answer.
+	catchUp func(ctx context.Context) error
 	// below is each county's state as this node last recorded it.
 	below map[gapKey]bool
 }
@@ -70,6 +73,21 @@ func NewService(cfg Config, teams Teams, regs Regions) *Service {
 
 // Config returns the configuration in force.
 func (s *Service) Config() Config { return s.cfg }
+
+// SetCatchUp sets what brings the dispatch view up to the store before a
+// coverage answer, so that a client reads its own writes (a team it just
+// registered). Call it before the service is used.
+func (s *Service) SetCatchUp(fn func(ctx context.Context) error) { s.catchUp = fn }
+
+// fresh syncs the coverage for an answer: the view caught up first.
+func (s *Service) fresh(ctx context.Context) error {
+	if s.catchUp != nil {
+		if err := s.catchUp(ctx); err != nil {
+			return err
+		}
+	}
+	return s.Sync(ctx, time.Now())
+}
 
 // Sync brings the coverage up to the dispatch view at now: the grid is
 // laid again when the outlines changed, and each team whose place,

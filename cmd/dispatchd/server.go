@@ -198,6 +198,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	// Coverage follows the dispatch view; every pick shows its cost.
 	s.cov = coverage.NewService(cfg.coverage, s.proj, regs)
 	s.cov.SetGaps(st)
+	s.cov.SetCatchUp(func(ctx context.Context) error { return s.proj.CatchUp(ctx, st, time.Second) })
 	s.proj.SetCoverage(s.cov)
 	s.web = web.New(cfg.web, web.Deps{Coverage: s.cov,
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,

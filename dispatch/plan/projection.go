@@ -212,6 +212,25 @@ func (p *Projection) Last() int64 {
 	return p.last
 }
 
+// CatchUp waits until the projection has applied every event the store
+// held when it was called, for at most within: a read that follows a
+// write on any node (a team registered, then its coverage asked) sees it.
+// Past within the view is read as it stands.
+func (p *Projection) CatchUp(ctx context.Context, st interface {
+	LastEventID(ctx context.Context) (int64, error)
+}, within time.Duration) error {
+	id, err := st.LastEventID(ctx)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	if err := p.WaitFor(wctx, id); err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
+}
+
 // WaitFor waits until the projection has applied event id, or ctx ends.
 func (p *Projection) WaitFor(ctx context.Context, id int64) error {
 	stop := context.AfterFunc(ctx, func() {
