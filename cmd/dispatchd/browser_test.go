@@ -231,7 +231,7 @@ func (tb *tab) shot(label string) {
 // the screen's recovery after the server restarts.
 func TestPages(t *testing.T) {
 	addr := freeAddr(t)
-	env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}
+	env := demoEnv(t, "sqlite")
 	p := start(t, env, "serve", "--addr", addr, "--demo")
 	base := "http://" + addr
 	token := p.login("commander")
@@ -532,7 +532,7 @@ func countEvents(t *testing.T, p *proc, token string, since int64, typ, subject 
 func TestScreenKeepsItsLogin(t *testing.T) {
 	addr := freeAddr(t)
 	ttl := 12 * time.Second
-	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", addr, "--demo", "--token-ttl", ttl.String())
+	p := start(t, demoEnv(t, "sqlite"), "serve", "--addr", addr, "--demo", "--token-ttl", ttl.String())
 	b := newBrowser(t, "http://"+addr)
 	// The first token is issued after opened and before started: a loaded
 	// machine may take seconds in between.
