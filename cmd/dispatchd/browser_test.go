@@ -530,6 +530,7 @@ func countEvents(t *testing.T, p *proc, token string, since int64, typ, subject 
 // it exchanges the token at half its life, so that it still reconnects
 // and shows what happens after the first token has expired.
 func TestScreenKeepsItsLogin(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	ttl := 12 * time.Second
 	p := start(t, demoEnv(t, "sqlite"), "serve", "--addr", addr, "--demo", "--token-ttl", ttl.String())

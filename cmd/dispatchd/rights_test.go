@@ -112,6 +112,7 @@ func (w *watcher) wantRevoked(reason string, never ...string) {
 // reaches it, and the others go on. A token that expires closes its
 // socket too.
 func TestTwoNodesRightsEnd(t *testing.T) {
+	t.Parallel()
 	env := append(demoEnv(t, "postgres"),
 		"REDIS_URL="+redistest.URL(t), "REDIS_PREFIX="+redistest.Prefix())
 	a := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")

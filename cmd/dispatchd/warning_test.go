@@ -75,6 +75,7 @@ func tapAnswer(t *testing.T, tb *tab, headline string) {
 // cancel ends it; a task to a lead whose page is closed goes by SMS and
 // its link acknowledges it.
 func TestWarningStory(t *testing.T) {
+	t.Parallel()
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
