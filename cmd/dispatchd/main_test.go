@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 		go demoPostgres()
 	}
 	code := m.Run()
+	stopChromium()
 	removeDemoStores()
 	os.Exit(code)
 }
