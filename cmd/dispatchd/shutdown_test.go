@@ -25,7 +25,6 @@ import (
 // history holds every position that was answered as accepted, and the task
 // is escalated exactly once.
 func TestShutdownInOrder(t *testing.T) {
-	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
