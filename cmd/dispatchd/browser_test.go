@@ -17,9 +17,11 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"dispatchd/web/browsertest"
@@ -89,6 +91,7 @@ type tab struct {
 	b    *browser
 	name string
 	ctx  context.Context
+	bcid cdp.BrowserContextID // its browser context
 	mu   sync.Mutex
 	logs []string
 }
@@ -114,27 +117,89 @@ func (b *browser) login(name, path, user string, w, h int64) *tab {
 	return tb
 }
 
-// newTab starts a Chromium of its own with one blank tab, whose errors and
-// console lines it keeps and whose traffic it counts under name.
-func (b *browser) newTab(name string) *tab {
-	b.t.Helper()
-	// Each user has a Chromium of their own: their own storage, as on
-	// their own device, and a window in front, which is never throttled.
+// sharedChromium is the one headless Chromium that the package's page
+// tests share, started by the first tab and stopped by TestMain.
+var sharedChromium struct {
+	mu     sync.Mutex
+	ctx    context.Context // the browser's first tab; nil until started
+	cancel func()
+}
+
+// chromiumContext returns the shared Chromium, starting it on first use.
+func chromiumContext(t testing.TB, exe string) context.Context {
+	t.Helper()
+	sharedChromium.mu.Lock()
+	defer sharedChromium.mu.Unlock()
+	if sharedChromium.ctx != nil {
+		return sharedChromium.ctx
+	}
+	dir, err := os.MkdirTemp("", "dispatchd-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(b.exec),
+		chromedp.ExecPath(exe),
 		chromedp.NoSandbox,
 		chromedp.Flag("headless", "new"),
 		// WebGL through SwiftShader, in software: MapLibre needs it.
 		chromedp.Flag("enable-unsafe-swiftshader", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(b.t.TempDir()),
+		chromedp.UserDataDir(dir),
 	)
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	stop := func() {
+		cancelCtx()
+		cancelAlloc()
+		os.RemoveAll(dir)
+	}
+	if err := chromedp.Run(ctx); err != nil {
+		stop()
+		t.Fatalf("start Chromium: %v", err)
+	}
+	sharedChromium.ctx, sharedChromium.cancel = ctx, stop
+	return ctx
+}
+
+// stopChromium stops the shared Chromium, if a test started it.
+func stopChromium() {
+	sharedChromium.mu.Lock()
+	defer sharedChromium.mu.Unlock()
+	if sharedChromium.cancel != nil {
+		sharedChromium.cancel()
+		sharedChromium.ctx, sharedChromium.cancel = nil, nil
+	}
+}
+
+// newTab opens a blank tab in a browser context of its own, whose errors
+// and console lines it keeps and whose traffic it counts under name.
+func (b *browser) newTab(name string) *tab {
+	b.t.Helper()
+	// Each user has a browser context of their own in the one Chromium:
+	// their own storage, cookies and cache, as on their own device, in a
+	// window of its own (the default flags keep background pages from
+	// being throttled). The context is disposed when the test ends.
+	// Each gets a window of its own: Chromium opens a tab of a new
+	// browser context in no window of its own.
+	bctx := chromiumContext(b.t, b.exec)
+	browserExec := cdp.WithExecutor(bctx, chromedp.FromContext(bctx).Browser)
+	bcid, err := target.CreateBrowserContext().Do(browserExec)
+	if err != nil {
+		b.t.Fatalf("new browser context: %v", err)
+	}
+	b.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+		defer cancel()
+		_ = target.DisposeBrowserContext(bcid).Do(cdp.WithExecutor(ctx, chromedp.FromContext(bctx).Browser))
+	})
+	tid, err := target.CreateTarget("about:blank").WithBrowserContextID(bcid).WithNewWindow(true).Do(browserExec)
+	if err != nil {
+		b.t.Fatalf("open a tab: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithTargetID(tid))
 	b.t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(alloc)
-	b.t.Cleanup(cancel)
-	tb := &tab{b: b, name: name, ctx: ctx}
+	tb := &tab{b: b, name: name, ctx: ctx, bcid: bcid}
 	// The first Run starts the tab, which lives as long as the context it
 	// is given: this one, not a step's timeout.
 	if err := chromedp.Run(ctx); err != nil {
@@ -231,7 +296,7 @@ func (tb *tab) shot(label string) {
 // the screen's recovery after the server restarts.
 func TestPages(t *testing.T) {
 	addr := freeAddr(t)
-	env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}
+	env := demoEnv(t, "sqlite")
 	p := start(t, env, "serve", "--addr", addr, "--demo")
 	base := "http://" + addr
 	token := p.login("commander")
@@ -353,7 +418,8 @@ func TestPages(t *testing.T) {
 	lead.visible(fmt.Sprintf(`article.task[data-id="%s"][data-status="acknowledged"] button.next`, task.ID))
 
 	// The lead's phone shares its location: the team moves on the screen.
-	lead.run(cdpbrowser.SetPermission(&cdpbrowser.PermissionDescriptor{Name: "geolocation"}, cdpbrowser.PermissionSettingGranted).WithOrigin(base),
+	lead.run(cdpbrowser.SetPermission(&cdpbrowser.PermissionDescriptor{Name: "geolocation"}, cdpbrowser.PermissionSettingGranted).WithOrigin(base).
+		WithBrowserContextID(lead.bcid),
 		emulation.SetGeolocationOverride().WithLatitude(30.2612).WithLongitude(120.1877).WithAccuracy(8))
 	lead.click(`#share`)
 	lead.visible(`#share.on`)
@@ -530,9 +596,10 @@ func countEvents(t *testing.T, p *proc, token string, since int64, typ, subject 
 // it exchanges the token at half its life, so that it still reconnects
 // and shows what happens after the first token has expired.
 func TestScreenKeepsItsLogin(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	ttl := 12 * time.Second
-	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", addr, "--demo", "--token-ttl", ttl.String())
+	p := start(t, demoEnv(t, "sqlite"), "serve", "--addr", addr, "--demo", "--token-ttl", ttl.String())
 	b := newBrowser(t, "http://"+addr)
 	// The first token is issued after opened and before started: a loaded
 	// machine may take seconds in between.

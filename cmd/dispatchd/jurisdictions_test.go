@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"dispatchd/demo"
-	"dispatchd/store/postgres/pgtest"
 )
 
 // summaryBrief is the part of a summary the tests compare.
@@ -49,10 +48,7 @@ func TestDemoJurisdictions(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL=", "DISPATCH_DESKS=flood=flood,typhoon;rivers=drowning"}
-			if backend == "postgres" {
-				env[1] = "DATABASE_URL=" + pgtest.URL(t)
-			}
+			env := append(demoEnv(t, backend), "DISPATCH_DESKS=flood=flood,typhoon;rivers=drowning")
 			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 			for _, name := range []string{"commander-330127", "flood-desk"} {
 				if !strings.Contains(p.out.String(), name) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,40 +31,17 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	flag.Parse()
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "" && !testing.Short() {
+		// The whole package: seed the demo stores while the first tests,
+		// which need none, run.
+		go demoSQLite()
+		go demoPostgres()
+	}
 	code := m.Run()
-	if demoSeed.dir != "" {
-		os.RemoveAll(demoSeed.dir)
-	}
+	stopChromium()
+	removeDemoStores()
 	os.Exit(code)
-}
-
-// demoSeed is the demo province seeded once into SQLite by `dispatchd
-// seed --demo`, for the tests that only read it.
-var demoSeed struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// seededDemo returns the directory of the seeded demo store; tests must
-// not change it.
-func seededDemo(t *testing.T) string {
-	t.Helper()
-	demoSeed.once.Do(func() {
-		if demoSeed.dir, demoSeed.err = os.MkdirTemp("", "dispatchd-demo-"); demoSeed.err != nil {
-			return
-		}
-		t.Setenv("DISPATCH_DATA_DIR", demoSeed.dir)
-		t.Setenv("DATABASE_URL", "")
-		var out, errb bytes.Buffer
-		if err := run(context.Background(), []string{"seed", "--demo"}, nil, &out, &errb); err != nil {
-			demoSeed.err = fmt.Errorf("seed: %w %s", err, errb.String())
-		}
-	})
-	if demoSeed.err != nil {
-		t.Fatal(demoSeed.err)
-	}
-	return demoSeed.dir
 }
 
 type proc struct {
@@ -348,10 +326,7 @@ func TestDispatchSurvivesRestart(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}
-			if backend == "postgres" {
-				env[1] = "DATABASE_URL=" + pgtest.URL(t)
-			}
+			env := demoEnv(t, backend)
 			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 			token := p.login("commander")
 			var in struct{ ID string }

@@ -13,7 +13,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"dispatchd/realtime/redisbus/redistest"
-	"dispatchd/store/postgres/pgtest"
 )
 
 // screen is a websocket client of one node, as a command screen is.
@@ -109,8 +108,8 @@ func (s *screen) sawPosition(team string, ts time.Time) func() bool {
 // created on A; A is killed with SIGKILL; B and its screens carry on, and a
 // screen of A resumes on B with nothing missing.
 func TestTwoNodes(t *testing.T) {
-	env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + pgtest.URL(t),
-		"REDIS_URL=" + redistest.URL(t), "REDIS_PREFIX=" + redistest.Prefix()}
+	env := append(demoEnv(t, "postgres"),
+		"REDIS_URL="+redistest.URL(t), "REDIS_PREFIX="+redistest.Prefix())
 	a := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 	b := start(t, env, "serve", "--addr", "127.0.0.1:0")
 	token := a.login("commander")

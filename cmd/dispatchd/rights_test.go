@@ -12,7 +12,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"dispatchd/realtime/redisbus/redistest"
-	"dispatchd/store/postgres/pgtest"
 )
 
 // watcher is a websocket on one node, opened with one token.
@@ -113,8 +112,9 @@ func (w *watcher) wantRevoked(reason string, never ...string) {
 // reaches it, and the others go on. A token that expires closes its
 // socket too.
 func TestTwoNodesRightsEnd(t *testing.T) {
-	env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + pgtest.URL(t),
-		"REDIS_URL=" + redistest.URL(t), "REDIS_PREFIX=" + redistest.Prefix()}
+	t.Parallel()
+	env := append(demoEnv(t, "postgres"),
+		"REDIS_URL="+redistest.URL(t), "REDIS_PREFIX="+redistest.Prefix())
 	a := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 	b := start(t, env, "serve", "--addr", "127.0.0.1:0")
 	admin, cmd := a.login("admin"), a.login("commander")

@@ -52,7 +52,7 @@ func apiRows(t *testing.T, p *proc, token, query string) []rollupRow {
 // drills into 杭州市 (its counties, the map on them) and back up.
 func TestScreenJurisdiction(t *testing.T) {
 	addr := freeAddr(t)
-	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", addr, "--demo")
+	p := start(t, demoEnv(t, "sqlite"), "serve", "--addr", addr, "--demo")
 	b := newBrowser(t, "http://"+addr)
 	token := p.login("commander")
 	supportRoute := p.call("GET", "/api/v1/support-requests?direction=incoming", token, nil, nil) != 404
@@ -133,7 +133,7 @@ func TestScreenJurisdiction(t *testing.T) {
 // screen live.
 func TestScreenSupportRequests(t *testing.T) {
 	addr := freeAddr(t)
-	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", addr, "--demo")
+	p := start(t, demoEnv(t, "sqlite"), "serve", "--addr", addr, "--demo")
 	countyToken, cityToken := p.login("commander-330127"), p.login("commander-330100")
 	if code := p.call("GET", "/api/v1/support-requests?direction=incoming", cityToken, nil, nil); code != 200 {
 		t.Fatalf("the city's incoming support requests: got %d", code)

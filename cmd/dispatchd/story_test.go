@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"dispatchd/realtime/redisbus/redistest"
-	"dispatchd/store/postgres/pgtest"
 )
 
 // TestJurisdictionStory is issue 16's story over HTTP, on the demo
@@ -20,13 +19,13 @@ import (
 func TestJurisdictionStory(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		a := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir()}, "serve", "--addr", "127.0.0.1:0", "--demo")
+		a := start(t, demoEnv(t, "sqlite"), "serve", "--addr", "127.0.0.1:0", "--demo")
 		story(t, a, a)
 	})
 	t.Run("postgres-two-nodes", func(t *testing.T) {
 		t.Parallel()
-		env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + pgtest.URL(t),
-			"REDIS_URL=" + redistest.URL(t), "REDIS_PREFIX=" + redistest.Prefix()}
+		env := append(demoEnv(t, "postgres"),
+			"REDIS_URL="+redistest.URL(t), "REDIS_PREFIX="+redistest.Prefix())
 		a := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 		b := start(t, env, "serve", "--addr", "127.0.0.1:0")
 		story(t, a, b)

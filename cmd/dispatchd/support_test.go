@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"dispatchd/realtime/redisbus/redistest"
-	"dispatchd/store/postgres/pgtest"
 )
 
 // TestTwoNodesSupport runs a support request across two real dispatchd
@@ -13,8 +12,8 @@ import (
 // of another of the city's counties, and the county's websocket on A sees
 // the answer.
 func TestTwoNodesSupport(t *testing.T) {
-	env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + pgtest.URL(t),
-		"REDIS_URL=" + redistest.URL(t), "REDIS_PREFIX=" + redistest.Prefix()}
+	env := append(demoEnv(t, "postgres"),
+		"REDIS_URL="+redistest.URL(t), "REDIS_PREFIX="+redistest.Prefix())
 	a := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 	b := start(t, env, "serve", "--addr", "127.0.0.1:0")
 	admin := a.login("admin")

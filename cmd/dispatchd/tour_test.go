@@ -102,7 +102,7 @@ func TestReadmeTour(t *testing.T) {
 	if err != nil {
 		t.Fatalf("README.md: %v", err)
 	}
-	p := start(t, []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL="}, "serve", "--addr", "127.0.0.1:0", "--demo")
+	p := start(t, demoEnv(t, "sqlite"), "serve", "--addr", "127.0.0.1:0", "--demo")
 	server := checkingProxy(t, p.url)
 
 	dir := t.TempDir()

@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"dispatchd/notify/smpp/smpptest"
-	"dispatchd/store/postgres/pgtest"
 	"dispatchd/warning/cap"
 )
 
@@ -76,6 +75,7 @@ func tapAnswer(t *testing.T, tb *tab, headline string) {
 // cancel ends it; a task to a lead whose page is closed goes by SMS and
 // its link acknowledges it.
 func TestWarningStory(t *testing.T) {
+	t.Parallel()
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
@@ -84,12 +84,9 @@ func TestWarningStory(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { smsc.Close() })
-			env := []string{"DISPATCH_DATA_DIR=" + t.TempDir(), "DATABASE_URL=",
-				"DISPATCH_SMPP_URL=smpp://dispatchd:pw123456@" + smsc.Addr() + "?source=12379&rate=500",
-				"DISPATCH_WARNING_ESCALATE_EVERY=500ms", "DISPATCH_TASK_SMS_GRACE=1s"}
-			if store == "postgres" {
-				env[1] = "DATABASE_URL=" + pgtest.URL(t)
-			}
+			env := append(demoEnv(t, store),
+				"DISPATCH_SMPP_URL=smpp://dispatchd:pw123456@"+smsc.Addr()+"?source=12379&rate=500",
+				"DISPATCH_WARNING_ESCALATE_EVERY=500ms", "DISPATCH_TASK_SMS_GRACE=1s")
 			p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--demo")
 			t.Cleanup(func() {
 				if t.Failed() {
