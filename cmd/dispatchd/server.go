@@ -129,12 +129,12 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	}
 	s.zsub = s.feed.Subscribe(zones.FeedBuffer)
 	s.proj.SetZones(s.zones.Index)
-	// Pre-positioning finds forecast zones by id, and the red zones in
-	// force, in the same index.
-	s.board.SetZones(s.zones)
 	s.watch = zones.NewWatcher(s.zones.Index, st, s.proj.TeamRegion)
 	cfg.dispatch.Regions = regs
 	s.board = dispatch.NewService(st, s.proj, cfg.dispatch)
+	// Pre-positioning finds forecast zones by id, and the red zones in
+	// force, in the same index.
+	s.board.SetZones(s.zones)
 	s.board.SetRegionNames(func(code string) string { return regs.Name(context.Background(), code) })
 	s.board.SetCodes(st)
 	// Arrival by geofence: the model of active tasks and shipped orders,
