@@ -206,7 +206,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	watch := zones.NewWatcher(zsvc.Index, st, proj.TeamRegion)
 	proj.SetZones(zsvc.Index)
 	var bus realtime.Bus
-	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), proj.HasTeam,
+	ingest := realtime.NewIngest(realtime.NewFilter(realtime.FilterConfig{}), realtime.NewTeams(proj, st, time.Second).Known,
 		func(live, _ []realtime.Position) {
 			if len(live) > 0 {
 				bus.Publish(live)

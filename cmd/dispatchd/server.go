@@ -35,6 +35,10 @@ import (
 // the server is told to stop.
 const ShutdownTimeout = 15 * time.Second
 
+// teamCatchUp bounds how long a position for a team missing from the
+// dispatch view waits for the view to catch up with the store.
+const teamCatchUp = time.Second
+
 // serverConfig is what dispatchd serve's flags say, past parsing.
 type serverConfig struct {
 	demo          bool
@@ -149,8 +153,11 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	// The hub shows a jurisdiction's sessions its own teams' positions.
 	hcfg := cfg.hub
 	hcfg.TeamRegion = s.proj.TeamRegion
+	// A team registered a moment ago, on any node, may not be in the
+	// dispatch view yet: on a miss the check lets the view catch up.
+	teams := realtime.NewTeams(s.proj, st, teamCatchUp)
 	s.pipe = realtime.NewPipeline(realtime.PipelineConfig{History: cfg.history, Hub: hcfg},
-		st, s.proj.HasTeam, func(ps []realtime.Position) {
+		st, teams.Known, func(ps []realtime.Position) {
 			for _, p := range ps {
 				s.proj.SetPosition(p.Team, geo.Point{Lon: p.Lon, Lat: p.Lat}, p.TS)
 				s.watch.Observe(p.Team, orb.Point{p.Lon, p.Lat}, p.TS)

@@ -102,8 +102,9 @@ export function setupPlan({ state, map, panel, markDirty }) {
     el.hidden = !p;
     if (!p) { planShown = ''; return; }
     const i = state.incidents.get(p.incident);
-    const answers = [...state.tasks.values()].filter((k) => k.incident === p.incident).map((k) => k.id + k.status)
-      .concat([...state.orders.values()].filter((o) => o.incident === p.incident).map((o) => o.id + o.status));
+    // An answer redraws when its status or its geofence note changes.
+    const answers = [...state.tasks.values()].filter((k) => k.incident === p.incident).map((k) => [k.id, k.status, k.fence])
+      .concat([...state.orders.values()].filter((o) => o.incident === p.incident).map((o) => [o.id, o.status, o.arrived_at, o.departed_at]));
     const shown = JSON.stringify([p.incident, i?.title, p.sug?.computed_at, [...p.off], [...p.on], [...(p.showAlt || [])], p.qty, p.error, p.result, p.sending, answers, document.documentElement.lang]);
     if (shown === planShown) return;
     planShown = shown;
