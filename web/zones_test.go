@@ -100,7 +100,7 @@ func TestZones(t *testing.T) {
 			user, q, want string
 		}{
 			{"viewer", "", "[a c]"},
-			{"lead", at(now), "[a c]"},
+			{"lead", at(now.Add(time.Minute)), "[a c]"},
 			{"admin", at(now.Add(24 * time.Hour)), "[b]"},
 			{"commander", at(now.Add(48 * time.Hour)), "[]"},
 			{"commander", at(now.Add(-2 * time.Hour)), "[]"},
@@ -113,6 +113,10 @@ func TestZones(t *testing.T) {
 			}
 		}
 
+		// A moment between the two imports, for the history below.
+		time.Sleep(5 * time.Millisecond)
+		between := time.Now().UTC()
+		time.Sleep(5 * time.Millisecond)
 		// A newer flood forecast for the next 3 hours replaces the flood
 		// zones it overlaps (a and c), not the typhoon's.
 		e.mustJSON(e.as("admin", "POST", "/api/v1/zones", zoneCollection(
@@ -125,6 +129,18 @@ func TestZones(t *testing.T) {
 		}
 		if got := fmt.Sprint(e.zonesAt("viewer", at(now.Add(24*time.Hour)))); got != "[b]" {
 			t.Errorf("after the newer forecast, at +24h: got %s, want [b]", got)
+		}
+		// A past moment answers the zones as known then, superseded since
+		// or not; a future one the standing zones.
+		for _, c := range []struct{ q, want string }{
+			{"?at=" + url.QueryEscape(between.Format(time.RFC3339Nano)), "[a c]"},
+			{"?at=" + url.QueryEscape(between.Format(time.RFC3339Nano)) + "&level=red", "[a]"},
+			{at(now.Add(-30 * time.Minute)), "[]"},
+			{at(now.Add(2 * time.Hour)), "[a2]"},
+		} {
+			if got := fmt.Sprint(e.zonesAt("viewer", c.q)); got != c.want {
+				t.Errorf("after the newer forecast, GET /api/v1/zones%s: got %s, want %s", c.q, got, c.want)
+			}
 		}
 
 		// One zones.imported event an import, none per zone.
