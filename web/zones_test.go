@@ -253,6 +253,36 @@ func TestZonesRedMark(t *testing.T) {
 		if pick != "[{start base fire} {end inc flood}]" || line != "[{end inc flood}]" {
 			t.Errorf("got the pick marked %s and the line %s", pick, line)
 		}
+
+		// t1 declines: the take-over offer is marked the same way (t9's
+		// base is outside the zones, the incident inside).
+		e.mustJSON(e.as("commander", "POST", "/api/v1/teams", map[string]any{"id": "t9", "name": "城西消防站", "kind": "fire_rescue",
+			"capabilities": []string{"fire_fighting"}, "base": map[string]float64{"lon": 120.25, "lat": 30.3}}), 201, nil)
+		var res struct{ Tasks []struct{ ID string } }
+		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id+"/dispatch", map[string]any{
+			"tasks": []map[string]any{{"team": "t1", "need": "fire_fighting"}}}), 201, &res)
+		e.mustJSON(e.as("commander", "POST", "/api/v1/tasks/"+res.Tasks[0].ID+"/decline", map[string]any{"reason": "车辆故障"}), 200, nil)
+		var tl struct {
+			Items []struct {
+				Type string
+				Data struct {
+					Offer []struct {
+						Team    struct{ ID string }                 `json:"team"`
+						RedZone []struct{ At, Zone, Hazard string } `json:"red_zone"`
+					} `json:"offer"`
+				}
+			}
+		}
+		e.mustJSON(e.as("commander", "GET", "/api/v1/incidents/"+id+"/timeline", nil), 200, &tl)
+		offer := "none"
+		for _, ev := range tl.Items {
+			if ev.Type == "task.declined" {
+				offer = fmt.Sprint(ev.Data.Offer)
+			}
+		}
+		if offer != "[{{t9} [{end inc flood}]}]" {
+			t.Errorf("the offer on decline: %s, want t9 marked as ending in the red zone inc", offer)
+		}
 	})
 }
 
