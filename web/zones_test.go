@@ -262,24 +262,7 @@ func TestZonesRedMark(t *testing.T) {
 		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id+"/dispatch", map[string]any{
 			"tasks": []map[string]any{{"team": "t1", "need": "fire_fighting"}}}), 201, &res)
 		e.mustJSON(e.as("commander", "POST", "/api/v1/tasks/"+res.Tasks[0].ID+"/decline", map[string]any{"reason": "车辆故障"}), 200, nil)
-		var tl struct {
-			Items []struct {
-				Type string
-				Data struct {
-					Offer []struct {
-						Team    struct{ ID string }                 `json:"team"`
-						RedZone []struct{ At, Zone, Hazard string } `json:"red_zone"`
-					} `json:"offer"`
-				}
-			}
-		}
-		e.mustJSON(e.as("commander", "GET", "/api/v1/incidents/"+id+"/timeline", nil), 200, &tl)
-		offer := "none"
-		for _, ev := range tl.Items {
-			if ev.Type == "task.declined" {
-				offer = fmt.Sprint(ev.Data.Offer)
-			}
-		}
+		offer := fmt.Sprint(e.lastOffer(id, "task.declined"))
 		if offer != "[{{t9} [{end inc flood}]}]" {
 			t.Errorf("the offer on decline: %s, want t9 marked as ending in the red zone inc", offer)
 		}
