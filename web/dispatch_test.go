@@ -302,26 +302,37 @@ func TestEscalationOverHTTP(t *testing.T) {
 	if cancelled.Status != "cancelled" {
 		t.Fatalf("got %+v, want cancelled", cancelled)
 	}
+	if offer := e.lastOffer(id, "task.escalated"); len(offer) == 0 || offer[0].Team.ID != "t3" {
+		t.Fatalf("the escalation does not offer t3: %+v", offer)
+	}
+}
+
+// offerOut is a pick of a take-over offer, as task events carry it.
+type offerOut struct {
+	Team    struct{ ID string }                 `json:"team"`
+	RedZone []struct{ At, Zone, Hazard string } `json:"red_zone"`
+}
+
+// lastOffer returns the offer of the incident's last event of type typ
+// in its timeline, nil when there is none.
+func (e *env) lastOffer(incident, typ string) []offerOut {
+	e.t.Helper()
 	var tl struct {
 		Items []struct {
 			Type string
 			Data struct {
-				Offer []struct {
-					Team struct{ ID string } `json:"team"`
-				} `json:"offer"`
+				Offer []offerOut `json:"offer"`
 			}
 		}
 	}
-	e.mustJSON(e.as("viewer", "GET", "/api/v1/incidents/"+id+"/timeline", nil), 200, &tl)
-	found := false
+	e.mustJSON(e.as("commander", "GET", "/api/v1/incidents/"+incident+"/timeline", nil), 200, &tl)
+	var offer []offerOut
 	for _, ev := range tl.Items {
-		if ev.Type == "task.escalated" {
-			found = len(ev.Data.Offer) > 0 && ev.Data.Offer[0].Team.ID == "t3"
+		if ev.Type == typ {
+			offer = ev.Data.Offer
 		}
 	}
-	if !found {
-		t.Fatalf("the escalation does not offer t3: %+v", tl.Items)
-	}
+	return offer
 }
 
 // TestDrillOverHTTP checks that a drill is marked everywhere and takes no

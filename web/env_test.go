@@ -255,7 +255,8 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	cov.SetGaps(st)
 	cov.SetCatchUp(func(ctx context.Context) error { return proj.CatchUp(ctx, st, time.Second) })
 	srv := web.New(cfg, web.Deps{Coverage: cov, Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
-		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready, Zones: zsvc})
+		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready, Zones: zsvc,
+		ZoneWatch: watch, Arrivals: fences})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	e := &env{cov: cov, t: t, url: hs.URL, srv: srv, store: st, board: board, regs: regs, proj: proj, hub: hub, warnings: persons, rec: rec, fences: fences, tokens: map[string]string{}, zones: zsvc}

@@ -148,3 +148,30 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.history["pending"], prometheus.GaugeValue, float64(st.Pending))
 	}
 }
+
+// registerCounts registers the counts the services of d keep, for those
+// d has: the suggestion records, zone entries and arrival marks dropped,
+// and the zones indexed.
+func registerCounts(reg *prometheus.Registry, d Deps) {
+	counter := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+	}
+	if d.Dispatch != nil {
+		counter("dispatchd_suggestion_records_dropped_total",
+			"Records of suggestions served that were dropped: the writer's queue full or the store failing.",
+			func() float64 { return float64(d.Dispatch.ProposalsDropped()) })
+	}
+	if d.ZoneWatch != nil {
+		counter("dispatchd_zone_entries_dropped_total", "Red zone entries dropped because the zone watcher's queue was full.",
+			func() float64 { return float64(d.ZoneWatch.Dropped()) })
+	}
+	if d.Arrivals != nil {
+		counter("dispatchd_arrival_marks_dropped_total", "Geofence arrivals and departures dropped because the arrival watcher's queue was full.",
+			func() float64 { return float64(d.Arrivals.Dropped()) })
+	}
+	if d.Zones != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dispatchd_zones_indexed",
+			Help: "Risk zones in this node's index: standing and not yet ended."},
+			func() float64 { return float64(d.Zones.Index().Len()) }))
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"dispatchd/coverage"
 )
 
@@ -17,7 +15,7 @@ import (
 // dispatched and a node records the gap, the screen shows a toast and no
 // cell of 淳安县 stays covered.
 func TestScreenCoverage(t *testing.T) {
-	exe := chromium(t)
+	chromium(t)
 	e := newEnv(t, "sqlite")
 	built(t, e)
 	coverageWorld(e)
@@ -40,17 +38,9 @@ func TestScreenCoverage(t *testing.T) {
 		t.Fatalf("the first check: %d events, %v; want none", n, err)
 	}
 
-	tab := chromiumTab(t, exe, true, 300*time.Second)
-	poll := screenPoller(t, tab, 50*time.Millisecond, `JSON.stringify({c: window.dispatchdState?.coverage,
+	tab := screenAs(t, e, "commander", `JSON.stringify({c: window.dispatchdState?.coverage,
 		options: [...document.querySelectorAll('#coverage-cap option')].map((o) => o.value)})`)
-	if err := chromedp.Run(tab, chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(e.url+"/screen"),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", "commander", chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery)); err != nil {
-		t.Fatalf("log in: %v", err)
-	}
+	poll := tab.poll
 	poll("the capability is offered and picked", `(() => {
 		const s = document.querySelector('#coverage-cap');
 		if (!s || !window.dispatchdState?.teams?.size) return false;

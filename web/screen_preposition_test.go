@@ -40,7 +40,7 @@ func (f forecast) InForce(_ context.Context, t time.Time) ([]zones.Zone, error) 
 // dispatches it whole, and the panel lists the pre-positioning with its
 // progress and a marker at its staging point; a delivery shows.
 func TestScreenPreposition(t *testing.T) {
-	exe := chromium(t)
+	chromium(t)
 	e := newEnv(t, "sqlite")
 	built(t, e)
 	setupBoard(e)
@@ -49,17 +49,8 @@ func TestScreenPreposition(t *testing.T) {
 	e.board.SetZones(forecast{{ID: "zr", Name: "钱塘江北岸", Hazard: "flood", Level: zones.Red, ValidFrom: now.Add(-time.Hour), ValidTo: now.Add(6 * time.Hour),
 		Geometry: orb.Polygon{{{120.18, 30.21}, {120.22, 30.21}, {120.22, 30.25}, {120.18, 30.25}, {120.18, 30.21}}}}})
 
-	ctx := chromiumTab(t, exe, true, 300*time.Second)
-	poll := screenPoller(t, ctx, 100*time.Millisecond, `document.querySelector('#prepositions')?.innerText || ''`)
-	err := chromedp.Run(ctx, chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(e.url+"/screen"),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", "commander", chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery))
-	if err != nil {
-		t.Fatalf("log in: %v", err)
-	}
+	tab := screenAs(t, e, "commander", `document.querySelector('#prepositions')?.innerText || ''`)
+	ctx, poll := tab.ctx, tab.poll
 	poll("the panel, empty", `(window.dispatchdState.prepositionLoads || 0) > 0 && !document.querySelector('#prepositions li.preposition')`)
 	if err := chromedp.Run(ctx, chromedp.Click("#preposition-plan", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)

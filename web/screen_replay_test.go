@@ -34,7 +34,7 @@ func untilClock(t time.Time) { time.Sleep(time.Until(t)) }
 // later incident appears, the team moves to its later fixes with a trail
 // behind it; back to live shows the present.
 func TestScreenReplay(t *testing.T) {
-	exe := chromium(t)
+	chromium(t)
 	e := newEnv(t, "sqlite")
 	built(t, e)
 	setupBoard(e)
@@ -54,22 +54,10 @@ func TestScreenReplay(t *testing.T) {
 	e.moveAt("t2", 120.2410, 30.2200, at.Add(3*time.Second))
 	e.moveAt("t2", 120.2420, 30.2200, at.Add(4*time.Second))
 
-	ctx := chromiumTab(t, exe, true, 300*time.Second)
-	poll := screenPoller(t, ctx, 50*time.Millisecond, `JSON.stringify({r: {...window.dispatchdState?.replay, queue: undefined, tracks: undefined, shown: undefined},
+	tab := screenAs(t, e, "commander", `JSON.stringify({r: {...window.dispatchdState?.replay, queue: undefined, tracks: undefined, shown: undefined},
 				incidents: [...(window.dispatchdState?.incidents?.keys() || [])], t2: window.dispatchdState?.teams?.get('t2'),
 				trails: window.dispatchdState?.trails, clock: document.querySelector('#replay-clock')?.dataset.at})`)
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	run("log in", chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(e.url+"/screen"),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", "commander", chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery))
+	poll, run := tab.poll, tab.run
 	const s = `window.dispatchdState`
 	has := func(id string) string { return fmt.Sprintf(`%s.incidents.has('%s')`, s, id) }
 	listed := func(id string) string {

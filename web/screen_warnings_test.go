@@ -16,7 +16,7 @@ import (
 // names of those who have not answered; a phone answer recorded at the
 // console shows within the panel live, and an escalation blinks.
 func TestScreenWarnings(t *testing.T) {
-	exe := chromium(t)
+	chromium(t)
 	e := newEnv(t, "sqlite")
 	built(t, e)
 	warningWorld(e)
@@ -26,17 +26,8 @@ func TestScreenWarnings(t *testing.T) {
 	var redW warningOut
 	e.mustJSON(e.as("commander", "POST", "/api/v1/warnings", red), 201, &redW)
 
-	ctx := chromiumTab(t, exe, true, 300*time.Second)
-	poll := screenPoller(t, ctx, 100*time.Millisecond, `document.querySelector('#warnings-panel')?.innerText || ''`)
-	err := chromedp.Run(ctx, chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(e.url+"/screen"),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", "commander", chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery))
-	if err != nil {
-		t.Fatalf("log in: %v", err)
-	}
+	tab := screenAs(t, e, "commander", `document.querySelector('#warnings-panel')?.innerText || ''`)
+	ctx, poll := tab.ctx, tab.poll
 	sel := func(id string) string { return `document.querySelector('#warnings li.warning[data-id="` + id + `"]')` }
 	poll("the warnings listed", sel(orange.ID)+` && `+sel(redW.ID))
 	// The red one first, each edged in its level's colour.

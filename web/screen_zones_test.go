@@ -11,9 +11,10 @@ import (
 // TestScreenZones drives the screen's risk zones in Chromium: the zones in
 // force now are drawn, +24h shows those of tomorrow only, a new import
 // shows at once (zones.imported), a team entering a red zone raises a
-// toast, and a pick whose route ends in a red zone carries the red tag.
+// toast, a pick whose route ends in a red zone carries the red tag, and a
+// replayed moment shows the zones as known then.
 func TestScreenZones(t *testing.T) {
-	exe := chromium(t)
+	chromium(t)
 	e := newEnv(t, "sqlite")
 	built(t, e)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -26,21 +27,9 @@ func TestScreenZones(t *testing.T) {
 	inc := newIncident(e, "zones-inc", map[string]any{"needs": map[string]any{
 		"teams": []map[string]any{{"capability": "fire_fighting", "count": 1}}}})
 
-	ctx := chromiumTab(t, exe, true, 240*time.Second)
-	poll := screenPoller(t, ctx, 50*time.Millisecond, `JSON.stringify({zones: window.dispatchdZones,
+	tab := screenAs(t, e, "commander", `JSON.stringify({zones: window.dispatchdZones,
 		plan: document.querySelector('#plan')?.innerText})`)
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	run("log in", chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(e.url+"/screen"),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", "commander", chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery))
+	poll, run := tab.poll, tab.run
 	ids := `(window.dispatchdZones?.features || []).map((f) => f.id).sort().join(',')`
 	drawn := `(dispatchdMap.getSource('zones')?.serialize().data.features || []).map((f) => f.properties.level).join(',')`
 	poll("the zones in force now", fmt.Sprintf(`%s === 'now-red' && %s === 'red'`, ids, drawn))
@@ -62,15 +51,24 @@ func TestScreenZones(t *testing.T) {
 	run("select the incident", chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#incidents li.incident[data-id="%s"]')?.click()`, inc), nil))
 	poll("the red tag on the pick", `!!document.querySelector('#plan label.pick span.red-zone[data-zones*="end:now-red"]')`)
 
+	// A newer flood forecast replaces now-red; replaying a moment before
+	// it shows now-red as it stood then, back to live the newer one.
+	mid := time.Now().UTC().Truncate(time.Second).Add(time.Second)
+	untilClock(mid.Add(200 * time.Millisecond))
+	e.mustJSON(e.as("commander", "POST", "/api/v1/zones", zoneCollection(
+		zoneFeature("flood-2", "orange", "flood", 121.0, 31.0, 0.05, now.Add(-time.Hour), now.Add(2*time.Hour)))), 201, nil)
+	poll("the newer forecast live", fmt.Sprintf(`%s === 'flood-2,late-blue'`, ids))
+	run("replay the moment before", chromedp.Evaluate(fmt.Sprintf(`(dispatchdReplay.enter(%d), true)`, mid.UnixMilli()), nil))
+	poll("the zones as known then", fmt.Sprintf(`dispatchdZones.replay && dispatchdZones.at === '%s' && %s === 'late-blue,now-red'
+		&& document.querySelector('#zones-time button[data-offset="24"]').disabled`, mid.Format(time.RFC3339), ids))
+	run("back to live", chromedp.Evaluate(`(dispatchdReplay.leave(), true)`, nil))
+	poll("the zones now again", fmt.Sprintf(`!dispatchdZones.replay && %s === 'flood-2,late-blue'`, ids))
+
 	// The team's lead, on its page, gets a red banner when the team
 	// enters another red zone.
 	e.mustJSON(e.as("commander", "POST", "/api/v1/zones", zoneCollection(
 		zoneFeature("second-red", "red", "hazmat", 120.22, 30.22, 0.02, now.Add(-time.Hour), now.Add(time.Hour)))), 201, nil)
-	run("the lead's page", chromedp.Navigate(e.url+"/lead"),
-		chromedp.WaitVisible("#login-user", chromedp.ByQuery),
-		chromedp.SendKeys("#login-user", "lead", chromedp.ByQuery),
-		chromedp.SendKeys("#login-pass", "secret", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery))
+	tab.login(e, "/lead", "lead")
 	poll("the lead's page live", `document.querySelector('#conn')?.dataset.state === 'live'`)
 	e.moveAt("t1", 120.225, 30.225, now.Add(-30*time.Second))
 	poll("the lead's banner", `!document.querySelector('#zone-alert').hidden &&

@@ -19,6 +19,7 @@ import (
 	"dispatchd/auth"
 	"dispatchd/coverage"
 	"dispatchd/dispatch"
+	"dispatchd/dispatch/arrival"
 	"dispatchd/idempotency"
 	"dispatchd/realtime"
 	"dispatchd/recorder"
@@ -69,6 +70,10 @@ type Deps struct {
 	Recorder *recorder.Service
 	// Zones imports and answers the risk zones (/api/v1/zones).
 	Zones *zones.Service
+	// ZoneWatch and Arrivals, the position path's watchers, are read for
+	// their counts of work dropped for a full queue in /metrics.
+	ZoneWatch *zones.Watcher
+	Arrivals  *arrival.Watcher
 	// Answerers show and answer the one-tap links (/a/{code}), each the
 	// codes of its kinds, asked in turn; nil means the warnings' codes
 	// only (WarningAnswers(Persons)).
@@ -140,12 +145,7 @@ func New(cfg Config, d Deps) *Server {
 		imports: make(chan struct{}, lim.Imports), importRetry: 10 * time.Second,
 		answerLimit: newLimiter(lim.AnswerRate, lim.AnswerBurst), codeFailures: newLimiter(lim.KeyFailureRate, lim.KeyFailureBurst),
 		answerers: d.Answerers, zone: cfg.Zone, replay: newReplay(d)}
-	if d.Dispatch != nil {
-		cfg.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "dispatchd_suggestion_records_dropped_total",
-			Help: "Records of suggestions served that were dropped: the writer's queue full or the store failing.",
-		}, func() float64 { return float64(d.Dispatch.ProposalsDropped()) }))
-	}
+	registerCounts(cfg.Metrics, d)
 	if s.answerers == nil && d.Persons != nil {
 		s.answerers = []Answerer{WarningAnswers(d.Persons)}
 	}

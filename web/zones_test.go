@@ -100,7 +100,7 @@ func TestZones(t *testing.T) {
 			user, q, want string
 		}{
 			{"viewer", "", "[a c]"},
-			{"lead", at(now), "[a c]"},
+			{"lead", at(now.Add(time.Minute)), "[a c]"},
 			{"admin", at(now.Add(24 * time.Hour)), "[b]"},
 			{"commander", at(now.Add(48 * time.Hour)), "[]"},
 			{"commander", at(now.Add(-2 * time.Hour)), "[]"},
@@ -113,6 +113,10 @@ func TestZones(t *testing.T) {
 			}
 		}
 
+		// A moment between the two imports, for the history below.
+		time.Sleep(5 * time.Millisecond)
+		between := time.Now().UTC()
+		time.Sleep(5 * time.Millisecond)
 		// A newer flood forecast for the next 3 hours replaces the flood
 		// zones it overlaps (a and c), not the typhoon's.
 		e.mustJSON(e.as("admin", "POST", "/api/v1/zones", zoneCollection(
@@ -125,6 +129,18 @@ func TestZones(t *testing.T) {
 		}
 		if got := fmt.Sprint(e.zonesAt("viewer", at(now.Add(24*time.Hour)))); got != "[b]" {
 			t.Errorf("after the newer forecast, at +24h: got %s, want [b]", got)
+		}
+		// A past moment answers the zones as known then, superseded since
+		// or not; a future one the standing zones.
+		for _, c := range []struct{ q, want string }{
+			{"?at=" + url.QueryEscape(between.Format(time.RFC3339Nano)), "[a c]"},
+			{"?at=" + url.QueryEscape(between.Format(time.RFC3339Nano)) + "&level=red", "[a]"},
+			{at(now.Add(-30 * time.Minute)), "[]"},
+			{at(now.Add(2 * time.Hour)), "[a2]"},
+		} {
+			if got := fmt.Sprint(e.zonesAt("viewer", c.q)); got != c.want {
+				t.Errorf("after the newer forecast, GET /api/v1/zones%s: got %s, want %s", c.q, got, c.want)
+			}
 		}
 
 		// One zones.imported event an import, none per zone.
@@ -236,6 +252,19 @@ func TestZonesRedMark(t *testing.T) {
 		pick, line := fmt.Sprint(s.Teams[0].Picks[0].RedZone), fmt.Sprint(s.Items[0].Plan[0].RedZone)
 		if pick != "[{start base fire} {end inc flood}]" || line != "[{end inc flood}]" {
 			t.Errorf("got the pick marked %s and the line %s", pick, line)
+		}
+
+		// t1 declines: the take-over offer is marked the same way (t9's
+		// base is outside the zones, the incident inside).
+		e.mustJSON(e.as("commander", "POST", "/api/v1/teams", map[string]any{"id": "t9", "name": "城西消防站", "kind": "fire_rescue",
+			"capabilities": []string{"fire_fighting"}, "base": map[string]float64{"lon": 120.25, "lat": 30.3}}), 201, nil)
+		var res struct{ Tasks []struct{ ID string } }
+		e.mustJSON(e.as("commander", "POST", "/api/v1/incidents/"+id+"/dispatch", map[string]any{
+			"tasks": []map[string]any{{"team": "t1", "need": "fire_fighting"}}}), 201, &res)
+		e.mustJSON(e.as("commander", "POST", "/api/v1/tasks/"+res.Tasks[0].ID+"/decline", map[string]any{"reason": "车辆故障"}), 200, nil)
+		offer := fmt.Sprint(e.lastOffer(id, "task.declined"))
+		if offer != "[{{t9} [{end inc flood}]}]" {
+			t.Errorf("the offer on decline: %s, want t9 marked as ending in the red zone inc", offer)
 		}
 	})
 }

@@ -28,10 +28,15 @@ type Window struct {
 	From, To time.Time
 }
 
-// Filter selects standing zones (not superseded).
+// Filter selects zones: the standing ones (not superseded), or, with
+// AsOf, those known at a past moment.
 type Filter struct {
 	// At, when set, keeps the zones in force at that moment.
 	At time.Time
+	// AsOf, when set, selects the zones as they were known at that moment
+	// instead of the standing ones: those created at or before it and not
+	// superseded by it (never, or after it).
+	AsOf time.Time
 	// EndsAfter, when set, keeps the zones whose window ends after it.
 	EndsAfter time.Time
 	Level     string
@@ -46,7 +51,8 @@ type Store interface {
 	// inserts zs and appends the event that event builds from the count of
 	// zones superseded, which it returns.
 	ImportZones(ctx context.Context, zs []Zone, replace []Window, now time.Time, event func(superseded int) dispatchd.Event) (int, error)
-	// ListZones returns the standing zones f selects.
+	// ListZones returns the zones f selects: the standing ones, or those
+	// known at f.AsOf.
 	ListZones(ctx context.Context, f Filter) ([]Zone, error)
 	// EnterZone records that team entered zone, with ev, unless it is
 	// already recorded; it reports whether it recorded it.
@@ -155,8 +161,11 @@ func (s *Service) Import(ctx context.Context, a dispatchd.Actor, data []byte, cr
 	return &Imported{Forecast: forecast, Imported: len(zs), Superseded: n, IDs: ids}, nil
 }
 
-// At returns the standing zones in force at t, of level and hazard when
-// they are set. Admins, commanders, viewers and team leads read them.
+// At returns the zones in force at t as known at the earlier of t and now,
+// of level and hazard when they are set: for a past t, the zones created by
+// then and not yet superseded then (a forecast replaced later still shows
+// for the moments it stood); for a future t, the standing ones. Admins,
+// commanders, viewers and team leads read them.
 func (s *Service) At(ctx context.Context, a dispatchd.Actor, t time.Time, level, hazard string) ([]Zone, error) {
 	if !a.Is(dispatchd.RoleAdmin, dispatchd.RoleCommander, dispatchd.RoleViewer, dispatchd.RoleTeamLead) {
 		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "risk zones are read by admins, commanders, viewers and team leads")
@@ -171,10 +180,15 @@ func (s *Service) At(ctx context.Context, a dispatchd.Actor, t time.Time, level,
 	if len(fields) > 0 {
 		return nil, dispatchd.Invalid(fields...)
 	}
+	now := s.now()
 	if t.IsZero() {
-		t = s.now()
+		t = now
 	}
-	return s.store.ListZones(ctx, Filter{At: t.UTC(), Level: level, Hazard: hazard})
+	f := Filter{At: t.UTC(), Level: level, Hazard: hazard}
+	if t.Before(now) {
+		f.AsOf = f.At
+	}
+	return s.store.ListZones(ctx, f)
 }
 
 // RefreshEvery is how often Follow rebuilds the index without an import,

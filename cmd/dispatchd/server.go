@@ -210,6 +210,7 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	s.web = web.New(cfg.web, web.Deps{Coverage: s.cov,
 		Auth: authSvc, Registry: registry, Dispatch: s.board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: s.pipe.Ingest, Hub: s.pipe.Hub, Track: st, History: s.pipe.History,
 		Events: st, Audit: st, Idempotency: st, Ready: st.Ready, Recorder: s.rec, Zones: s.zones,
+		ZoneWatch: s.watch, Arrivals: s.fences,
 		Answerers: []web.Answerer{web.WarningAnswers(persons), web.TaskAnswers(s.board)},
 	})
 	return s, nil

@@ -68,13 +68,17 @@ func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Se
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
 // Offer ranks the available teams with the capability that could take over
-// a task of the incident from team, best first. The team itself is never
-// offered, even before the view has seen that it is busy.
+// a task of the incident from team, best first, marked as a suggestion's
+// picks are when their route starts or ends in a red zone. The team itself
+// is never offered, even before the view has seen that it is busy.
 func (p *Projection) Offer(req Request, capability, team string, cfg Config, now time.Time) []Pick {
 	cfg = cfg.WithDefaults()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expire(now)
 	tp := p.planTeams(req, ownership{all: true}, TeamNeed{Capability: capability, Count: cfg.Alternates}, 0, map[string]bool{team: true}, cfg, now, p.teamStreams(req, cfg))
+	if mark := p.redMarker(req.Location, now); mark != nil {
+		p.markPicks(mark, tp.Picks)
+	}
 	return tp.Picks
 }

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"github.com/paulmach/orb"
 
 	"dispatchd/geo"
@@ -25,33 +27,13 @@ func (p *Projection) SetZones(index func() *zones.Index) { p.zones.Store(&index)
 // markRed marks the suggestion's picks and lines that start or end in a
 // red zone in force at s.At. Called under p.mu.
 func (p *Projection) markRed(s *Suggestion, end geo.Point) {
-	fn := p.zones.Load()
-	if fn == nil {
+	mark := p.redMarker(end, s.At)
+	if mark == nil {
 		return
-	}
-	x := (*fn)()
-	if x.Len() == 0 {
-		return
-	}
-	endZone := x.RedAt(orb.Point{end.Lon, end.Lat}, s.At)
-	mark := func(start geo.Point) []RedZone {
-		var out []RedZone
-		if z := x.RedAt(orb.Point{start.Lon, start.Lat}, s.At); z != nil {
-			out = append(out, RedZone{At: "start", Zone: z.ID, Hazard: z.Hazard, Name: z.Name})
-		}
-		if endZone != nil {
-			out = append(out, RedZone{At: "end", Zone: endZone.ID, Hazard: endZone.Hazard, Name: endZone.Name})
-		}
-		return out
 	}
 	for i := range s.Teams {
-		for _, picks := range [][]Pick{s.Teams[i].Picks, s.Teams[i].Alternates} {
-			for j := range picks {
-				if t := p.teams[picks[j].Team.ID]; t != nil {
-					picks[j].RedZone = mark(t.at)
-				}
-			}
-		}
+		p.markPicks(mark, s.Teams[i].Picks)
+		p.markPicks(mark, s.Teams[i].Alternates)
 	}
 	for i := range s.Items {
 		for j := range s.Items[i].Plan {
@@ -59,6 +41,40 @@ func (p *Projection) markRed(s *Suggestion, end geo.Point) {
 			if d := p.depots[l.Depot.ID]; d != nil {
 				l.RedZone = mark(d.Location)
 			}
+		}
+	}
+}
+
+// redMarker returns the marks of a route from a start to end, by the red
+// zones in force at t; nil when there are no zones. Called under p.mu.
+func (p *Projection) redMarker(end geo.Point, t time.Time) func(start geo.Point) []RedZone {
+	fn := p.zones.Load()
+	if fn == nil {
+		return nil
+	}
+	x := (*fn)()
+	if x.Len() == 0 {
+		return nil
+	}
+	endZone := x.RedAt(orb.Point{end.Lon, end.Lat}, t)
+	return func(start geo.Point) []RedZone {
+		var out []RedZone
+		if z := x.RedAt(orb.Point{start.Lon, start.Lat}, t); z != nil {
+			out = append(out, RedZone{At: "start", Zone: z.ID, Hazard: z.Hazard, Name: z.Name})
+		}
+		if endZone != nil {
+			out = append(out, RedZone{At: "end", Zone: endZone.ID, Hazard: endZone.Hazard, Name: endZone.Name})
+		}
+		return out
+	}
+}
+
+// markPicks marks each pick by where its team is ranked from. Called
+// under p.mu.
+func (p *Projection) markPicks(mark func(geo.Point) []RedZone, picks []Pick) {
+	for j := range picks {
+		if t := p.teams[picks[j].Team.ID]; t != nil {
+			picks[j].RedZone = mark(t.at)
 		}
 	}
 }

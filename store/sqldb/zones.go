@@ -49,7 +49,12 @@ func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone, replace []zone
 // ListZones implements zones.Store.
 func (s *Store) ListZones(ctx context.Context, f zones.Filter) ([]zones.Zone, error) {
 	var w where
-	w.add("superseded_at IS NULL")
+	if f.AsOf.IsZero() {
+		w.add("superseded_at IS NULL")
+	} else {
+		w.add("created_at <= ?", f.AsOf.UTC())
+		w.add("(superseded_at IS NULL OR superseded_at > ?)", f.AsOf.UTC())
+	}
 	if !f.At.IsZero() {
 		w.add("valid_from <= ?", f.At.UTC())
 		w.add("valid_to > ?", f.At.UTC())

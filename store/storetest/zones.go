@@ -93,15 +93,35 @@ func testZones(t *testing.T, s Store) {
 			t.Errorf("ListZones(%+v): got %q, want %q", tt.f, got, tt.want)
 		}
 	}
-	// A flood forecast for [t0+3h, t0+13h) replaces a and c (their windows
-	// overlap it), not b (another hazard); the same id in a new forecast is
-	// a new row.
+	// A flood forecast for [t0+3h, t0+13h), made half an hour later,
+	// replaces a and c (their windows overlap it), not b (another hazard);
+	// the same id in a new forecast is a new row.
+	first := now
+	now = first.Add(30 * time.Minute)
 	if n := imp([]zones.Zone{mk("f2", "a", zones.Orange, "flood", t0.Add(3*time.Hour), t0.Add(13*time.Hour), square(120, 30, 0.2))},
 		[]zones.Window{{Hazard: "flood", From: t0.Add(3 * time.Hour), To: t0.Add(13 * time.Hour)}}); n != 2 {
 		t.Errorf("the newer forecast superseded %d, want 2", n)
 	}
 	if got := list(zones.Filter{}); got != "f2/a f1/b " {
 		t.Errorf("standing after the newer forecast: %q", got)
+	}
+	// As known at a moment: what was created by then and not yet
+	// superseded then, whatever stands now.
+	for _, tt := range []struct {
+		f    zones.Filter
+		want string
+	}{
+		{zones.Filter{AsOf: first.Add(-time.Minute)}, ""},
+		{zones.Filter{AsOf: first}, "f1/a f1/c f1/b "},
+		{zones.Filter{At: t0.Add(4 * time.Hour), AsOf: first.Add(10 * time.Minute)}, "f1/a "},
+		{zones.Filter{At: t0.Add(12 * time.Hour), AsOf: first.Add(10 * time.Minute), Level: zones.Yellow}, "f1/c "},
+		{zones.Filter{At: t0.Add(4 * time.Hour), AsOf: now}, "f2/a "},
+		{zones.Filter{At: t0.Add(4 * time.Hour), AsOf: now.Add(time.Hour)}, "f2/a "},
+		{zones.Filter{AsOf: now, Hazard: "typhoon"}, "f1/b "},
+	} {
+		if got := list(tt.f); got != tt.want {
+			t.Errorf("ListZones(%+v): got %q, want %q", tt.f, got, tt.want)
+		}
 	}
 	// A window that touches but does not overlap replaces nothing.
 	if n := imp([]zones.Zone{mk("f3", "d", zones.Red, "flood", t0.Add(13*time.Hour), t0.Add(14*time.Hour), square(120, 30, 0.1))},

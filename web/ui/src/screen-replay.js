@@ -80,6 +80,10 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
   onLang(render);
   render();
 
+  // announce tells the other layers (the risk zones) that the replay started,
+  // jumped to another moment or ended: not every frame.
+  const announce = () => window.dispatchEvent(new CustomEvent('dispatchd:replay', { detail: { on: r.on, at: r.at } }));
+
   // enter shows the moment ms and holds it, paused.
   async function enter(ms) {
     const seq = ++r.seq;
@@ -89,6 +93,7 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
     r.error = '';
     r.at = ms;
     render();
+    announce();
     try {
       const st = await api('GET', `/api/v1/state?at=${encodeURIComponent(iso(ms))}`);
       if (seq !== r.seq) return;
@@ -216,6 +221,7 @@ export function setupReplay({ state, map, mapReady, bar, mapwrap, applySnapshot,
     state.trails = [];
     map.getSource('trails')?.setData({ type: 'FeatureCollection', features: [] });
     render();
+    announce();
     toLive();
   }
 

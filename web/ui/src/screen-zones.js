@@ -2,7 +2,10 @@
 // polygons in force at the chosen time (now, +3 h, +6 h, +24 h, +48 h),
 // filled by level under every other layer; fetched again on each
 // zones.imported event and every minute (zones end as time passes); a
-// toast when a team enters a red zone (zone.entered).
+// toast when a team enters a red zone (zone.entered). While the screen
+// replays a past moment (state.replay.on), the layer shows the zones as
+// known at the replayed time, fetched when the replay starts or jumps
+// (the dispatchd:replay window event) and not every frame.
 import './screen-zones.css';
 import { api, h, lang, t } from './common.js';
 
@@ -19,7 +22,7 @@ const empty = () => ({ type: 'FeatureCollection', features: [] });
 // chooser and the toasts to mapwrap; it returns { onEvent } for the
 // screen's event feed. window.dispatchdZones shows its state to tests.
 export function setupZones({ state, map, mapReady, mapwrap, beneath }) {
-  const zs = { offset: 0, at: '', features: [], loads: 0, toasts: 0 };
+  const zs = { offset: 0, at: '', replay: false, features: [], loads: 0, toasts: 0 };
   window.dispatchdZones = zs;
   const count = h('span.count');
   const buttons = offsets.map((o) => h('button', { type: 'button', dataset: { offset: o }, onclick: () => { zs.offset = o; load(); } },
@@ -39,8 +42,15 @@ export function setupZones({ state, map, mapReady, mapwrap, beneath }) {
   let seq = 0;
   async function load() {
     const mine = ++seq;
-    const at = new Date(Date.now() + zs.offset * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z');
-    for (const b of buttons) b.classList.toggle('on', +b.dataset.offset === zs.offset);
+    // Replaying, the replayed moment alone: the chooser's offsets are
+    // from now.
+    const replay = !!state.replay?.on;
+    const ms = replay ? state.replay.at : Date.now() + zs.offset * 3600e3;
+    const at = new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const b of buttons) {
+      b.classList.toggle('on', !replay && +b.dataset.offset === zs.offset);
+      b.disabled = replay;
+    }
     try {
       const fc = await api('GET', `/api/v1/zones?at=${encodeURIComponent(at)}`);
       if (mine !== seq) return;
@@ -49,11 +59,12 @@ export function setupZones({ state, map, mapReady, mapwrap, beneath }) {
       // Boundaries added since (a province's) go beneath the layer too:
       // the zones stay above them.
       if (map.getLayer(beneath)) for (const id of ['zones-fill', 'zones-line']) map.moveLayer(id, beneath);
-      Object.assign(zs, { at, features: fc.features.map((f) => f.properties), loads: zs.loads + 1 });
+      Object.assign(zs, { at, replay, features: fc.features.map((f) => f.properties), loads: zs.loads + 1 });
       count.textContent = `${fc.features.length} ${w('count')}`;
     } catch { /* offline: the next event or minute tries again */ }
   }
   setInterval(load, 60e3);
+  window.addEventListener('dispatchd:replay', load);
 
   function onEvent(ev) {
     if (ev.event === 'zones.imported') load();
