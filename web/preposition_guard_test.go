@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -66,8 +67,8 @@ func TestPrepositionIncidentRoutes(t *testing.T) {
 }
 
 // TestPrepositionArrival proves on both stores that the staging area is
-// the pre-positioning's scene: a team whose fixes dwell there is marked
-// arrived (task.arrived), and a shipped order's carrier that parks there
+// the pre-positioning's scene, followed live and reloaded: a team whose
+// fixes dwell there is marked arrived (task.arrived), and a shipped order's carrier that parks there
 // marks the order arrived; a bad staging radius is refused by field.
 func TestPrepositionArrival(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
@@ -90,6 +91,11 @@ func TestPrepositionArrival(t *testing.T) {
 		tk, o := p.Tasks[0], p.Orders[0]
 		e.mustJSON(e.as("lead", "POST", "/api/v1/tasks/"+tk.ID+"/status", map[string]any{"status": "en_route"}), 200, nil)
 		waitFor(t, "the watcher to follow the task", func() bool { return e.fences.Len() == 1 })
+		// Reloaded from the store, as at a restart, it still knows the
+		// staging area.
+		if err := e.fences.Load(context.Background(), e.store); err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now().UTC().Add(-20 * time.Minute).Truncate(time.Second)
 		// 400 m out, then 100 m in from fix 2 for well over the dwell.
 		metres := []float64{800, 400}
