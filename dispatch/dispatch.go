@@ -137,6 +137,9 @@ func (s *Service) Dispatch(ctx context.Context, actor dispatchd.Actor, incident 
 		if err := s.check(ctx, actor, in); err != nil {
 			return nil, err
 		}
+		if err := notPreposition(in); err != nil {
+			return nil, err
+		}
 		if !in.Status.Open() {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s: nothing more can be dispatched to it", in.ID, in.Status)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"dispatchd"
 	"dispatchd/geo"
+	"dispatchd/geo/fence"
 	"dispatchd/resources"
 )
 
@@ -15,11 +16,15 @@ import (
 // to stage (else the zone's centroid), the deadline, and the tasks and
 // orders, created together or not at all.
 type CreatePrepositionRequest struct {
-	Zone      ZoneInput      `json:"zone"`
-	Staging   *geo.Point     `json:"staging,omitempty"`
-	DeadlineS int            `json:"deadline_s"`
-	Tasks     []TaskRequest  `json:"tasks"`
-	Orders    []OrderRequest `json:"orders"`
+	Zone      ZoneInput  `json:"zone"`
+	Staging   *geo.Point `json:"staging,omitempty"`
+	DeadlineS int        `json:"deadline_s"`
+	// StagingRadiusM is the radius of the staging area around the staging
+	// point, where teams and carriers count as arrived (its scene); else
+	// the deployment's scene radius.
+	StagingRadiusM float64        `json:"staging_radius_m,omitempty"`
+	Tasks          []TaskRequest  `json:"tasks"`
+	Orders         []OrderRequest `json:"orders"`
 }
 
 // The statuses of a pre-positioning, derived from its row and its tasks
@@ -48,17 +53,19 @@ type Progress struct {
 
 // Preposition is a pre-positioning as its API shows it.
 type Preposition struct {
-	ID        string       `json:"id"`
-	Status    string       `json:"status"`
-	Zone      ForecastZone `json:"zone"`
-	Title     string       `json:"title"`
-	Staging   geo.Point    `json:"staging"`
-	Region    string       `json:"region"`
-	DeadlineS int          `json:"deadline_s"`
-	Deadline  time.Time    `json:"deadline"`
-	CreatedBy string       `json:"created_by"`
-	CreatedAt time.Time    `json:"created_at"`
-	Progress  Progress     `json:"progress"`
+	ID      string       `json:"id"`
+	Status  string       `json:"status"`
+	Zone    ForecastZone `json:"zone"`
+	Title   string       `json:"title"`
+	Staging geo.Point    `json:"staging"`
+	// StagingRadiusM is the radius of the staging area, its scene.
+	StagingRadiusM float64   `json:"staging_radius_m,omitempty"`
+	Region         string    `json:"region"`
+	DeadlineS      int       `json:"deadline_s"`
+	Deadline       time.Time `json:"deadline"`
+	CreatedBy      string    `json:"created_by"`
+	CreatedAt      time.Time `json:"created_at"`
+	Progress       Progress  `json:"progress"`
 	// Tasks and Orders are listed by GET of one pre-positioning.
 	Tasks  []Task  `json:"tasks,omitempty"`
 	Orders []Order `json:"orders,omitempty"`
@@ -91,6 +98,16 @@ func (s *Service) CreatePreposition(ctx context.Context, actor dispatchd.Actor, 
 	now := s.now()
 	in, err := s.prepositionIncident(ctx, actor, z, p, r.DeadlineS, now)
 	if err != nil {
+		return nil, err
+	}
+	in.Scene = &Scene{RadiusM: s.cfg.SceneRadius}
+	if r.StagingRadiusM != 0 {
+		in.Scene.RadiusM = r.StagingRadiusM
+	}
+	if msg := fence.CheckRadius(in.Scene.RadiusM); msg != "" {
+		f.Add("staging_radius_m", "%s", msg)
+	}
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	in.ID, in.CreatedBy, in.CreatedAt, in.UpdatedAt = dispatchd.NewID(), actor.Name(), now, now
@@ -143,6 +160,9 @@ func prepositionOf(in *Incident, tasks []Task, orders []Order) Preposition {
 		Deadline: in.Deadline(), CreatedBy: in.CreatedBy, CreatedAt: in.CreatedAt, Tasks: tasks, Orders: orders}
 	if in.Preposition != nil {
 		p.Zone = *in.Preposition
+	}
+	if in.Scene != nil {
+		p.StagingRadiusM = in.Scene.RadiusM
 	}
 	pr := &p.Progress
 	inTime := 0
@@ -262,7 +282,7 @@ func (s *Service) CancelPreposition(ctx context.Context, actor dispatchd.Actor, 
 	if _, err := s.visiblePreposition(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	if _, err := s.SetIncidentStatus(ctx, actor, id, Cancelled, reason); err != nil {
+	if _, err := s.setStatus(ctx, actor, id, KindPreposition, Cancelled, reason); err != nil {
 		return nil, err
 	}
 	return s.PrepositionByID(ctx, actor, id)

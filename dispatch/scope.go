@@ -71,6 +71,17 @@ func incidentNotFound(id string) error {
 	return dispatchd.Errorf(dispatchd.ENOTFOUND, "incident %s not found", id)
 }
 
+// notPreposition answers ECONFLICT for a pre-positioning changed through
+// an incident's routes: it has routes of its own (preposition.go), and its
+// row must keep what they set (kind, zone, staging point, status).
+func notPreposition(in *Incident) error {
+	if in.Kind == KindPreposition {
+		return dispatchd.Errorf(dispatchd.ECONFLICT,
+			"%s is a pre-positioning, not an incident: change it through /api/v1/prepositions/%s", in.ID, in.ID)
+	}
+	return nil
+}
+
 func taskNotFound(id string) error {
 	return dispatchd.Errorf(dispatchd.ENOTFOUND, "task %s not found", id)
 }

@@ -171,6 +171,9 @@ func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id 
 		if err := s.check(ctx, actor, in); err != nil {
 			return nil, err
 		}
+		if err := notPreposition(in); err != nil {
+			return nil, err
+		}
 		if !in.Status.Open() {
 			return nil, dispatchd.Errorf(dispatchd.ECONFLICT, "incident %s is %s and can no longer change", id, in.Status)
 		}
@@ -202,6 +205,12 @@ func (s *Service) UpdateIncident(ctx context.Context, actor dispatchd.Actor, id 
 // cancels its active tasks and open orders, releasing their stock; closing
 // it needs every task and order to have ended.
 func (s *Service) SetIncidentStatus(ctx context.Context, actor dispatchd.Actor, id string, to IncidentStatus, reason string) (*Incident, error) {
+	return s.setStatus(ctx, actor, id, "", to, reason)
+}
+
+// setStatus moves a row of the kind given along its life; a row of
+// another kind answers as notPreposition says.
+func (s *Service) setStatus(ctx context.Context, actor dispatchd.Actor, id, kind string, to IncidentStatus, reason string) (*Incident, error) {
 	if !slices.Contains(IncidentStatuses, to) {
 		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "status", Message: "must be one of " + resources.JoinEnum(IncidentStatuses)})
 	}
@@ -215,6 +224,12 @@ func (s *Service) SetIncidentStatus(ctx context.Context, actor dispatchd.Actor, 
 		in := snap.Incident
 		if err := s.check(ctx, actor, in); err != nil {
 			return nil, err
+		}
+		if in.Kind != kind {
+			if err := notPreposition(in); err != nil {
+				return nil, err
+			}
+			return nil, incidentNotFound(id)
 		}
 		from := in.Status
 		if from == to {

@@ -107,6 +107,9 @@ func (s *Service) RequestSupport(ctx context.Context, actor dispatchd.Actor, ask
 	if !coversIncident(actor, in) {
 		return nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "incident %s not found", ask.Incident)
 	}
+	if err := notPreposition(in); err != nil {
+		return nil, err
+	}
 	if in.Region == "" {
 		return nil, dispatchd.Invalid(dispatchd.FieldError{Field: "incident", Message: fmt.Sprintf(
 			"incident %s has no region: set its region before asking for support", in.ID)})

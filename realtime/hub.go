@@ -105,10 +105,14 @@ type StateQuery struct {
 type State struct {
 	EventID   int64 `json:"event_id"`
 	Incidents any   `json:"incidents,omitempty"`
-	Teams     any   `json:"teams,omitempty"`
-	Tasks     any   `json:"tasks,omitempty"`
-	Orders    any   `json:"orders,omitempty"`
-	Depots    any   `json:"depots,omitempty"`
+	// Prepositions are the open pre-positionings' rows, of the incidents
+	// topic, for a session that is no team lead's (a lead's are among its
+	// incidents).
+	Prepositions any `json:"prepositions,omitempty"`
+	Teams        any `json:"teams,omitempty"`
+	Tasks        any `json:"tasks,omitempty"`
+	Orders       any `json:"orders,omitempty"`
+	Depots       any `json:"depots,omitempty"`
 }
 
 // StateSource reads snapshots and the event log.

@@ -48,7 +48,7 @@ func (m *Model) Apply(ctx context.Context, src LedgerSource, ev dispatchd.Event)
 func (m *Model) apply(ctx context.Context, src LedgerSource, ev dispatchd.Event) error {
 	typ := ev.Type
 	switch {
-	case typ == "incident.created" || typ == "incident.updated":
+	case typ == "incident.created" || typ == "incident.updated" || typ == "preposition.created":
 		var in dispatch.Incident
 		if err := json.Unmarshal(ev.Data, &in); err != nil {
 			return err

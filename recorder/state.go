@@ -20,12 +20,16 @@ type State struct {
 	// EventID is the last event at or before At.
 	EventID   int64               `json:"event_id"`
 	Incidents []dispatch.Incident `json:"incidents"`
-	Tasks     []dispatch.Task     `json:"tasks"`
-	Orders    []dispatch.Order    `json:"orders"`
-	Teams     []resources.Team    `json:"teams"`
-	Depots    []resources.Depot   `json:"depots"`
-	Stock     []StockLine         `json:"stock"`
-	Positions []realtime.Position `json:"positions"`
+	// Prepositions are the open pre-positionings' rows (kind
+	// preposition), kept apart from the incidents as the snapshot keeps
+	// them.
+	Prepositions []dispatch.Incident `json:"prepositions"`
+	Tasks        []dispatch.Task     `json:"tasks"`
+	Orders       []dispatch.Order    `json:"orders"`
+	Teams        []resources.Team    `json:"teams"`
+	Depots       []resources.Depot   `json:"depots"`
+	Stock        []StockLine         `json:"stock"`
+	Positions    []realtime.Position `json:"positions"`
 }
 
 // StockLine is the level of one item at one depot.
@@ -44,11 +48,15 @@ type StockLine struct {
 // order: incidents, tasks and orders newest first, teams, depots and
 // stock by id.
 func (m *Model) View(sc dispatchd.Scope) *State {
-	st := &State{EventID: m.EventID, Incidents: []dispatch.Incident{}, Tasks: []dispatch.Task{}, Orders: []dispatch.Order{},
+	st := &State{EventID: m.EventID, Incidents: []dispatch.Incident{}, Prepositions: []dispatch.Incident{}, Tasks: []dispatch.Task{}, Orders: []dispatch.Order{},
 		Teams: []resources.Team{}, Depots: []resources.Depot{}, Stock: []StockLine{}, Positions: []realtime.Position{}}
 	sees := func(r Ref) bool { return sc.Covers(r.Region) && sc.SeesType(r.Type) }
 	for _, in := range m.Incidents {
-		if sees(Ref{Region: in.Region, Type: in.Type}) {
+		switch {
+		case !sees(Ref{Region: in.Region, Type: in.Type}):
+		case in.Kind == dispatch.KindPreposition:
+			st.Prepositions = append(st.Prepositions, in)
+		default:
 			st.Incidents = append(st.Incidents, in)
 		}
 	}
@@ -81,6 +89,7 @@ func (m *Model) View(sc dispatchd.Scope) *State {
 	}
 	byIDDesc := func(a, b string) int { return strings.Compare(b, a) }
 	slices.SortFunc(st.Incidents, func(a, b dispatch.Incident) int { return byIDDesc(a.ID, b.ID) })
+	slices.SortFunc(st.Prepositions, func(a, b dispatch.Incident) int { return byIDDesc(a.ID, b.ID) })
 	slices.SortFunc(st.Tasks, func(a, b dispatch.Task) int { return byIDDesc(a.ID, b.ID) })
 	slices.SortFunc(st.Orders, func(a, b dispatch.Order) int { return byIDDesc(a.ID, b.ID) })
 	slices.SortFunc(st.Teams, func(a, b resources.Team) int { return strings.Compare(a.ID, b.ID) })

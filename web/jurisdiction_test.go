@@ -400,13 +400,22 @@ var walk = map[string]probe{
 	"PUT /api/v1/preposition-templates": {kind: "deployment", body: func(*jworld, place) any {
 		return map[string]any{"templates": []any{}}
 	}},
-	// Pre-positionings are rows of the incidents: their scoping is the
-	// incidents' and is walked in TestPrepositionScope.
-	"GET /api/v1/prepositions":             {kind: "unscoped", why: "walked in TestPrepositionScope"},
-	"POST /api/v1/prepositions":            {kind: "unscoped", why: "walked in TestPrepositionScope"},
-	"POST /api/v1/prepositions/plan":       {kind: "unscoped", why: "walked in TestPrepositionScope"},
-	"GET /api/v1/prepositions/:id":         {kind: "unscoped", why: "walked in TestPrepositionScope"},
-	"POST /api/v1/prepositions/:id/cancel": {kind: "unscoped", why: "walked in TestPrepositionScope"},
+	// Pre-positionings are rows of the incidents, scoped as theirs: each
+	// side has one of its incident's type staged at its incident
+	// (jworld.prepositions).
+	"GET /api/v1/prepositions": {kind: "list", obj: "preposition"},
+	"POST /api/v1/prepositions": {kind: "create", obj: "preposition", fields: prepositionFields, body: func(w *jworld, p place) any {
+		b := prepositionBody(p)
+		b["orders"] = []any{map[string]any{"depot": p.depot, "lines": []any{map[string]any{"item": "1010101", "qty": 1}}}}
+		return b
+	}},
+	// A plan changes nothing and names no object: wherever it stages, it
+	// is placed in a region the caller commands and drawn from its own
+	// teams and depots (TestPrepositionScope checks the depot).
+	"POST /api/v1/prepositions/plan": {kind: "unscoped", why: "changes nothing; planned in the caller's own region from its own resources"},
+	"GET /api/v1/prepositions/:id":   {kind: "read", obj: "preposition"},
+	// Cancelled, a second cancel changes nothing.
+	"POST /api/v1/prepositions/:id/cancel": {kind: "write", obj: "preposition", body: emptyBody},
 	"PUT /api/v1/review-targets": {kind: "deployment", body: func(*jworld, place) any {
 		return map[string]any{"targets": []map[string]any{{"metric": "ack", "type": "", "level": 0, "seconds": 90}}}
 	}},
@@ -593,6 +602,8 @@ func (p place) of(obj string) string {
 		return "warning@" + p.team
 	case "recipient":
 		return "recipient@" + p.team
+	case "preposition":
+		return "preposition@" + p.incident
 	}
 	return ""
 }
@@ -602,6 +613,7 @@ func (p place) of(obj string) string {
 func TestJurisdictionWalk(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		w := newJWorld(t, e)
+		w.prepositions()
 		routes := e.srv.Routes()
 		seen := map[string]bool{}
 		var live []dispatchdRoute

@@ -71,8 +71,18 @@ func TestScreenPreposition(t *testing.T) {
 	var p prepositionOut
 	e.mustJSON(e.as("viewer", "GET", "/api/v1/prepositions/"+list.Items[0].ID, nil), 200, &p)
 	o := p.Orders[0].ID
+	// The panel follows the events, well within its fallback poll of a
+	// minute: an order delivered, then a pre-positioning made elsewhere.
+	start := time.Now()
 	e.mustJSON(e.as("manager", "POST", "/api/v1/orders/"+o+"/confirm", nil), 200, nil)
 	e.mustJSON(e.as("manager", "POST", "/api/v1/orders/"+o+"/ship", nil), 200, nil)
 	e.mustJSON(e.as("commander", "POST", "/api/v1/orders/"+o+"/deliver", nil), 200, nil)
 	poll("the delivery shown", `document.querySelector('#prepositions li.preposition .orders')?.textContent.endsWith('1/1')`)
+	e.mustJSON(e.as("commander", "POST", "/api/v1/prepositions", map[string]any{"zone": redZone("z2"),
+		"staging": map[string]float64{"lon": 120.19, "lat": 30.22},
+		"orders":  []any{map[string]any{"depot": "d1", "lines": []any{map[string]any{"item": "1010101", "qty": 5}}}}}), 201, nil)
+	poll("the new one listed", `document.querySelectorAll('#prepositions li.preposition').length === 2`)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the panel took %v to follow the events: it polls instead", d)
+	}
 }

@@ -242,17 +242,20 @@ func (w *Watcher) retry(tr Transition) {
 // shipped orders of src.
 func (w *Watcher) Load(ctx context.Context, src Source) error {
 	var ins []dispatch.Incident
-	err := pages(func(after string) (string, error) {
-		page, err := src.ListIncidents(ctx, dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Reported,
-			dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized}, After: after, Limit: dispatch.MaxLimit})
-		ins = append(ins, page...)
-		return lastID(page, func(in dispatch.Incident) string { return in.ID }), err
-	})
-	if err != nil {
-		return fmt.Errorf("load the incidents' scenes: %w", err)
+	// A pre-positioning's scene is its staging area (dispatch/preposition.go).
+	for _, kind := range []string{"", dispatch.KindPreposition} {
+		err := pages(func(after string) (string, error) {
+			page, err := src.ListIncidents(ctx, dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Reported,
+				dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized}, Kind: kind, After: after, Limit: dispatch.MaxLimit})
+			ins = append(ins, page...)
+			return lastID(page, func(in dispatch.Incident) string { return in.ID }), err
+		})
+		if err != nil {
+			return fmt.Errorf("load the incidents' scenes: %w", err)
+		}
 	}
 	var tasks []dispatch.Task
-	err = pages(func(after string) (string, error) {
+	err := pages(func(after string) (string, error) {
 		page, err := src.ListTasks(ctx, dispatch.TaskFilter{Status: []dispatch.TaskStatus{dispatch.Assigned,
 			dispatch.Acknowledged, dispatch.EnRoute, dispatch.OnScene}, After: after, Limit: dispatch.MaxLimit})
 		tasks = append(tasks, page...)
@@ -315,7 +318,7 @@ func lastID[T any](page []T, id func(T) string) string {
 // Apply brings the model up to date with one event.
 func (w *Watcher) Apply(ev dispatchd.Event) {
 	switch ev.Type {
-	case "incident.created", "incident.updated":
+	case "incident.created", "incident.updated", "preposition.created":
 		var in dispatch.Incident
 		if json.Unmarshal(ev.Data, &in) == nil && in.ID != "" {
 			w.mu.Lock()

@@ -83,8 +83,13 @@ func (s *Store) RecorderFrame(ctx context.Context) (*recorder.Frame, error) {
 			}
 			f.TS = f.TS.UTC()
 		}
-		if f.Incidents, err = v.ListIncidents(ctx, dispatch.IncidentFilter{Status: []dispatch.IncidentStatus{dispatch.Reported, dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized}}); err != nil {
-			return err
+		for _, kind := range []string{"", dispatch.KindPreposition} {
+			ins, err := v.ListIncidents(ctx, dispatch.IncidentFilter{Kind: kind,
+				Status: []dispatch.IncidentStatus{dispatch.Reported, dispatch.Confirmed, dispatch.Responding, dispatch.Stabilized}})
+			if err != nil {
+				return err
+			}
+			f.Incidents = append(f.Incidents, ins...)
 		}
 		if f.Tasks, err = v.ListTasks(ctx, dispatch.TaskFilter{Status: []dispatch.TaskStatus{dispatch.Assigned, dispatch.Acknowledged, dispatch.EnRoute, dispatch.OnScene}}); err != nil {
 			return err

@@ -50,6 +50,11 @@ func (s *Store) State(ctx context.Context, q realtime.StateQuery) (*realtime.Sta
 					return err
 				}
 				ins = append(ins, pre...)
+			} else {
+				f.Kind = dispatch.KindPreposition
+				if st.Prepositions, err = orEmpty(v.ListIncidents(ctx, f)); err != nil {
+					return err
+				}
 			}
 			st.Incidents = ins
 		}

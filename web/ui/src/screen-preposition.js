@@ -3,8 +3,10 @@
 // delivered of all, time left to the deadline) and a marker at each
 // staging point; for commanders a 预置 button that plans the red zones in
 // force, shows the plan and, on confirmation, dispatches each zone's plan
-// all or nothing. The panel polls every few seconds and after each of its
-// own actions.
+// all or nothing. The panel reloads on the events of the pre-positionings
+// and of their tasks and orders (onEvent, called by the screen's event
+// handler), after each of its own actions, and, as a fallback for a
+// missed event, every minute.
 import { Marker } from 'maplibre-gl';
 import { api, fmtDuration, h, lang } from './common.js';
 import './screen-preposition.css';
@@ -22,7 +24,8 @@ const words = {
   },
 };
 const w = (k) => words[lang][k] ?? k;
-const pollEvery = 5000;
+const pollEvery = 60000;
+const soon = 300; // the events of one change arrive together: one reload
 
 // setupPrepositions adds its panel to the screen's right column and its
 // markers to the map.
@@ -107,8 +110,21 @@ export function setupPrepositions({ state, map }) {
     load();
   }
 
+  let timer = 0;
+  function loadSoon() {
+    if (!timer) timer = setTimeout(() => { timer = 0; load(); }, soon);
+  }
+
+  // onEvent reloads on preposition.* and on the task and order events of
+  // a pre-positioning listed.
+  function onEvent(ev) {
+    const [kind] = ev.event.split('.');
+    const d = ev.data || {};
+    if (kind === 'preposition' || ((kind === 'task' || kind === 'order') && state.prepositions.has(d.incident))) loadSoon();
+  }
+
   load();
   setInterval(load, pollEvery);
   setInterval(render, 1000);
-  return { load };
+  return { load, onEvent };
 }

@@ -159,7 +159,7 @@ const regions = setupRegions({ state, panel: panels.regions, heading: bar.queryS
 const support = await setupSupport({ state, panel: panels.support });
 const warnings = await setupWarnings({ state, panel: panels.warnings });
 const zones = setupZones({ state, map, mapReady, mapwrap: mapEl.parentElement, beneath: 'depots' });
-setupPrepositions({ state, map });
+const prepositions = setupPrepositions({ state, map });
 const coverage = setupCoverage({ state, map, mapReady, legend: mapEl.parentElement.querySelector('.legend') });
 
 // addKindIcons draws one SDF symbol per team kind, so that the layer can
@@ -285,6 +285,7 @@ function onEvent(ev) {
   if (kind === 'support_request') support.onEvent(ev);
   if (kind.startsWith('warning')) warnings.onEvent(ev);
   if (kind.startsWith('zone')) zones.onEvent(ev);
+  prepositions.onEvent(ev);
   coverage.onEvent(ev);
   switch (kind) {
     case 'incident':
