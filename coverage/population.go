@@ -100,12 +100,13 @@ func (s *Service) weigh() {
 // ImportPopulation replaces the population layer with the points of data
 // (a GeoJSON FeatureCollection of points, or a CSV file when csv), given
 // in crs, and writes coverage.population_imported with the counts.
-// Points outside every county are counted, not refused. Only admins
-// import: the layer is the whole deployment's. Errors: forbidden,
+// Points outside every county are counted, not refused. Only admins of
+// the whole deployment (no jurisdiction) import: the layer is the
+// deployment's, and one import replaces it whole. Errors: forbidden,
 // invalid with field errors, unavailable without a store.
 func (s *Service) ImportPopulation(ctx context.Context, a dispatchd.Actor, data []byte, csv bool, crs geo.CRS) (*PopulationImported, error) {
-	if !a.Is(dispatchd.RoleAdmin) {
-		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only admins import the population layer")
+	if !a.Is(dispatchd.RoleAdmin) || a.Jurisdiction != "" {
+		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only an administrator of the whole deployment imports the population layer")
 	}
 	if s.popStore == nil {
 		return nil, dispatchd.Errorf(dispatchd.EUNAVAILABLE, "this server keeps no population layer")
