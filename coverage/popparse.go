@@ -122,8 +122,8 @@ func ParsePopulationCSV(data []byte, crs geo.CRS) ([]PopulationPoint, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -131,6 +131,7 @@ func ParsePopulationCSV(data []byte, crs geo.CRS) ([]PopulationPoint, error) {
 			errs.Add(line, "", "cannot read the row: %v", resources.CSVError(err))
 			break
 		}
+		line, _ := r.FieldPos(0)
 		if len(out) >= MaxPopulationPoints {
 			errs.Add(line, "", "at most %d rows", MaxPopulationPoints)
 			break

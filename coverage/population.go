@@ -105,7 +105,7 @@ func (s *Service) weigh() {
 // deployment's, and one import replaces it whole. Errors: forbidden,
 // invalid with field errors, unavailable without a store.
 func (s *Service) ImportPopulation(ctx context.Context, a dispatchd.Actor, data []byte, csv bool, crs geo.CRS) (*PopulationImported, error) {
-	if !a.Is(dispatchd.RoleAdmin) || a.Jurisdiction != "" {
+	if !a.Is(dispatchd.RoleAdmin) || !a.Scope().Everything() {
 		return nil, dispatchd.Errorf(dispatchd.EFORBIDDEN, "only an administrator of the whole deployment imports the population layer")
 	}
 	if s.popStore == nil {
