@@ -1,11 +1,9 @@
 package coverage
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -117,24 +115,10 @@ func ParsePopulationCSV(data []byte, crs geo.CRS) ([]PopulationPoint, error) {
 		return nil, err
 	}
 	var out []PopulationPoint
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			errs.Add(line, "", "cannot read the row: %v", resources.CSVError(err))
-			break
-		}
-		line, _ := r.FieldPos(0)
+	resources.EachCSVRow(r, &errs, func(line int, rec []string) bool {
 		if len(out) >= MaxPopulationPoints {
 			errs.Add(line, "", "at most %d rows", MaxPopulationPoints)
-			break
+			return false
 		}
 		field := func(name string) string {
 			if i := col[name]; i < len(rec) {
@@ -143,7 +127,7 @@ func ParsePopulationCSV(data []byte, crs geo.CRS) ([]PopulationPoint, error) {
 			return ""
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+			return true // a blank line
 		}
 		var ll [2]float64
 		good := true
@@ -168,7 +152,8 @@ func ParsePopulationCSV(data []byte, crs geo.CRS) ([]PopulationPoint, error) {
 			errs.Add(line, "population", "%v", err)
 		}
 		out = append(out, PopulationPoint{At: p, Population: n})
-	}
+		return true
+	})
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -258,7 +258,10 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	loops.Go(func() error { s.fences.Follow(loopsCtx, s.feed, s.fsub, s.st, warn("arrival watcher")); return nil })
 	loops.Go(func() error { s.fences.Run(loopsCtx, s.board, warn("mark an arrival by geofence")); return nil })
 	loops.Go(func() error { s.zones.Follow(loopsCtx, s.feed, s.zsub, warn("risk zones")); return nil })
-	loops.Go(func() error { s.cov.FollowPopulation(loopsCtx, s.feed, s.psub, warn("coverage population")); return nil })
+	loops.Go(func() error {
+		s.cov.FollowPopulation(loopsCtx, s.feed, s.psub, warn("coverage population"))
+		return nil
+	})
 	loops.Go(func() error { s.watch.Run(loopsCtx, warn("red zone entries")); return nil })
 	loops.Go(func() error {
 		s.cov.Run(loopsCtx, s.cfg.coverageEvery, func(n int, err error) {
