@@ -3,7 +3,8 @@
 // jurisdiction's counties that no available team of it reaches within its
 // target time, and a list names the counties below the gap threshold. The
 // layer refreshes on task and team events (at most every two seconds);
-// a coverage.gap event shows a toast and refreshes at once.
+// a coverage.gap event shows a toast and refreshes at once; a new population
+// layer (coverage.population_imported) refreshes the shares.
 import { api, h, lang, t } from './common.js';
 
 const words = {
@@ -89,7 +90,9 @@ export function setupCoverage({ state, map, mapReady, legend }) {
   return {
     onEvent(ev) {
       const kind = ev.event.split('.')[0];
-      if (kind === 'coverage') {
+      if (ev.event === 'coverage.population_imported') {
+        if (state.coverage.capability) refreshSoon(); // the population shares changed
+      } else if (kind === 'coverage') {
         toast(ev);
         if (ev.data?.capability === state.coverage.capability) load();
       } else if (state.coverage.capability && (kind === 'task' || kind === 'team')) refreshSoon();
