@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,10 @@ func TestCoveragePopulation(t *testing.T) {
 		if rep := waitPopulation(0.9); rep.Counties[1].Gap || rep.Weight != "population" {
 			t.Fatalf("weighed by population: got %+v, want no gap", rep)
 		}
+		node.SetGaps(store)
+		if n, err := node.Check(ctx); n != 0 || err != nil {
+			t.Fatalf("the first check: wrote %d, %v; want none", n, err)
+		}
 		// A CSV (BOM, CRLF, columns in any order) replaces the layer: only
 		// the far corner's people, whom no team reaches.
 		e.mustJSON(e.as("admin", "PUT", "/api/v1/coverage/population", "\ufeffname,population,lat,lon\r\n远村,1000,29.05,119.55\r\n", csv...), 200, &imp)
@@ -169,6 +174,19 @@ func TestCoveragePopulation(t *testing.T) {
 		}
 		if rep := waitPopulation(0); !rep.Counties[1].Gap || !strings.HasPrefix(rep.Counties[1].Region, "3301") {
 			t.Fatalf("weighed by population: got %+v, want a gap", rep.Counties[1])
+		}
+		// Below by area all along, 淳安县 drops below by population now:
+		// one coverage.gap, which says so.
+		if n, err := node.Check(ctx); n != 1 || err != nil {
+			t.Fatalf("the check after the drop: wrote %d, %v; want 1", n, err)
+		}
+		evs, err = store.ListEvents(ctx, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gap coverage.GapEvent
+		if ev := evs[len(evs)-1]; ev.Type != coverage.EventGap || json.Unmarshal(ev.Data, &gap) != nil || gap.Region != "330127" || gap.Weight != "population" || gap.Share != 0 {
+			t.Fatalf("got event %s %s, want a gap of 330127 by population", ev.Type, ev.Data)
 		}
 	})
 }
