@@ -23,6 +23,11 @@ type Config struct {
 	Targets map[string]time.Duration
 	// Gap is the share below which a county has a coverage gap.
 	Gap float64
+	// Weight is which share the gap threshold applies to: WeightArea
+	// (the default: the share of cells) or WeightPopulation (the share of
+	// the population, where a county has population loaded, else of
+	// cells); with population, move-up maximises the population share.
+	Weight string
 	// CellMetres is the side of a cell (DefaultCellMetres when 0).
 	CellMetres float64
 	// Router estimates the trips: the planner's, so that coverage and
@@ -41,6 +46,9 @@ func (c Config) WithDefaults() Config {
 	if !(c.Gap > 0) {
 		c.Gap = DefaultGap
 	}
+	if c.Weight == "" {
+		c.Weight = WeightArea
+	}
 	if !(c.CellMetres > 0) {
 		c.CellMetres = DefaultCellMetres
 	}
@@ -49,6 +57,9 @@ func (c Config) WithDefaults() Config {
 	}
 	return c
 }
+
+// ByPopulation reports whether gaps and move-up weigh by population.
+func (c Config) ByPopulation() bool { return c.Weight == WeightPopulation }
 
 // Target returns the target time of a capability.
 func (c Config) Target(capability string) time.Duration {

@@ -47,6 +47,9 @@ type GapEvent struct {
 	Share      float64 `json:"share"`
 	Threshold  float64 `json:"threshold"`
 	TargetS    float64 `json:"target_s"`
+	// Weight is the share the threshold applied to: area or population
+	// (a county without population falls back to area).
+	Weight string `json:"weight"`
 }
 
 // SetGaps makes Check record gaps in store.
@@ -81,14 +84,18 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 				if s.grid.Cells(k) == 0 {
 					continue
 				}
-				sh := l.Share(k)
+				sh := l.Weighted(k, s.cfg.ByPopulation())
+				weight := WeightArea
+				if _, ok := l.PopulationShare(k); ok && s.cfg.ByPopulation() {
+					weight = WeightPopulation
+				}
 				key := gapKey{cty.Code, c}
 				below := sh < s.cfg.Gap
 				if was, ok := s.below[key]; ok && was == below {
 					continue
 				}
 				todo = append(todo, change{key: key, st: State{Region: cty.Code, Capability: c, Below: below, Share: sh, At: now},
-					data: GapEvent{Region: cty.Code, Capability: c, Share: sh, Threshold: s.cfg.Gap, TargetS: l.TargetS()}})
+					data: GapEvent{Region: cty.Code, Capability: c, Share: sh, Threshold: s.cfg.Gap, TargetS: l.TargetS(), Weight: weight}})
 			}
 		}
 	}

@@ -18,6 +18,10 @@ type Layer struct {
 	count   []int32
 	covered []int32
 	discs   map[string]disc
+	// w weighs the cells by population (nil: not weighed); wcov is, by
+	// county, the population of the cells some team reaches.
+	w    *Weights
+	wcov []float64
 }
 
 // disc is the cells a team reaches, and from where.
@@ -88,8 +92,14 @@ func (l *Layer) add(cells []int32, delta int32) {
 		switch {
 		case n == 0 && delta > 0:
 			l.covered[l.g.county[i]]++
+			if l.w != nil {
+				l.wcov[l.g.county[i]] += l.w.cell[i]
+			}
 		case n+delta == 0 && delta < 0:
 			l.covered[l.g.county[i]]--
+			if l.w != nil {
+				l.wcov[l.g.county[i]] -= l.w.cell[i]
+			}
 		}
 	}
 }
@@ -127,11 +137,20 @@ func share(covered, cells int) float64 {
 // Loss returns how many cells of county k only the team reaches: what the
 // county loses when the team leaves. O(its disc).
 func (l *Layer) Loss(team string, k int) int {
-	n := 0
+	n, _ := l.loss(team, k)
+	return n
+}
+
+// loss returns Loss and the population of those cells (0 unweighted).
+func (l *Layer) loss(team string, k int) (int, float64) {
+	n, pop := 0, 0.0
 	for _, i := range l.discs[team].cells {
 		if l.count[i] == 1 && int(l.g.county[i]) == k {
 			n++
+			if l.w != nil {
+				pop += l.w.cell[i]
+			}
 		}
 	}
-	return n
+	return n, pop
 }

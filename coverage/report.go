@@ -21,6 +21,13 @@ type Report struct {
 	Share      float64 `json:"share"`
 	Cells      int     `json:"cells"`
 	Covered    int     `json:"covered"`
+	// Weight is the share the threshold applies to (Config.Weight).
+	Weight string `json:"weight"`
+	// PopulationShare is the share of the population of the region's
+	// counties that have population loaded, nil when none has;
+	// Population is their population.
+	PopulationShare *float64 `json:"population_share"`
+	Population      float64  `json:"population"`
 	// Counties are the region's counties, when it is not one itself.
 	Counties []Row `json:"counties"`
 }
@@ -32,7 +39,11 @@ type Row struct {
 	Share   float64 `json:"share"`
 	Cells   int     `json:"cells"`
 	Covered int     `json:"covered"`
-	// Gap is set when the share is below the threshold.
+	// PopulationShare is the share of the county's population in cells
+	// some team reaches, nil when it has no population loaded.
+	PopulationShare *float64 `json:"population_share"`
+	Population      float64  `json:"population"`
+	// Gap is set when the share Weight names is below the threshold.
 	Gap bool `json:"gap"`
 }
 
@@ -67,13 +78,18 @@ func (s *Service) report(ctx context.Context, a dispatchd.Actor, region, capabil
 		return nil, nil, err
 	}
 	rep := &Report{Region: region, Capability: capability, TargetS: l.TargetS(), Threshold: s.cfg.Gap,
-		CellMetres: s.grid.CellMetres(), Counties: []Row{}}
+		CellMetres: s.grid.CellMetres(), Weight: s.cfg.Weight, Counties: []Row{}}
+	var popCovered, popTotal float64
 	var fc *geojson.FeatureCollection
 	in := map[int]bool{}
 	for _, k := range ks {
 		c := s.grid.counties[k]
 		row := Row{Region: c.Code, Share: l.Share(k), Cells: s.grid.Cells(k), Covered: l.Covered(k)}
-		row.Gap = row.Share < s.cfg.Gap
+		row.Gap = l.Weighted(k, s.cfg.ByPopulation()) < s.cfg.Gap
+		if ps, ok := l.PopulationShare(k); ok {
+			row.PopulationShare, row.Population = &ps, round2(l.w.total[k])
+			popCovered, popTotal = popCovered+l.wcov[k], popTotal+l.w.total[k]
+		}
 		rep.Cells += row.Cells
 		rep.Covered += row.Covered
 		if c.Code != region {
@@ -82,6 +98,10 @@ func (s *Service) report(ctx context.Context, a dispatchd.Actor, region, capabil
 		in[k] = true
 	}
 	rep.Share = share(rep.Covered, rep.Cells)
+	if popTotal > 0 {
+		ps := wshare(popCovered, popTotal)
+		rep.PopulationShare, rep.Population = &ps, round2(popTotal)
+	}
 	if cells {
 		fc = geojson.NewFeatureCollection()
 		// A run of cells of one row, one county and one state is one
@@ -125,6 +145,10 @@ type Move struct {
 	To          geo.Point `json:"to"`
 	ShareBefore float64   `json:"share_before"`
 	ShareAfter  float64   `json:"share_after"`
+	// PopulationBefore and PopulationAfter are the county's population
+	// shares, nil when it has no population loaded.
+	PopulationBefore *float64 `json:"population_before"`
+	PopulationAfter  *float64 `json:"population_after"`
 }
 
 // MoveUp returns the standby team (available, of the capability) whose
@@ -151,10 +175,11 @@ func (s *Service) MoveUp(ctx context.Context, a dispatchd.Actor, region, capabil
 	if len(ks) != 1 || s.grid.counties[ks[0]].Code != region {
 		return nil, nil // a county with no outline: no cells to restore
 	}
-	m, ok := l.MoveUp(ks[0], nil)
+	m, ok := l.MoveUpBy(ks[0], nil, s.cfg.ByPopulation())
 	if !ok {
 		return nil, nil
 	}
 	return &Move{Region: region, Capability: capability, Team: m.Team, From: m.From, To: m.To,
-		ShareBefore: m.ShareBefore, ShareAfter: m.ShareAfter}, nil
+		ShareBefore: m.ShareBefore, ShareAfter: m.ShareAfter,
+		PopulationBefore: m.PopulationBefore, PopulationAfter: m.PopulationAfter}, nil
 }

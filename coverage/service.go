@@ -3,7 +3,6 @@ package coverage
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +53,11 @@ type Service struct {
 	catchUp func(ctx context.Context) error
 	// below is each county's state as this node last recorded it.
 	below map[gapKey]bool
+	// pop is the population layer, weights the grid's cells weighed by
+	// it (nil without points); popStore keeps the layer.
+	pop      []PopulationPoint
+	weights  *Weights
+	popStore PopulationStore
 }
 
 type member struct {
@@ -110,6 +114,7 @@ func (s *Service) Sync(ctx context.Context, now time.Time) error {
 	if idx != s.idx || s.grid == nil {
 		s.idx, s.grid = idx, NewGrid(countiesOf(idx), s.cfg.CellMetres)
 		s.layers = map[string]*Layer{}
+		s.weigh()
 	}
 	for c := range s.cfg.Targets {
 		if c != "default" {
@@ -147,6 +152,7 @@ func (s *Service) layer(c string) *Layer {
 	l := s.layers[c]
 	if l == nil {
 		l = NewLayer(s.grid, s.cfg.Router, s.cfg.Target(c).Seconds())
+		l.SetWeights(s.weights)
 		s.layers[c] = l
 	}
 	return l
@@ -194,11 +200,19 @@ func (s *Service) CoverageCost(team, capability string) (plan.CoverageCost, bool
 		return plan.CoverageCost{}, false
 	}
 	after := l.Covered(k)
+	var lostW float64
 	if l.Has(team) {
-		after -= l.Loss(team, k)
+		var lost int
+		lost, lostW = l.loss(team, k)
+		after -= lost
 	}
-	return plan.CoverageCost{Region: county, Capability: capability, Share: l.Share(k),
-		After: share(after, s.grid.Cells(k))}, true
+	c := plan.CoverageCost{Region: county, Capability: capability, Share: l.Share(k),
+		After: share(after, s.grid.Cells(k))}
+	if ps, ok := l.PopulationShare(k); ok {
+		pa := wshare(l.wcov[k]-lostW, l.w.total[k])
+		c.PopulationShare, c.PopulationAfter = &ps, &pa
+	}
+	return c, true
 }
 
 // scope checks the question and returns the counties of the region (all
@@ -211,7 +225,7 @@ func (s *Service) scope(a dispatchd.Actor, region, capability string, known bool
 		region = a.Jurisdiction
 	}
 	if region != "" {
-		if err := regions.CheckCode("region", region); err != nil {
+		if err := checkRegion(region); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -222,18 +236,9 @@ func (s *Service) scope(a dispatchd.Actor, region, capability string, known bool
 	if l == nil {
 		return nil, nil, dispatchd.Invalid(dispatchd.FieldError{Field: "capability", Message: "no team has this capability and no target names it"})
 	}
-	if !dispatchd.InRegion(a.Jurisdiction, region) {
-		return nil, nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "region %s not found", region)
-	}
-	prefix := dispatchd.RegionPrefix(region)
-	var ks []int
-	for k, c := range s.grid.counties {
-		if strings.HasPrefix(c.Code, prefix) {
-			ks = append(ks, k)
-		}
-	}
-	if len(ks) == 0 && !known {
-		return nil, nil, dispatchd.Errorf(dispatchd.ENOTFOUND, "region %s not found", region)
-	}
-	return l, ks, nil
+	ks, err := s.counties(a, region, known)
+	return l, ks, err
 }
+
+// checkRegion checks a region code's form.
+func checkRegion(region string) error { return regions.CheckCode("region", region) }

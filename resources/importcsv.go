@@ -261,3 +261,29 @@ func OpenCSV(data []byte) (*csv.Reader, []string, error) {
 	}
 	return r, header, nil
 }
+
+// EachCSVRow calls row with each row of r after the header and its line,
+// until the end of the file, a false from row, or a row the reader cannot
+// read, which is added to errs on its line (the reader cannot go on
+// reliably after one). The record is r's own when r reuses records.
+func EachCSVRow(r *csv.Reader, errs *dispatchd.FileErrors, row func(line int, rec []string) bool) {
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			errs.Add(line, "", "%v", CSVError(err))
+			return
+		}
+		line, _ := r.FieldPos(0)
+		if !row(line, rec) {
+			return
+		}
+	}
+}

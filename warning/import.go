@@ -2,8 +2,6 @@ package warning
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -85,24 +83,10 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 		return nil, err
 	}
 	var rows []PersonRow
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			errs.Add(line, "", "%v", resources.CSVError(err))
-			break // the reader cannot go on reliably
-		}
-		line, _ := r.FieldPos(0)
+	resources.EachCSVRow(r, &errs, func(line int, rec []string) bool {
 		if len(rows) == MaxImportRows {
 			errs.Add(line, "", "the file has more than %d rows", MaxImportRows)
-			break
+			return false
 		}
 		get := func(c string) string {
 			if i, ok := index[c]; ok && i < len(rec) {
@@ -111,12 +95,13 @@ func ParsePersons(data []byte) ([]PersonRow, error) {
 			return ""
 		}
 		if slices.IndexFunc(rec, func(v string) bool { return strings.TrimSpace(v) != "" }) < 0 {
-			continue // a blank row
+			return true // a blank row
 		}
 		rows = append(rows, PersonRow{Line: line, SuperiorPhone: get("superior_phone"), Person: Person{
 			Name: get("name"), Phone: get("phone"), Region: get("region"), Duty: Duty(get("duty")),
 			HazardPoint: get("hazard_point"), Note: get("note")}})
-	}
+		return true
+	})
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,7 @@ type store interface {
 	web.IdempotencyStore
 	web.TrackReader
 	coverage.GapStore
+	coverage.PopulationStore
 	realtime.StateSource
 	zones.Store
 	recorder.Store
@@ -253,6 +254,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	cov := coverage.NewService(coverage.Config{}, proj, regs)
 	proj.SetCoverage(cov)
 	cov.SetGaps(st)
+	cov.SetPopulationStore(st)
 	cov.SetCatchUp(func(ctx context.Context) error { return proj.CatchUp(ctx, st, time.Second) })
 	srv := web.New(cfg, web.Deps{Coverage: cov, Recorder: rec, Auth: authSvc, Registry: registry, Dispatch: board, Regions: regs, Persons: persons, Rollup: regions.NewRollup(st), Ingest: ingest,
 		Hub: hub, Events: st, Audit: st, Idempotency: st, Track: st, Ready: st.Ready, Zones: zsvc,

@@ -391,8 +391,13 @@ var walk = map[string]probe{
 	"GET /api/v1/summary": {kind: "read", query: "?region=:region"},
 	// Coverage of a county within the jurisdiction; the walk's regions
 	// have no outline: no cells, and no move-up.
-	"GET /api/v1/coverage":         {kind: "read", query: "?region=:region&capability=water_rescue"},
-	"GET /api/v1/coverage/move-up": {kind: "read", query: "?region=:region&capability=water_rescue"},
+	"GET /api/v1/coverage":            {kind: "read", query: "?region=:region&capability=water_rescue"},
+	"GET /api/v1/coverage/move-up":    {kind: "read", query: "?region=:region&capability=water_rescue"},
+	"GET /api/v1/coverage/population": {kind: "read", query: "?region=:region"},
+	// The population layer is the whole deployment's, replaced whole.
+	"PUT /api/v1/coverage/population": {kind: "deployment", body: func(*jworld, place) any {
+		return map[string]any{"type": "FeatureCollection", "features": []any{}}
+	}},
 	// A jurisdiction's scores against the review targets.
 	"GET /api/v1/reviews/scores":        {kind: "read", query: "?region=:region"},
 	"GET /api/v1/review-targets":        {kind: "unscoped", why: "the review targets are the whole deployment's standard"},

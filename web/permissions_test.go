@@ -23,6 +23,8 @@ var matrix = map[string]string{
 	"GET /api/v1/openapi.json":                         "public",
 	"GET /api/v1/coverage":                             "ACV",
 	"GET /api/v1/coverage/move-up":                     "ACV",
+	"GET /api/v1/coverage/population":                  "ACV",
+	"PUT /api/v1/coverage/population":                  "A",
 	"GET /":                                            "public",
 	"GET /screen":                                      "public",
 	"GET /lead":                                        "public",

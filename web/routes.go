@@ -185,6 +185,10 @@ func (s *Server) table(metrics echo.HandlerFunc) []route {
 		{"GET", "/api/v1/summary", auditors, s.getSummary},
 		{"GET", "/api/v1/coverage", auditors, s.getCoverage},
 		{"GET", "/api/v1/coverage/move-up", auditors, s.getMoveUp},
+		// The population layer weighs coverage: the whole deployment's,
+		// so only admins replace it; each reads its jurisdiction's totals.
+		{"GET", "/api/v1/coverage/population", auditors, s.getPopulation},
+		{"PUT", "/api/v1/coverage/population", admins, s.putPopulation},
 
 		// Risk zones are the whole deployment's: read by the command
 		// center and by team leads, for their alerts.

@@ -14,6 +14,7 @@ type coverageFlags struct {
 	targets string
 	gap     float64
 	every   time.Duration
+	weight  string
 }
 
 func (f *coverageFlags) register(fs *flag.FlagSet) {
@@ -23,6 +24,8 @@ func (f *coverageFlags) register(fs *flag.FlagSet) {
 		"share of a county below which its coverage of a capability has a gap (event coverage.gap) (env DISPATCH_COVERAGE_GAP)")
 	fs.DurationVar(&f.every, "coverage-every", durationEnv("DISPATCH_COVERAGE_EVERY", coverage.DefaultEvery),
 		"how often coverage follows the teams and checks for gaps (env DISPATCH_COVERAGE_EVERY)")
+	fs.StringVar(&f.weight, "coverage-weight", envOr("DISPATCH_COVERAGE_WEIGHT", coverage.WeightArea),
+		"which share of a county the gap threshold and move-up apply to: area (of its cells) or population (of its loaded population; area where a county has none) (env DISPATCH_COVERAGE_WEIGHT)")
 }
 
 // config returns the coverage configuration, with the planner's router.
@@ -37,5 +40,8 @@ func (f *coverageFlags) config(router geo.Router) (coverage.Config, error) {
 	if f.every < 100*time.Millisecond {
 		return coverage.Config{}, fmt.Errorf("coverage-every %v must be at least 100ms", f.every)
 	}
-	return coverage.Config{Targets: t, Gap: f.gap, Router: router}, nil
+	if f.weight != coverage.WeightArea && f.weight != coverage.WeightPopulation {
+		return coverage.Config{}, fmt.Errorf("coverage-weight %q must be area or population", f.weight)
+	}
+	return coverage.Config{Targets: t, Gap: f.gap, Router: router, Weight: f.weight}, nil
 }

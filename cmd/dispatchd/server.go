@@ -94,6 +94,7 @@ type server struct {
 	zsub   *realtime.Subscription // the risk zones' index's
 	watch  *zones.Watcher
 	cov    *coverage.Service
+	psub   *realtime.Subscription // the coverage population layer's
 }
 
 // newServer builds the server on st: the demo province when asked, the
@@ -205,6 +206,14 @@ func newServer(ctx context.Context, st appStore, log *slog.Logger, stdout io.Wri
 	// Coverage follows the dispatch view; every pick shows its cost.
 	s.cov = coverage.NewService(cfg.coverage, s.proj, regs)
 	s.cov.SetGaps(st)
+	s.cov.SetPopulationStore(st)
+	s.psub = s.feed.Subscribe(coverage.FeedBuffer)
+	if err := s.cov.LoadPopulation(ctx); err != nil {
+		if s.rb != nil {
+			s.rb.Close()
+		}
+		return nil, err
+	}
 	s.cov.SetCatchUp(func(ctx context.Context) error { return s.proj.CatchUp(ctx, st, time.Second) })
 	s.proj.SetCoverage(s.cov)
 	s.web = web.New(cfg.web, web.Deps{Coverage: s.cov,
@@ -257,6 +266,10 @@ func (s *server) run(ctx context.Context, ln net.Listener, addr string) error {
 	loops.Go(func() error { s.fences.Follow(loopsCtx, s.feed, s.fsub, s.st, warn("arrival watcher")); return nil })
 	loops.Go(func() error { s.fences.Run(loopsCtx, s.board, warn("mark an arrival by geofence")); return nil })
 	loops.Go(func() error { s.zones.Follow(loopsCtx, s.feed, s.zsub, warn("risk zones")); return nil })
+	loops.Go(func() error {
+		s.cov.FollowPopulation(loopsCtx, s.feed, s.psub, warn("coverage population"))
+		return nil
+	})
 	loops.Go(func() error { s.watch.Run(loopsCtx, warn("red zone entries")); return nil })
 	loops.Go(func() error {
 		s.cov.Run(loopsCtx, s.cfg.coverageEvery, func(n int, err error) {

@@ -44,6 +44,7 @@ type appStore interface {
 	recorder.Store
 	zones.Store
 	coverage.GapStore
+	coverage.PopulationStore
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int64, error)
 	Migrate(ctx context.Context) (int, error)
 	// Analyze refreshes the planner's statistics after a bulk load.

@@ -51,6 +51,10 @@ type CoverageCost struct {
 	Capability string  `json:"capability"`
 	Share      float64 `json:"share"`
 	After      float64 `json:"after"`
+	// PopulationShare and PopulationAfter are the same shares of the
+	// county's population, when it has some loaded.
+	PopulationShare *float64 `json:"population_share,omitempty"`
+	PopulationAfter *float64 `json:"population_after,omitempty"`
 }
 
 // Coverer tells what dispatching a team costs the coverage of its home

@@ -45,6 +45,7 @@ type Store interface {
 	recorder.Store
 	zones.Store
 	coverage.GapStore
+	coverage.PopulationStore
 }
 
 // Open returns a new, empty, migrated store for one test or benchmark; it
@@ -59,6 +60,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"Ready", testReady},
 		{"CoverageStates", testCoverageStates},
+		{"Population", testPopulation},
 		{"Items", testItems},
 		{"ItemDecideErrorWritesNothing", testDecideError},
 		{"DecidePanicLeavesNoTransaction", testDecidePanic},

@@ -3,12 +3,13 @@
 // jurisdiction's counties that no available team of it reaches within its
 // target time, and a list names the counties below the gap threshold. The
 // layer refreshes on task and team events (at most every two seconds);
-// a coverage.gap event shows a toast and refreshes at once.
+// a coverage.gap event shows a toast and refreshes at once; a new population
+// layer (coverage.population_imported) refreshes the shares.
 import { api, h, lang, t } from './common.js';
 
 const words = {
-  zh: { layer: '覆盖', off: '关闭', gap: '覆盖缺口', restored: '覆盖恢复', gaps: '覆盖不足' },
-  en: { layer: 'Coverage', off: 'off', gap: 'Coverage gap', restored: 'Coverage restored', gaps: 'Below threshold' },
+  zh: { layer: '覆盖', off: '关闭', gap: '覆盖缺口', restored: '覆盖恢复', gaps: '覆盖不足', people: '人口' },
+  en: { layer: 'Coverage', off: 'off', gap: 'Coverage gap', restored: 'Coverage restored', gaps: 'Below threshold', people: 'people' },
 };
 const w = (k) => words[lang][k] ?? k;
 const empty = () => ({ type: 'FeatureCollection', features: [] });
@@ -60,11 +61,14 @@ export function setupCoverage({ state, map, mapReady, legend }) {
       const q = `capability=${encodeURIComponent(cap)}`;
       const [cells, rep] = await Promise.all([api('GET', `/api/v1/coverage?${q}&format=geojson`), api('GET', `/api/v1/coverage?${q}`)]);
       map.getSource('coverage')?.setData(cells);
-      const rows = rep.counties.length ? rep.counties : [{ region: rep.region, name: rep.name, share: rep.share, gap: rep.share < rep.threshold }];
+      const rows = rep.counties.length ? rep.counties
+        : [{ region: rep.region, name: rep.name, share: rep.share, population_share: rep.population_share,
+          gap: (rep.weight === 'population' && rep.population_share != null ? rep.population_share : rep.share) < rep.threshold }];
       state.coverage.gaps = rows.filter((r) => r.gap && r.cells !== 0).sort((a, b) => a.share - b.share);
       state.coverage.share = rep.share;
       list.replaceChildren(...state.coverage.gaps.slice(0, 6).map((r) =>
-        h('li', { dataset: { region: r.region } }, `${r.name || r.region} ${Math.round(r.share * 100)}%`)));
+        h('li', { dataset: { region: r.region } }, `${r.name || r.region} ${Math.round(r.share * 100)}%`
+          + (r.population_share == null ? '' : ` · ${w('people')} ${Math.round(r.population_share * 100)}%`))));
       if (state.coverage.gaps.length) list.prepend(h('li.head', {}, w('gaps')));
       state.coverage.loads++;
     } catch { /* offline, or no coverage: the next event tries again */ } finally {
@@ -86,7 +90,9 @@ export function setupCoverage({ state, map, mapReady, legend }) {
   return {
     onEvent(ev) {
       const kind = ev.event.split('.')[0];
-      if (kind === 'coverage') {
+      if (ev.event === 'coverage.population_imported') {
+        if (state.coverage.capability) refreshSoon(); // the population shares changed
+      } else if (kind === 'coverage') {
         toast(ev);
         if (ev.data?.capability === state.coverage.capability) load();
       } else if (state.coverage.capability && (kind === 'task' || kind === 'team')) refreshSoon();
