@@ -129,11 +129,15 @@ func Polygon(ring [][2]float64) (*Shape, error) {
 			return nil, fmt.Errorf("position %d: %w", i, err)
 		}
 		if i < n-1 {
-			c.x += q[0]
+			// Longitudes are taken relative to the first corner, so that
+			// a ring across the antimeridian has its centre among its
+			// corners, not half the world away.
+			c.x += math.Remainder(q[0]-ring[0][0], 360)
 			c.y += q[1]
 		}
 	}
-	s := newShape(geo.Point{Lon: c.x / float64(n-1), Lat: c.y / float64(n-1)})
+	lon := math.Remainder(ring[0][0]+c.x/float64(n-1), 360)
+	s := newShape(geo.Point{Lon: lon, Lat: c.y / float64(n-1)})
 	s.ring = make([]vec, n)
 	s.lo, s.hi = vec{math.Inf(1), math.Inf(1)}, vec{math.Inf(-1), math.Inf(-1)}
 	for i, q := range ring {
