@@ -29,6 +29,19 @@ func (d *demoRegions) Name(_ context.Context, code string) string    { return d.
 // its coverage, synced.
 func demoProvince(tb testing.TB) (*plan.Projection, *coverage.Service, *demo.Data) {
 	tb.Helper()
+	proj, rs, d := demoView(tb)
+	cov := coverage.NewService(coverage.Config{}, proj, rs)
+	if err := cov.Sync(context.Background(), time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	proj.SetCoverage(cov)
+	return proj, cov, d
+}
+
+// demoView returns the demo province's teams in a dispatch view, and its
+// regions with their outlines.
+func demoView(tb testing.TB) (*plan.Projection, *demoRegions, *demo.Data) {
+	tb.Helper()
 	d := demo.Province()
 	bs, err := regions.ParseBoundaries(demo.Outlines(), geo.WGS84)
 	if err != nil {
@@ -48,12 +61,7 @@ func demoProvince(tb testing.TB) (*plan.Projection, *coverage.Service, *demo.Dat
 	rs.idx = regions.NewIndex(tree)
 	proj := plan.NewProjection(plan.ProjectionConfig{})
 	proj.Fill(d.Items, d.Teams, nil, nil, 1)
-	cov := coverage.NewService(coverage.Config{}, proj, rs)
-	if err := cov.Sync(context.Background(), time.Now()); err != nil {
-		tb.Fatal(err)
-	}
-	proj.SetCoverage(cov)
-	return proj, cov, d
+	return proj, rs, d
 }
 
 // setStatus applies a team.status event to the view, as a dispatch does.
@@ -137,6 +145,20 @@ func BenchmarkCoverageAfterDispatch(b *testing.B) {
 		setStatus(b, proj, id, tm, st)
 		id++
 		if err := cov.Sync(ctx, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCoverageFromScratch is the baseline of
+// BenchmarkCoverageAfterDispatch: the demo province's coverage computed
+// whole, the grid laid and every team's discs drawn, as at start.
+func BenchmarkCoverageFromScratch(b *testing.B) {
+	proj, rs, _ := demoView(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := coverage.NewService(coverage.Config{}, proj, rs).Sync(ctx, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
