@@ -120,7 +120,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	if backend == "postgres" {
 		st, err = postgres.Open(ctx, pgtest.URL(t))
 	} else {
-		st, err = sqlite.Open(ctx, t.TempDir())
+		st, err = sqlite.Open(ctx, migratedDir(t)) // migrated once for the package
 	}
 	if err != nil {
 		t.Fatal(err)
