@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,33 +17,22 @@ func chromium(t testing.TB) string {
 	return browsertest.Chromium(t)
 }
 
-// profileDir is a browser profile's directory, removed after the test as
-// far as it can be: Chromium's helpers may still write to it as they exit,
-// which t.TempDir would report as a failure.
-func profileDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "dispatchd-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
+// sharedChromium is the one Chromium that the package's page tests
+// share; TestMain stops it.
+var sharedChromium browsertest.Shared
 
-// chromiumTab starts Chromium with a profile of its own (for a screen,
-// with software WebGL for the map) and returns a tab that closes, with
-// the browser, when the test ends or after timeout.
+// chromiumTab opens a tab in a browser context of its own (its own
+// storage, cookies and cache, as with a Chromium of its own) in the
+// package's shared Chromium, which runs with software WebGL for the
+// screen's map, and returns it; the tab closes when the test ends, its
+// context is done after timeout. screen (the page is the screen, with a
+// map) asks for nothing more now that every tab can draw a map; the
+// parameter stays for the callers.
 func chromiumTab(t *testing.T, exe string, screen bool, timeout time.Duration) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profileDir(t)))
-	if screen {
-		opts = append(opts, chromedp.Flag("enable-unsafe-swiftshader", true))
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	t.Cleanup(func() { cancel(); cancelTab(); cancelAlloc() })
+	tab, _ := sharedChromium.Tab(t, exe)
+	ctx, cancel := context.WithTimeout(tab, timeout)
+	t.Cleanup(cancel)
 	return ctx
 }
 

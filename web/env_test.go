@@ -121,7 +121,7 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	if backend == "postgres" {
 		st, err = postgres.Open(ctx, pgtest.URL(t))
 	} else {
-		st, err = sqlite.Open(ctx, t.TempDir())
+		st, err = sqlite.Open(ctx, migratedDir(t)) // migrated once for the package
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,10 @@ func newEnvHub(t *testing.T, backend string, hcfg realtime.HubConfig, opts ...fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed := realtime.NewFeed(st, last, 50*time.Millisecond)
+	// Every commit wakes the feed (OnCommit); its poll is only the
+	// fallback, and each poll is a query: every 50 ms for the life of
+	// each env, it cost a seventh of an env's CPU.
+	feed := realtime.NewFeed(st, last, 250*time.Millisecond)
 	st.OnCommit(feed.Notify)
 	sub := feed.Subscribe(plan.FeedBuffer)
 	fctx, stop := context.WithCancel(ctx)
