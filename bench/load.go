@@ -24,7 +24,8 @@ import (
 // its profiler on, and logs in as the commander.
 func startLiveServer(ctx context.Context, env Env, dir string) (*child, string, error) {
 	srv, err := startChild(ctx, "dispatchd is up at ", "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--debug-addr", "127.0.0.1:0",
-		"--ws-per-user", "1000000") // every screen of the bench is the commander's
+		"--ws-per-user", "1000000", // every screen of the bench is the commander's
+		"--write-rate", "100000") // and so are the scenes it loads, thousands of changes at once
 	if err != nil {
 		return nil, "", err
 	}

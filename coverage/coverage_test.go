@@ -196,3 +196,30 @@ func TestParseTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerKeepsDiscOnSmallMoves checks that a team drifting a few metres
+// at a time keeps its disc, and that one that moved RedrawMetres or more
+// is drawn again where it is.
+func TestLayerKeepsDiscOnSmallMoves(t *testing.T) {
+	g := NewGrid(squareCounties(3, 0.3), 2000)
+	router := geo.DefaultRouter()
+	l := NewLayer(g, router, 1800)
+	at := geo.Point{Lon: 120.2, Lat: 29.3}
+	l.Set("a", at, "professional")
+	drawn := l.discs["a"].at
+	for i := range 20 { // 20 fixes, 5 m apart: 100 m in all
+		l.Set("a", geo.Point{Lon: at.Lon + float64(i)*0.00005, Lat: at.Lat}, "professional")
+	}
+	if got := l.discs["a"].at; got != drawn {
+		t.Fatalf("a move of 100 m redrew the disc: at %v, drawn at %v", got, drawn)
+	}
+	far := geo.Point{Lon: at.Lon + 0.3, Lat: at.Lat}
+	l.Set("a", far, "professional")
+	fresh := NewLayer(g, router, 1800)
+	fresh.Set("a", far, "professional")
+	for i := range g.Len() {
+		if l.Count(i) != fresh.Count(i) {
+			t.Fatalf("after a move of 30 km, cell %d: got count %d, want %d", i, l.Count(i), fresh.Count(i))
+		}
+	}
+}

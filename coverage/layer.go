@@ -62,12 +62,20 @@ func (l *Layer) Reach(p geo.Point, mode string) []int32 {
 	return out
 }
 
+// RedrawMetres is how far a team must move from where its disc was drawn
+// for the disc to be drawn again: a tenth of a cell.
+const RedrawMetres = 200.0
+
 // Set puts a team at p, travelling by mode, as available: it now counts
 // for the cells it reaches from there. A team set again at the same place
 // and mode changes nothing.
+//
+// A team that moved less than RedrawMetres from where its disc was drawn
+// keeps it: a unit reports every few seconds, moving metres each time,
+// and a disc of 2 km cells does not change with that.
 func (l *Layer) Set(team string, p geo.Point, mode string) {
 	if d, ok := l.discs[team]; ok {
-		if d.at == p && d.mode == mode {
+		if d.mode == mode && geo.Distance(d.at, p) < RedrawMetres {
 			return
 		}
 		l.add(d.cells, -1)
