@@ -53,7 +53,8 @@ func NewWatcher(index func() *Index, store EntryStore, teamRegion func(string) (
 // Observe looks at one live fix of team. It never blocks: when the queue
 // is full the entry is dropped and counted.
 func (w *Watcher) Observe(team string, p orb.Point, ts time.Time) {
-	var now []*Zone
+	var buf [4]*Zone // most fixes lie in few zones: no allocation
+	now := buf[:0]
 	w.index().Find(p, ts, func(z *Zone) bool {
 		if z.Level == Red {
 			now = append(now, z)
@@ -66,6 +67,11 @@ func (w *Watcher) Observe(team string, p orb.Point, ts time.Time) {
 		if was != nil {
 			delete(w.in, team)
 		}
+		w.mu.Unlock()
+		return
+	}
+	if sameZones(was, now) {
+		// Still in the same zones, as after most fixes: nothing to note.
 		w.mu.Unlock()
 		return
 	}
@@ -86,6 +92,19 @@ func (w *Watcher) Observe(team string, p orb.Point, ts time.Time) {
 			w.dropped.Add(1)
 		}
 	}
+}
+
+// sameZones reports whether now are the zones of the ids, in order.
+func sameZones(ids []string, now []*Zone) bool {
+	if len(ids) != len(now) {
+		return false
+	}
+	for i, z := range now {
+		if ids[i] != z.ID {
+			return false
+		}
+	}
+	return true
 }
 
 // Dropped is how many entries were dropped for a full queue.
