@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,10 +89,7 @@ func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) e
 			return err
 		}
 		defer zdone()
-		if ztoken != token {
-			// Tokens are per server: the runs below use each its own.
-			zsrv.token = ztoken
-		}
+		zsrv.token = ztoken // tokens are per server
 		if err := loadZones(ctx, zsrv.url, ztoken, f.zones); err != nil && f.zones > 0 {
 			return fmt.Errorf("load %d zones: %w", f.zones, err)
 		}
@@ -115,15 +113,24 @@ func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) e
 	targets := []*child{srv, base}
 	if zsrv != nil {
 		targets = []*child{srv, zsrv, base}
+		// A warm-up, not measured: each dispatchd takes every unit's first
+		// fixes (the zones server writes its first red-zone entries then).
+		for _, target := range []*child{srv, zsrv} {
+			tok := cmp.Or(target.token, token)
+			wctx, cancel := context.WithTimeout(ctx, warmUp)
+			var accepted atomic.Int64
+			_, err := postPositions(wctx, target.url+"/api/v1/positions", tok, units, f.rate, &accepted)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("warm up %s: %w", target.url, err)
+			}
+		}
+		fmt.Fprintf(out, "live: both dispatchd warmed up with %v of positions each\n", warmUp)
 	}
 	var ours, zoned, theirs []liveResult
 	for r := range f.runs {
 		for _, target := range targets {
-			tok := token
-			if target.token != "" {
-				tok = target.token
-			}
-			res, err := liveRun(ctx, target, tok, units, f, target != base)
+			res, err := liveRun(ctx, target, cmp.Or(target.token, token), units, f, target != base)
 			if err != nil {
 				return fmt.Errorf("run %d against %s: %w", r+1, target.url, err)
 			}
@@ -176,6 +183,10 @@ func benchLive(ctx context.Context, env Env, out, errw io.Writer, f liveFlags) e
 	_ = errw
 	return nil
 }
+
+// warmUp is how long each dispatchd takes positions before the measured
+// runs, when two are compared.
+const warmUp = 5 * time.Second
 
 // seedLive loads the demo province and enough extra teams for units into
 // a new SQLite store in dir, and returns the ids of the units.

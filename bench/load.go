@@ -38,7 +38,7 @@ func startLiveServer(ctx context.Context, env Env, dir string) (*child, string, 
 }
 
 // liveTopics are what a screen of the bench subscribes to: every topic.
-const liveTopics = "incidents,teams,positions,tasks,orders,depots"
+const liveTopics = "incidents,teams,positions,tasks,orders,depots,zones"
 
 // startScreens starts the screens process: n websocket screens on url,
 // subscribed to topics, of which timed time every position.
