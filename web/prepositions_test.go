@@ -6,23 +6,16 @@ import (
 
 	"dispatchd"
 	"dispatchd/auth"
+	"dispatchd/dispatch"
 )
 
 type prepositionOut struct {
-	ID       string `json:"id"`
-	Status   string `json:"status"`
-	Region   string `json:"region"`
-	Progress struct {
-		Orders          int     `json:"orders"`
-		OrdersDelivered int     `json:"orders_delivered"`
-		Planned         int64   `json:"planned_qty"`
-		Delivered       int64   `json:"delivered_qty"`
-		Tasks           int     `json:"tasks"`
-		TasksArrived    int     `json:"tasks_arrived"`
-		DeliveredInTime float64 `json:"delivered_in_time"`
-	} `json:"progress"`
-	Tasks  []taskOut  `json:"tasks"`
-	Orders []orderOut `json:"orders"`
+	ID       string            `json:"id"`
+	Status   string            `json:"status"`
+	Region   string            `json:"region"`
+	Progress dispatch.Progress `json:"progress"`
+	Tasks    []taskOut         `json:"tasks"`
+	Orders   []orderOut        `json:"orders"`
 }
 
 type zonePlanOut struct {
